@@ -1,0 +1,1 @@
+//! Validation of governed documents (`regdoc check`).

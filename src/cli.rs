@@ -1,0 +1,178 @@
+//! The command line: parses arguments and wires the library together.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::build;
+use crate::diff;
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::model::SourceDoc;
+use crate::render::pdf;
+use crate::render::typst::Templates;
+use crate::source::Workspace;
+
+#[derive(Debug, Parser)]
+#[command(name = "regdoc", version, about = "Governed documents as structured source: approved and draft PDFs, mark-ups and reviewer diffs.")]
+pub struct Cli {
+    /// The folder of governed documents.
+    #[arg(long, global = true, default_value = "documents", value_name = "DIR")]
+    pub documents: PathBuf,
+    /// A folder of typst templates overriding the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every document and version: status, effective date, summary.
+    List,
+    /// Render one version's PDF (`emrr@3.0`, or a Markdown file).
+    Render {
+        spec: String,
+        /// Output file (default: under out/).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Render the mark-up PDF of NEW against OLD.
+    Markup {
+        old: String,
+        new: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Build every version and every mark-up into a folder.
+    Build {
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn run(cli: Cli) -> i32 {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn templates(cli: &Cli) -> Result<Templates> {
+    match &cli.templates {
+        Some(dir) => Templates::from_dir(dir),
+        None => Ok(Templates::builtin()),
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    let ws = Workspace::new(&cli.documents);
+    let templates = templates(&cli)?;
+    match &cli.command {
+        Command::List => list(&ws),
+        Command::Render { spec, output } => {
+            let doc = ws.resolve(spec)?;
+            let document = owning_document(&ws, &doc)?;
+            let bytes = pdf::render_version(document.as_ref(), &doc, &templates)?;
+            let path = match output {
+                Some(p) => p.clone(),
+                None => default_path(&doc, |id, file| build::version_file_name(id, file)),
+            };
+            write_atomic(&path, &bytes)?;
+            println!("wrote {}", path.display());
+            Ok(0)
+        }
+        Command::Markup { old, new, output } => {
+            let a = ws.resolve(old)?;
+            let b = ws.resolve(new)?;
+            let document = owning_document(&ws, &b)?;
+            let redline = diff::diff_docs(&a, &b);
+            let bytes = pdf::render_markup(document.as_ref(), &a, &b, &redline, &templates)?;
+            let path = match output {
+                Some(p) => p.clone(),
+                None => markup_default_path(&a, &b),
+            };
+            write_atomic(&path, &bytes)?;
+            println!("wrote {}", path.display());
+            Ok(0)
+        }
+        Command::Build { out, quiet } => {
+            let written = build::build_all(&ws, out, &templates)?;
+            if !quiet {
+                for p in &written {
+                    println!("wrote {}", p.display());
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn list(ws: &Workspace) -> Result<i32> {
+    let docs = ws.load_all()?;
+    if docs.is_empty() {
+        println!("no documents under {}", ws.root().display());
+    }
+    for d in &docs {
+        println!("{} — {} ({}, {})", d.info.id, d.info.title, d.info.owner, d.info.classification);
+        for f in &d.versions {
+            let m = &f.meta;
+            println!("  v{:<6} {:<10} effective {}  {}", m.version.to_string(), m.status.to_string(), m.effective, m.summary);
+        }
+    }
+    Ok(0)
+}
+
+/// The governed document a source belongs to, for its version history.
+fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<crate::model::Document>> {
+    match &doc.info {
+        Some(info) if doc.dir.as_deref().is_some_and(|d| d.starts_with(ws.root())) => {
+            ws.load_document(&info.id).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn default_path(doc: &SourceDoc, name: impl Fn(&str, &crate::model::VersionFile) -> String) -> PathBuf {
+    match (&doc.info, &doc.meta) {
+        (Some(info), Some(meta)) => {
+            let file = crate::model::VersionFile {
+                path: PathBuf::new(),
+                meta: meta.clone(),
+                blocks: Vec::new(),
+                text: String::new(),
+                body_offset: 0,
+            };
+            Path::new("out").join(&info.id).join(name(&info.id, &file))
+        }
+        _ => Path::new("out").join(format!("{}.pdf", stem(&doc.origin))),
+    }
+}
+
+fn markup_default_path(a: &SourceDoc, b: &SourceDoc) -> PathBuf {
+    match (&b.info, &a.meta, &b.meta) {
+        (Some(info), Some(ma), Some(mb)) => Path::new("out")
+            .join(&info.id)
+            .join(format!("{}-v{}-to-v{}-markup.pdf", info.id, ma.version, mb.version)),
+        _ => Path::new("out").join(format!("{}-to-{}-markup.pdf", stem(&a.origin), stem(&b.origin))),
+    }
+}
+
+fn stem(origin: &str) -> String {
+    let name = origin.rsplit(['/', ':']).next().unwrap_or(origin);
+    let s = name.strip_suffix(".md").unwrap_or(name);
+    s.chars().map(|c| if c.is_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+impl From<Error> for i32 {
+    fn from(e: Error) -> i32 {
+        e.exit_code()
+    }
+}

@@ -1,0 +1,116 @@
+//! One error type for the whole crate, carrying where the problem is.
+//!
+//! Every user-facing failure says which file, and where known the line and
+//! column, so a governance officer can go straight to the fault.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How the process should end for this error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The input cannot be used (exit status 2).
+    Input,
+    /// The input was read but a rule failed (exit status 1).
+    Check,
+}
+
+/// A located, user-facing error.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub message: String,
+    pub path: Option<PathBuf>,
+    /// 1-based line and column.
+    pub line_col: Option<(usize, usize)>,
+    pub help: Option<String>,
+    pub kind: ExitKind,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Unusable input, not tied to a file.
+    pub fn input(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            path: None,
+            line_col: None,
+            help: None,
+            kind: ExitKind::Input,
+        }
+    }
+
+    /// Unusable input in `path`.
+    pub fn in_file(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Error::input(message).with_path(path)
+    }
+
+    pub fn with_path(mut self, path: impl AsRef<Path>) -> Self {
+        self.path = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line_col = Some((line.max(1), column.max(1)));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The process exit status this error maps to.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            ExitKind::Input => 2,
+            ExitKind::Check => 1,
+        }
+    }
+
+    /// An I/O failure on `path`, worded for people.
+    pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
+        let path = path.as_ref();
+        let what = match err.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => err.to_string(),
+        };
+        Error::in_file(path, format!("cannot read: {what}"))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            write!(f, "{}", path.display())?;
+            if let Some((line, col)) = self.line_col {
+                write!(f, ":{line}:{col}")?;
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "error: {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Line and column (1-based, columns in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

@@ -1,0 +1,19 @@
+//! regdoc: governed documents as structured source.
+//!
+//! The pipeline reads one way: [`source`] loads and parses files into the
+//! [`model`]; [`diff`] compares two models into a [`diff::Redline`]; each
+//! module under [`render`] turns a model or a redline into one artefact.
+//! [`check`] validates sources beside that pipeline, and [`build`] drives
+//! the whole job for `regdoc build`. The binary only wires these together.
+
+pub mod build;
+pub mod check;
+pub mod cli;
+pub mod diff;
+pub mod error;
+pub mod fsutil;
+pub mod model;
+pub mod render;
+pub mod source;
+
+pub use error::{Error, Result};

@@ -1,0 +1,288 @@
+//! Version and document metadata, strictly typed.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A version number such as `2.0` or `10.1`, compared part by part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VersionNumber {
+    parts: Vec<u32>,
+    text: String,
+}
+
+impl VersionNumber {
+    pub fn parts(&self) -> &[u32] {
+        &self.parts
+    }
+
+    /// The next minor (`3.0` → `3.1`) version.
+    pub fn next_minor(&self) -> VersionNumber {
+        let major = self.parts[0];
+        let minor = self.parts.get(1).copied().unwrap_or(0) + 1;
+        VersionNumber::from_str(&format!("{major}.{minor}")).expect("valid")
+    }
+}
+
+impl FromStr for VersionNumber {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!("`{s}` is not a version number: use digits separated by dots, like \"3.0\"")
+        };
+        if s.is_empty() || s.len() > 32 {
+            return Err(bad());
+        }
+        let mut parts = Vec::new();
+        for p in s.split('.') {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 9 {
+                return Err(bad());
+            }
+            parts.push(p.parse::<u32>().map_err(|_| bad())?);
+        }
+        if parts.len() > 4 {
+            return Err(bad());
+        }
+        Ok(VersionNumber { parts, text: s.to_string() })
+    }
+}
+
+impl Ord for VersionNumber {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let n = self.parts.len().max(other.parts.len());
+        for i in 0..n {
+            let a = self.parts.get(i).copied().unwrap_or(0);
+            let b = other.parts.get(i).copied().unwrap_or(0);
+            match a.cmp(&b) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+impl PartialOrd for VersionNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for VersionNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A bare YAML number (`version: 3.10`) would already have lost its
+        // trailing zero, so only a string is accepted.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = VersionNumber;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a quoted version number such as \"3.0\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<VersionNumber, E> {
+                VersionNumber::from_str(v).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<VersionNumber, E> {
+                Err(E::custom(format!(
+                    "version {v} must be quoted (write \"{v:.1}\"), or YAML reads it as a number and drops trailing zeros"
+                )))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<VersionNumber, E> {
+                Err(E::custom(format!("version {v} must be quoted, like \"{v}.0\"")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<VersionNumber, E> {
+                Err(E::custom(format!("version {v} must be quoted, like \"{v}.0\"")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for VersionNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// A calendar date (ISO 8601, `YYYY-MM-DD`), validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EffectiveDate {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+impl EffectiveDate {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
+        if !(1..=12).contains(&month) || day == 0 || !(1000..=9999).contains(&year) {
+            return None;
+        }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        (day <= days).then_some(EffectiveDate { year, month, day })
+    }
+
+    /// `19 July 2024`, the form used in the published text.
+    pub fn long(&self) -> String {
+        format!("{} {} {}", self.day, MONTHS[self.month as usize - 1], self.year)
+    }
+
+    /// The date of a Unix timestamp (UTC), for SOURCE_DATE_EPOCH.
+    pub fn from_unix(secs: i64) -> Option<Self> {
+        let days = secs.div_euclid(86_400);
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let y = if m <= 2 { y + 1 } else { y };
+        EffectiveDate::new(y as i32, m, d)
+    }
+}
+
+impl FromStr for EffectiveDate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let b = s.as_bytes();
+        let shape = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shape {
+            return Err(format!("`{s}` is not a date: write it as YYYY-MM-DD, like 2024-07-19"));
+        }
+        let year = s[0..4].parse().map_err(|_| "bad year".to_string())?;
+        let month = s[5..7].parse().map_err(|_| "bad month".to_string())?;
+        let day = s[8..10].parse().map_err(|_| "bad day".to_string())?;
+        EffectiveDate::new(year, month, day)
+            .ok_or_else(|| format!("`{s}` is not a real calendar date"))
+    }
+}
+
+impl fmt::Display for EffectiveDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl<'de> Deserialize<'de> for EffectiveDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EffectiveDate::from_str(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for EffectiveDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where a version is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Approved,
+    Superseded,
+    Withdrawn,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Draft => "draft",
+            Status::Approved => "approved",
+            Status::Superseded => "superseded",
+            Status::Withdrawn => "withdrawn",
+        })
+    }
+}
+
+/// Who approved a version and when.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub by: String,
+    pub on: EffectiveDate,
+}
+
+/// The consultation a draft was published for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consultation {
+    pub published: EffectiveDate,
+    pub closes: EffectiveDate,
+    /// How the consultation names the mark-up, e.g. "Attachment 1".
+    #[serde(default)]
+    pub attachment: Option<String>,
+}
+
+/// Front matter of one version file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionMeta {
+    pub version: VersionNumber,
+    pub status: Status,
+    /// The date it takes effect; for a draft, the proposed date.
+    pub effective: EffectiveDate,
+    /// One line for the document-control table.
+    pub summary: String,
+    #[serde(default)]
+    pub approved: Option<Approval>,
+    #[serde(default)]
+    pub supersedes: Option<VersionNumber>,
+    #[serde(default)]
+    pub consultation: Option<Consultation>,
+    /// Overrides the document title for this version (plain files).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Values the source could not give, shown in the PDF as such.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
+}
+
+/// `document.yaml`: what is true of every version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub short_title: Option<String>,
+    pub owner: String,
+    pub classification: String,
+    /// Who approves new versions (e.g. DESNZ).
+    pub approver: String,
+    /// The clauses that govern the document.
+    #[serde(default)]
+    pub governed_by: Option<String>,
+}
+
+impl DocumentInfo {
+    pub fn display_short(&self) -> &str {
+        self.short_title.as_deref().unwrap_or(&self.title)
+    }
+}

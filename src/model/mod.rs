@@ -1,0 +1,116 @@
+//! The document tree and its metadata: what every other module agrees on.
+//!
+//! Nothing here reads files or knows about output formats.
+
+mod block;
+mod meta;
+
+pub use block::{Align, Block, Inline, Style, Table, blocks_text, inlines_text};
+pub use meta::{
+    Approval, Consultation, DocumentInfo, EffectiveDate, Status, VersionMeta, VersionNumber,
+};
+
+use std::path::PathBuf;
+
+/// One version's body and front matter, or any Markdown file.
+#[derive(Debug, Clone)]
+pub struct SourceDoc {
+    /// The file it came from (or a label such as `HEAD:doc.md`).
+    pub origin: String,
+    /// The document's folder, for the document-level metadata and assets.
+    pub dir: Option<PathBuf>,
+    pub info: Option<DocumentInfo>,
+    /// `None` for a plain Markdown file without front matter.
+    pub meta: Option<VersionMeta>,
+    pub blocks: Vec<Block>,
+}
+
+impl SourceDoc {
+    /// A human label: `EMRR v3.0 (draft)` or the file name.
+    pub fn label(&self) -> String {
+        match (&self.info, &self.meta) {
+            (Some(info), Some(meta)) => {
+                format!("{} v{} ({})", info.display_short(), meta.version, meta.status)
+            }
+            (None, Some(meta)) => format!("v{} ({})", meta.version, meta.status),
+            _ => self.origin.clone(),
+        }
+    }
+
+    /// The document title: from the document metadata, else the first
+    /// heading, else the file name.
+    pub fn title(&self) -> String {
+        if let Some(info) = &self.info {
+            return info.title.clone();
+        }
+        if let Some(meta) = &self.meta
+            && let Some(t) = &meta.title
+        {
+            return t.clone();
+        }
+        for b in &self.blocks {
+            if let Block::Heading { content, .. } = b {
+                return inlines_text(content);
+            }
+        }
+        self.origin.clone()
+    }
+}
+
+/// A governed document: its metadata and every version, oldest first.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub dir: PathBuf,
+    pub info: DocumentInfo,
+    pub versions: Vec<VersionFile>,
+}
+
+/// A version file on disk with its parsed contents.
+#[derive(Debug, Clone)]
+pub struct VersionFile {
+    pub path: PathBuf,
+    pub meta: VersionMeta,
+    pub blocks: Vec<Block>,
+    /// The raw source text, kept for located diagnostics.
+    pub text: String,
+    /// Byte offset of the body (after the front matter) in `text`.
+    pub body_offset: usize,
+}
+
+impl Document {
+    pub fn version(&self, v: &VersionNumber) -> Option<&VersionFile> {
+        self.versions.iter().find(|f| &f.meta.version == v)
+    }
+
+    /// The version a given one supersedes, if it names one that exists.
+    pub fn predecessor(&self, file: &VersionFile) -> Option<&VersionFile> {
+        file.meta.supersedes.as_ref().and_then(|v| self.version(v))
+    }
+
+    pub fn source_doc(&self, file: &VersionFile) -> SourceDoc {
+        SourceDoc {
+            origin: file.path.display().to_string(),
+            dir: Some(self.dir.clone()),
+            info: Some(self.info.clone()),
+            meta: Some(file.meta.clone()),
+            blocks: file.blocks.clone(),
+        }
+    }
+
+    /// The version in force on `date`, with the date its successor took over.
+    pub fn in_force_on(&self, date: EffectiveDate) -> Option<(&VersionFile, Option<EffectiveDate>)> {
+        let in_force: Vec<&VersionFile> = self
+            .versions
+            .iter()
+            .filter(|f| matches!(f.meta.status, Status::Approved | Status::Superseded))
+            .collect();
+        let mut found = None;
+        for (i, f) in in_force.iter().enumerate() {
+            if f.meta.effective <= date {
+                let until = in_force.get(i + 1).map(|n| n.meta.effective);
+                found = Some((*f, until));
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,7 @@
+//! Renderers: each turns a model or a [`crate::diff::Redline`] into one
+//! artefact and knows nothing of the others.
+
+pub mod data;
+pub mod pdf;
+pub mod pdfmeta;
+pub mod typst;

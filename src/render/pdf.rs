@@ -1,0 +1,63 @@
+//! PDFs of versions and mark-ups: data → typst → PDF → metadata.
+
+use crate::diff::Redline;
+use crate::error::Result;
+use crate::model::{Document, SourceDoc};
+use crate::render::data;
+use crate::render::typst::{RegdocWorld, Templates, compile, export_pdf};
+
+/// The clean PDF of one version (approved, or watermarked draft).
+pub fn render_version(document: Option<&Document>, doc: &SourceDoc, templates: &Templates) -> Result<Vec<u8>> {
+    let data = data::version_data(document, doc);
+    let ident = match (&doc.info, &doc.meta) {
+        (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),
+        _ => doc.origin.clone(),
+    };
+    produce("version.typ", data, doc, templates, &ident, None)
+}
+
+/// The mark-up PDF: `new` compared with `old`.
+pub fn render_markup(
+    document: Option<&Document>,
+    old: &SourceDoc,
+    new: &SourceDoc,
+    redline: &Redline,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let attachment = new
+        .meta
+        .as_ref()
+        .and_then(|m| m.consultation.as_ref())
+        .and_then(|c| c.attachment.as_deref());
+    let data = data::markup_data(document, old, new, redline, attachment);
+    let ident = format!("markup:{}:{}", data::side_label(old), data::side_label(new));
+    let against = old.meta.as_ref().map(|m| m.version.to_string());
+    produce("markup.typ", data, new, templates, &ident, against)
+}
+
+fn produce(
+    template: &str,
+    data: serde_json::Value,
+    doc: &SourceDoc,
+    templates: &Templates,
+    ident: &str,
+    compared_with: Option<String>,
+) -> Result<Vec<u8>> {
+    let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone());
+    let pages = compile(&world)?;
+    let pdf = export_pdf(&world, &pages, ident)?;
+    let mut entries = Vec::new();
+    if let Some(i) = &doc.info {
+        entries.push(("DocumentId", i.id.clone()));
+    }
+    if let Some(m) = &doc.meta {
+        entries.push(("DocumentVersion", m.version.to_string()));
+        entries.push(("DocumentStatus", m.status.to_string()));
+        entries.push(("EffectiveDate", m.effective.to_string()));
+    }
+    if let Some(v) = compared_with {
+        entries.push(("ComparedWithVersion", v));
+    }
+    crate::render::pdfmeta::add_info(&pdf, &entries)
+}

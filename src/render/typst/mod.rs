@@ -1,0 +1,70 @@
+//! Typst, in process: a sandboxed [`world::RegdocWorld`] and the templates.
+//!
+//! Source text never becomes typst markup: the document travels as JSON
+//! (`/data.json`) that the templates read with `json()` and show as text.
+
+pub mod templates;
+pub mod world;
+
+use typst::diag::SourceDiagnostic;
+use typst::{World, WorldExt};
+use typst_layout::PagedDocument;
+
+use crate::error::{Error, Result};
+
+pub use templates::Templates;
+pub use world::RegdocWorld;
+
+/// Compiles the world's main file to pages.
+pub fn compile(world: &RegdocWorld) -> Result<PagedDocument> {
+    let warned = typst::compile::<PagedDocument>(world);
+    warned.output.map_err(|diags| diagnostic_error(world, &diags))
+}
+
+/// Exports pages to PDF bytes, with a stable document identifier and no
+/// wall-clock time (SOURCE_DATE_EPOCH, when set, dates the PDF).
+pub fn export_pdf(world: &RegdocWorld, doc: &PagedDocument, ident: &str) -> Result<Vec<u8>> {
+    let options = typst_pdf::PdfOptions {
+        ident: typst::foundations::Smart::Custom(ident.to_string()),
+        creator: typst::foundations::Smart::Custom(Some(format!("regdoc {}", env!("CARGO_PKG_VERSION")))),
+        timestamp: source_date_epoch(),
+        ..Default::default()
+    };
+    typst_pdf::pdf(doc, &options).map_err(|diags| diagnostic_error(world, &diags))
+}
+
+fn source_date_epoch() -> Option<typst_pdf::Timestamp> {
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    let d = crate::model::EffectiveDate::from_unix(secs)?;
+    let rem = secs.rem_euclid(86_400);
+    let dt = typst::foundations::Datetime::from_ymd_hms(
+        d.year,
+        d.month,
+        d.day,
+        (rem / 3600) as u8,
+        (rem % 3600 / 60) as u8,
+        (rem % 60) as u8,
+    )?;
+    Some(typst_pdf::Timestamp::new_utc(dt))
+}
+
+/// A typst error as a located regdoc error (in a template, usually).
+fn diagnostic_error(world: &RegdocWorld, diags: &[SourceDiagnostic]) -> Error {
+    let Some(first) = diags.first() else {
+        return Error::input("typst failed without a message");
+    };
+    let mut err = Error::input(format!("typst: {}", first.message));
+    if let Some(id) = first.span.id()
+        && let Ok(source) = world.source(id)
+    {
+        err = err.with_path(world.describe(id));
+        if let Some(range) = world.range(first.span) {
+            let (l, c) = crate::error::line_col(source.text(), range.start);
+            err = err.at(l, c);
+        }
+    }
+    if let Some(h) = first.hints.first() {
+        err = err.help(h.v.to_string());
+    }
+    err
+}

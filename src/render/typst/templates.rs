@@ -1,0 +1,53 @@
+//! The typst templates: compiled in, or read from `--templates DIR`.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Every template file regdoc knows. Only these names are ever read.
+pub const FILES: [(&str, &str); 3] = [
+    ("regdoc.typ", include_str!("../../../templates/regdoc.typ")),
+    ("version.typ", include_str!("../../../templates/version.typ")),
+    ("markup.typ", include_str!("../../../templates/markup.typ")),
+];
+
+/// Where templates come from.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    /// A folder overriding the built-in templates, file by file.
+    pub dir: Option<PathBuf>,
+}
+
+impl Templates {
+    pub fn builtin() -> Self {
+        Templates { dir: None }
+    }
+
+    pub fn from_dir(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        if !dir.is_dir() {
+            return Err(Error::in_file(&dir, "the templates folder does not exist"));
+        }
+        Ok(Templates { dir: Some(dir) })
+    }
+
+    /// The text of template `name`, or `None` if it is not a template.
+    pub fn get(&self, name: &str) -> Option<Result<String>> {
+        let builtin = FILES.iter().find(|(n, _)| *n == name)?.1;
+        if let Some(dir) = &self.dir {
+            let path = dir.join(name);
+            if path.is_file() {
+                return Some(crate::source::read_source(&path));
+            }
+        }
+        Some(Ok(builtin.to_string()))
+    }
+
+    /// Where template `name` comes from, for error messages.
+    pub fn describe(&self, name: &str) -> String {
+        match &self.dir {
+            Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
+            _ => format!("templates/{name} (built in)"),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The typst `World` of one render: the only files typst can reach.
+//!
+//! - `/main.typ`: a two-line entry point regdoc writes;
+//! - `/data.json`: the document as data;
+//! - `/templates/*.typ`: the templates;
+//! - `/doc/...`: files of the document's own folder (images), nothing
+//!   outside it, even through a symlink.
+//!
+//! Everything else, packages included, is refused: no network, no system
+//! fonts, no other files.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use super::Templates;
+
+struct Fonts {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+/// Fonts are compiled in and parsed once per process.
+fn fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let fonts: Vec<Font> = typst_kit::fonts::embedded().map(|(f, _)| f).collect();
+        Fonts { book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
+    })
+}
+
+fn library() -> &'static LazyHash<Library> {
+    static LIB: OnceLock<LazyHash<Library>> = OnceLock::new();
+    LIB.get_or_init(|| LazyHash::new(Library::builder().build()))
+}
+
+fn file_id(path: &str) -> FileId {
+    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("valid virtual path")).intern()
+}
+
+pub struct RegdocWorld {
+    main: Source,
+    data: Bytes,
+    templates: Templates,
+    doc_dir: Option<PathBuf>,
+    sources: Mutex<HashMap<FileId, Source>>,
+}
+
+impl RegdocWorld {
+    /// A world whose main file imports `template` and calls its `main`
+    /// with the JSON `data`.
+    pub fn new(template: &str, data: Vec<u8>, templates: Templates, doc_dir: Option<PathBuf>) -> Self {
+        // The template name is one of ours, never user text.
+        debug_assert!(template.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
+        let text = format!("#import \"/templates/{template}\": main\n#main(json(\"/data.json\"))\n");
+        RegdocWorld {
+            main: Source::new(file_id("/main.typ"), text),
+            data: Bytes::new(data),
+            templates,
+            doc_dir,
+            sources: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A path for messages about file `id`.
+    pub fn describe(&self, id: FileId) -> String {
+        let p = id.vpath().get_with_slash().to_string();
+        match p.strip_prefix("/templates/") {
+            Some(name) => self.templates.describe(name),
+            None => p,
+        }
+    }
+
+    fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if id.root() != &VirtualRoot::Project {
+            return Err(FileError::Other(Some("packages are not available to regdoc templates".into())));
+        }
+        let vpath = id.vpath().get_with_slash();
+        if vpath == "/data.json" {
+            return Ok(self.data.clone());
+        }
+        if let Some(name) = vpath.strip_prefix("/templates/") {
+            return match self.templates.get(name) {
+                Some(Ok(text)) => Ok(Bytes::from_string(text)),
+                Some(Err(e)) => Err(FileError::Other(Some(e.message.into()))),
+                None => Err(FileError::NotFound(PathBuf::from(vpath))),
+            };
+        }
+        if let Some(rel) = vpath.strip_prefix("/doc/")
+            && let Some(dir) = &self.doc_dir
+        {
+            return read_inside(dir, rel);
+        }
+        Err(FileError::AccessDenied)
+    }
+}
+
+/// Reads `rel` under `dir`, refusing anything that resolves outside it.
+fn read_inside(dir: &Path, rel: &str) -> FileResult<Bytes> {
+    let root = dir.canonicalize().map_err(|e| FileError::from_io(e, dir))?;
+    let path = root.join(rel);
+    let real = path.canonicalize().map_err(|e| FileError::from_io(e, &path))?;
+    if !real.starts_with(&root) {
+        return Err(FileError::AccessDenied);
+    }
+    std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, &real))
+}
+
+impl World for RegdocWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        library()
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &fonts().book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            return Ok(self.main.clone());
+        }
+        if let Some(s) = self.sources.lock().expect("lock").get(&id) {
+            return Ok(s.clone());
+        }
+        let bytes = self.read(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        let source = Source::new(id, text.to_string());
+        self.sources.lock().expect("lock").insert(id, source.clone());
+        Ok(source)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main.id() {
+            return Ok(Bytes::from_string(self.main.text().to_string()));
+        }
+        self.read(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        fonts().fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        // No wall-clock time inside a PDF: same input, same bytes.
+        None
+    }
+}

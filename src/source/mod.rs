@@ -1,0 +1,280 @@
+//! Loading sources: the one place regdoc reads documents from.
+//!
+//! Like typst's `World`, every read of a source goes through [`read_source`]
+//! (files) or [`read_git`] (revisions), so size limits, UTF-8 checks and the
+//! rule that a document's files stay inside `documents/` hold everywhere.
+
+pub mod frontmatter;
+pub mod markdown;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::model::{Document, DocumentInfo, SourceDoc, VersionFile, VersionMeta, VersionNumber};
+
+/// Largest source file regdoc reads. A governed document is far smaller;
+/// anything larger is almost surely the wrong file.
+pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The metadata file of a document folder.
+pub const DOCUMENT_FILE: &str = "document.yaml";
+
+/// Reads a source file as UTF-8 text, refusing huge and binary files.
+pub fn read_source(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    if meta.is_dir() {
+        return Err(Error::in_file(path, "is a folder, not a file"));
+    }
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_large(path, meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    decode(path, bytes)
+}
+
+fn too_large(path: &Path, len: u64) -> Error {
+    Error::in_file(
+        path,
+        format!(
+            "the file is {:.1} MB; regdoc reads source files up to {} MB",
+            len as f64 / 1e6,
+            MAX_SOURCE_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// UTF-8 text of `bytes`, or an error at the first bad byte.
+fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            if let Some(i) = s.find('\0') {
+                let (l, c) = crate::error::line_col(&s, i);
+                return Err(Error::in_file(path, "this is a binary file, not Markdown or YAML").at(l, c));
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let i = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&bytes[..i]);
+            let (l, c) = crate::error::line_col(&text, i);
+            let what = if bytes.contains(&0) { "a binary file" } else { "not valid UTF-8" };
+            Err(Error::in_file(path, format!("this is {what} (first bad byte here)"))
+                .at(l, c)
+                .help("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Reads `path` as it is at git revision `rev`, through git itself and
+/// without touching the work tree.
+pub fn read_git(rev: &str, path: &str) -> Result<String> {
+    let label = format!("{rev}:{path}");
+    if rev.starts_with('-') {
+        return Err(Error::input(format!("`{rev}` is not a git revision")));
+    }
+    let out = Command::new("git")
+        .args(["cat-file", "blob", "--", &label])
+        .output()
+        .map_err(|e| Error::input(format!("cannot run git to read {label}: {e}")))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(Error::input(format!("git cannot read {label}: {msg}")));
+    }
+    if out.stdout.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large(Path::new(&label), out.stdout.len() as u64));
+    }
+    decode(Path::new(&label), out.stdout)
+}
+
+/// Parses a version file's text: strict front matter and a Markdown body.
+pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
+    let split = frontmatter::split(path, &text)?;
+    let yaml = split.yaml.ok_or_else(|| {
+        Error::in_file(path, "a version file needs YAML front matter")
+            .at(1, 1)
+            .help("start the file with `---`, then version, status, effective and summary")
+    })?;
+    let meta: VersionMeta = yaml::parse(path, yaml, split.yaml_line)?;
+    let blocks = markdown::parse(split.body);
+    let body_offset = split.body_offset;
+    Ok(VersionFile { path: path.to_path_buf(), meta, blocks, text, body_offset })
+}
+
+/// Parses any Markdown file; front matter is optional but, when present,
+/// must be valid.
+pub fn parse_markdown_file(origin: &str, text: &str) -> Result<SourceDoc> {
+    let path = Path::new(origin);
+    let split = frontmatter::split(path, text)?;
+    let meta = match split.yaml {
+        Some(yaml) => Some(yaml::parse::<VersionMeta>(path, yaml, split.yaml_line)?),
+        None => None,
+    };
+    Ok(SourceDoc {
+        origin: origin.to_string(),
+        dir: None,
+        info: None,
+        meta,
+        blocks: markdown::parse(split.body),
+    })
+}
+
+/// The `documents/` folder: every governed document, one folder each.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    root: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Workspace { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Ids of the documents: folders holding a `document.yaml`, sorted.
+    pub fn document_ids(&self) -> Result<Vec<String>> {
+        let entries = std::fs::read_dir(&self.root).map_err(|e| {
+            Error::io(&self.root, &e).help("run regdoc from the project root, or pass --documents DIR")
+        })?;
+        let mut ids = Vec::new();
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.join(DOCUMENT_FILE).is_file()
+                && let Some(name) = p.file_name().and_then(|n| n.to_str())
+            {
+                ids.push(name.to_string());
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    pub fn load_all(&self) -> Result<Vec<Document>> {
+        self.document_ids()?.iter().map(|id| self.load_document(id)).collect()
+    }
+
+    /// Loads one document: its metadata and every `*.md` version file.
+    pub fn load_document(&self, id: &str) -> Result<Document> {
+        if !is_id(id) {
+            return Err(Error::input(format!("`{id}` is not a document id")));
+        }
+        let dir = self.root.join(id);
+        if !dir.join(DOCUMENT_FILE).is_file() {
+            let known = self.document_ids().unwrap_or_default().join(", ");
+            return Err(Error::input(format!("unknown document `{id}`"))
+                .help(format!("documents under {}: {known}", self.root.display())));
+        }
+        let info_path = dir.join(DOCUMENT_FILE);
+        let info: DocumentInfo = yaml::parse(&info_path, &self.read_inside(&info_path)?, 1)?;
+        if info.id != id {
+            return Err(Error::in_file(&info_path, format!(
+                "the id `{}` does not match the folder name `{id}`",
+                info.id
+            ))
+            .at(1, 1));
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(&dir, &e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        paths.sort();
+        let mut versions = Vec::new();
+        for path in paths {
+            let text = self.read_inside(&path)?;
+            let file = parse_version(&path, text)?;
+            if let Some(other) = versions.iter().find(|v: &&VersionFile| v.meta.version == file.meta.version) {
+                return Err(Error::in_file(&path, format!(
+                    "version {} is also in {}",
+                    file.meta.version,
+                    other.path.display()
+                ))
+                .at(2, 1));
+            }
+            versions.push(file);
+        }
+        versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
+        Ok(Document { dir, info, versions })
+    }
+
+    /// Reads a file that must really live inside `documents/` (a symlink
+    /// out of it is refused, so a document cannot pull in other files).
+    fn read_inside(&self, path: &Path) -> Result<String> {
+        let root = self.root.canonicalize().map_err(|e| Error::io(&self.root, &e))?;
+        let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
+        if !real.starts_with(&root) {
+            return Err(Error::in_file(path, format!(
+                "links outside {} (to {}); document files must live inside it",
+                self.root.display(),
+                real.display()
+            )));
+        }
+        read_source(path)
+    }
+
+    /// Resolves what a user names on the command line: `doc@version`,
+    /// `REV:path` (a file at a git revision) or a path to a Markdown file.
+    pub fn resolve(&self, spec: &str) -> Result<SourceDoc> {
+        let as_path = Path::new(spec);
+        if as_path.exists() {
+            return self.open_path(as_path);
+        }
+        if let Some((id, version)) = spec.split_once('@')
+            && is_id(id)
+        {
+            let v: VersionNumber = version.parse().map_err(Error::input)?;
+            let doc = self.load_document(id)?;
+            let file = doc.version(&v).ok_or_else(|| {
+                let known: Vec<String> = doc.versions.iter().map(|f| f.meta.version.to_string()).collect();
+                Error::input(format!("document `{id}` has no version {v}"))
+                    .help(format!("versions: {}", known.join(", ")))
+            })?;
+            return Ok(doc.source_doc(file));
+        }
+        if let Some((rev, path)) = spec.split_once(':')
+            && !rev.is_empty()
+            && !path.is_empty()
+        {
+            let text = read_git(rev, path)?;
+            let mut doc = parse_markdown_file(spec, &text)?;
+            attach_folder_info(&mut doc, Path::new(path));
+            return Ok(doc);
+        }
+        Err(Error::in_file(spec, "no such file, document version (doc@1.0) or git revision (REV:path)"))
+    }
+
+    fn open_path(&self, path: &Path) -> Result<SourceDoc> {
+        let text = read_source(path)?;
+        let mut doc = parse_markdown_file(&path.display().to_string(), &text)?;
+        attach_folder_info(&mut doc, path);
+        Ok(doc)
+    }
+}
+
+/// A Markdown file in a document folder gets that document's metadata.
+fn attach_folder_info(doc: &mut SourceDoc, path: &Path) {
+    let Some(dir) = path.parent() else { return };
+    let info_path = dir.join(DOCUMENT_FILE);
+    if let Ok(text) = read_source(&info_path)
+        && let Ok(info) = yaml::parse::<DocumentInfo>(&info_path, &text, 1)
+    {
+        doc.info = Some(info);
+        doc.dir = Some(dir.to_path_buf());
+    }
+}
+
+/// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.
+pub fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
