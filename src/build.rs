@@ -34,7 +34,10 @@ pub fn version_file_name(id: &str, file: &VersionFile) -> String {
 
 /// File name of a mark-up: `emrr-v2.0-to-v3.0-markup.pdf`.
 pub fn markup_file_name(id: &str, old: &VersionFile, new: &VersionFile) -> String {
-    format!("{id}-v{}-to-v{}-markup.pdf", old.meta.version, new.meta.version)
+    format!(
+        "{id}-v{}-to-v{}-markup.pdf",
+        old.meta.version, new.meta.version
+    )
 }
 
 /// Every version, and the mark-up of each version against the one it
@@ -47,7 +50,11 @@ pub fn plan(docs: &[Document]) -> Vec<Job> {
             if let Some(prev) = &file.meta.supersedes
                 && let Some(p) = doc.versions.iter().position(|f| &f.meta.version == prev)
             {
-                jobs.push(Job::Markup { doc: d, old: p, new: i });
+                jobs.push(Job::Markup {
+                    doc: d,
+                    old: p,
+                    new: i,
+                });
             }
         }
     }
@@ -59,11 +66,16 @@ pub fn output_path(docs: &[Document], job: &Job, out: &Path) -> PathBuf {
     match *job {
         Job::Version { doc, index } => {
             let d = &docs[doc];
-            out.join(&d.info.id).join(version_file_name(&d.info.id, &d.versions[index]))
+            out.join(&d.info.id)
+                .join(version_file_name(&d.info.id, &d.versions[index]))
         }
         Job::Markup { doc, old, new } => {
             let d = &docs[doc];
-            out.join(&d.info.id).join(markup_file_name(&d.info.id, &d.versions[old], &d.versions[new]))
+            out.join(&d.info.id).join(markup_file_name(
+                &d.info.id,
+                &d.versions[old],
+                &d.versions[new],
+            ))
         }
     }
 }
@@ -77,7 +89,10 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
         }
         Job::Markup { doc, old, new } => {
             let d = &docs[doc];
-            let (a, b): (SourceDoc, SourceDoc) = (d.source_doc(&d.versions[old]), d.source_doc(&d.versions[new]));
+            let (a, b): (SourceDoc, SourceDoc) = (
+                d.source_doc(&d.versions[old]),
+                d.source_doc(&d.versions[new]),
+            );
             let redline = diff::diff_docs(&a, &b);
             pdf::render_markup(Some(d), &a, &b, &redline, templates)
         }
@@ -92,7 +107,12 @@ pub fn build_all(ws: &Workspace, out: &Path, templates: &Templates) -> Result<Ve
     let jobs = plan(&docs);
     let rendered: Vec<Result<(PathBuf, Vec<u8>)>> = jobs
         .par_iter()
-        .map(|job| Ok((output_path(&docs, job, out), render_job(&docs, job, templates)?)))
+        .map(|job| {
+            Ok((
+                output_path(&docs, job, out),
+                render_job(&docs, job, templates)?,
+            ))
+        })
         .collect();
     let rendered: Vec<(PathBuf, Vec<u8>)> = rendered.into_iter().collect::<Result<_>>()?;
     let mut written = Vec::new();

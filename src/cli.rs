@@ -14,7 +14,11 @@ use crate::render::typst::Templates;
 use crate::source::Workspace;
 
 #[derive(Debug, Parser)]
-#[command(name = "regdoc", version, about = "Governed documents as structured source: approved and draft PDFs, mark-ups and reviewer diffs.")]
+#[command(
+    name = "regdoc",
+    version,
+    about = "Governed documents as structured source: approved and draft PDFs, mark-ups and reviewer diffs."
+)]
 pub struct Cli {
     /// The folder of governed documents.
     #[arg(long, global = true, default_value = "documents", value_name = "DIR")]
@@ -83,7 +87,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let bytes = pdf::render_version(document.as_ref(), &doc, &templates)?;
             let path = match output {
                 Some(p) => p.clone(),
-                None => default_path(&doc, |id, file| build::version_file_name(id, file)),
+                None => default_path(&doc, build::version_file_name),
             };
             write_atomic(&path, &bytes)?;
             println!("wrote {}", path.display());
@@ -121,10 +125,19 @@ fn list(ws: &Workspace) -> Result<i32> {
         println!("no documents under {}", ws.root().display());
     }
     for d in &docs {
-        println!("{} — {} ({}, {})", d.info.id, d.info.title, d.info.owner, d.info.classification);
+        println!(
+            "{} — {} ({}, {})",
+            d.info.id, d.info.title, d.info.owner, d.info.classification
+        );
         for f in &d.versions {
             let m = &f.meta;
-            println!("  v{:<6} {:<10} effective {}  {}", m.version.to_string(), m.status.to_string(), m.effective, m.summary);
+            println!(
+                "  v{:<6} {:<10} effective {}  {}",
+                m.version.to_string(),
+                m.status.to_string(),
+                m.effective,
+                m.summary
+            );
         }
     }
     Ok(0)
@@ -140,7 +153,10 @@ fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<crate::mode
     }
 }
 
-fn default_path(doc: &SourceDoc, name: impl Fn(&str, &crate::model::VersionFile) -> String) -> PathBuf {
+fn default_path(
+    doc: &SourceDoc,
+    name: impl Fn(&str, &crate::model::VersionFile) -> String,
+) -> PathBuf {
     match (&doc.info, &doc.meta) {
         (Some(info), Some(meta)) => {
             let file = crate::model::VersionFile {
@@ -158,17 +174,30 @@ fn default_path(doc: &SourceDoc, name: impl Fn(&str, &crate::model::VersionFile)
 
 fn markup_default_path(a: &SourceDoc, b: &SourceDoc) -> PathBuf {
     match (&b.info, &a.meta, &b.meta) {
-        (Some(info), Some(ma), Some(mb)) => Path::new("out")
-            .join(&info.id)
-            .join(format!("{}-v{}-to-v{}-markup.pdf", info.id, ma.version, mb.version)),
-        _ => Path::new("out").join(format!("{}-to-{}-markup.pdf", stem(&a.origin), stem(&b.origin))),
+        (Some(info), Some(ma), Some(mb)) => Path::new("out").join(&info.id).join(format!(
+            "{}-v{}-to-v{}-markup.pdf",
+            info.id, ma.version, mb.version
+        )),
+        _ => Path::new("out").join(format!(
+            "{}-to-{}-markup.pdf",
+            stem(&a.origin),
+            stem(&b.origin)
+        )),
     }
 }
 
 fn stem(origin: &str) -> String {
     let name = origin.rsplit(['/', ':']).next().unwrap_or(origin);
     let s = name.strip_suffix(".md").unwrap_or(name);
-    s.chars().map(|c| if c.is_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 impl From<Error> for i32 {

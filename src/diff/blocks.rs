@@ -43,10 +43,18 @@ pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
     };
     for op in ops {
         match op {
-            DiffOp::Equal { old_index, new_index, len } => {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
                 flush(&mut out, &mut pending);
                 for k in 0..len {
-                    out.push(diff_of(Change::Unchanged, Some(&old[old_index + k]), Some(&new[new_index + k])));
+                    out.push(diff_of(
+                        Change::Unchanged,
+                        Some(&old[old_index + k]),
+                        Some(&new[new_index + k]),
+                    ));
                 }
             }
             op => {
@@ -61,7 +69,10 @@ pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
     flush(&mut out, &mut pending);
     find_moves(&mut out);
     set_sections(&mut out);
-    Redline { meta: Vec::new(), blocks: out }
+    Redline {
+        meta: Vec::new(),
+        blocks: out,
+    }
 }
 
 fn diff_of(change: Change, old: Option<&Block>, new: Option<&Block>) -> BlockDiff {
@@ -82,8 +93,16 @@ fn affinity(a: &Block, b: &Block) -> f64 {
         return 0.0;
     }
     if let (Block::Table(x), Block::Table(y)) = (a, b) {
-        let hx: Vec<String> = x.header.iter().map(|h| inlines_text(h).to_lowercase()).collect();
-        let shared = y.header.iter().filter(|h| hx.contains(&inlines_text(h).to_lowercase())).count();
+        let hx: Vec<String> = x
+            .header
+            .iter()
+            .map(|h| inlines_text(h).to_lowercase())
+            .collect();
+        let shared = y
+            .header
+            .iter()
+            .filter(|h| hx.contains(&inlines_text(h).to_lowercase()))
+            .count();
         if shared > 0 {
             return 1.0;
         }
@@ -103,8 +122,8 @@ fn pair_range(
     let (mut i, mut j) = (ra.start, rb.start);
     while i < ra.end && j < rb.end {
         let mut best: Option<(usize, f64)> = None;
-        for k in j..rb.end.min(j + WINDOW) {
-            let s = affinity(&old[i], &new[k]);
+        for (k, candidate) in new.iter().enumerate().take(rb.end.min(j + WINDOW)).skip(j) {
+            let s = affinity(&old[i], candidate);
             if s >= PAIR_AT && best.is_none_or(|(_, b)| s > b) {
                 best = Some((k, s));
             }
@@ -150,7 +169,11 @@ fn text_spans(a: &Block, b: &Block) -> Vec<Span> {
         (Some(x), Some(y)) => {
             let spans = words::diff_inlines(x, y);
             // Mostly rewritten: show it as one replacement, not confetti.
-            if words::equal_ratio(&spans) < 0.3 { words::replace_all(x, y) } else { spans }
+            if words::equal_ratio(&spans) < 0.3 {
+                words::replace_all(x, y)
+            } else {
+                spans
+            }
         }
         _ => {
             let x = [crate::model::Inline::plain(a.text())];
@@ -179,7 +202,10 @@ fn find_moves(out: &mut [BlockDiff]) {
     }
     let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
     for &r in removed.iter().rev() {
-        by_hash.entry(hash(out[r].old.as_ref().expect("old"))).or_default().push(r);
+        by_hash
+            .entry(hash(out[r].old.as_ref().expect("old")))
+            .or_default()
+            .push(r);
     }
     let mut used = vec![false; out.len()];
     let mut unmatched = Vec::new();
@@ -229,7 +255,11 @@ fn set_sections(out: &mut [BlockDiff]) {
     let mut stack: Vec<(u8, String)> = Vec::new();
     for d in out.iter_mut() {
         // Headings of moved-away blocks are not where the reader is.
-        let block = if d.change == Change::MovedAway { d.old.as_ref() } else { Some(d.shown()) };
+        let block = if d.change == Change::MovedAway {
+            d.old.as_ref()
+        } else {
+            Some(d.shown())
+        };
         if let Some(Block::Heading { level, content }) = block {
             while stack.last().is_some_and(|(l, _)| l >= level) {
                 stack.pop();
@@ -253,7 +283,13 @@ mod tests {
         let changes: Vec<Change> = r.blocks.iter().map(|b| b.change).collect();
         assert_eq!(
             changes,
-            vec![Change::Removed, Change::Removed, Change::Removed, Change::Added, Change::Added]
+            vec![
+                Change::Removed,
+                Change::Removed,
+                Change::Removed,
+                Change::Added,
+                Change::Added
+            ]
         );
         assert_eq!(r.accept(), new);
         assert_eq!(r.reject(), old);
@@ -264,7 +300,12 @@ mod tests {
         let old = parse("First para here now.\n\nSecond para stays put.\n\nThird para is last.\n");
         let new = parse("Second para stays put.\n\nThird para is last.\n\nFirst para here now.\n");
         let r = diff_blocks(&old, &new);
-        assert_eq!(r.stats().moved, 1, "{:?}", r.blocks.iter().map(|b| b.change).collect::<Vec<_>>());
+        assert_eq!(
+            r.stats().moved,
+            1,
+            "{:?}",
+            r.blocks.iter().map(|b| b.change).collect::<Vec<_>>()
+        );
         assert_eq!(r.accept(), new);
         assert_eq!(r.reject(), old);
     }

@@ -76,7 +76,11 @@ impl BlockDiff {
         if !present {
             return None;
         }
-        let base = if new { self.new.as_ref() } else { self.old.as_ref() }?;
+        let base = if new {
+            self.new.as_ref()
+        } else {
+            self.old.as_ref()
+        }?;
         if let Some(t) = &self.table {
             return Some(Block::Table(t.side(new)));
         }
@@ -87,7 +91,11 @@ impl BlockDiff {
         Some(match base.clone() {
             Block::Heading { level, .. } => Block::Heading { level, content },
             Block::Paragraph { .. } => Block::Paragraph { content },
-            Block::ListItem { depth, number, .. } => Block::ListItem { depth, number, content },
+            Block::ListItem { depth, number, .. } => Block::ListItem {
+                depth,
+                number,
+                content,
+            },
             Block::Quote { depth, .. } => Block::Quote { depth, content },
             other => other,
         })
@@ -95,7 +103,10 @@ impl BlockDiff {
 
     /// The block to show: the new one where there is one.
     pub fn shown(&self) -> &Block {
-        self.new.as_ref().or(self.old.as_ref()).expect("a block diff has a side")
+        self.new
+            .as_ref()
+            .or(self.old.as_ref())
+            .expect("a block diff has a side")
     }
 
     pub fn is_change(&self) -> bool {
@@ -159,7 +170,11 @@ impl Redline {
     pub fn stats_by_section(&self) -> Vec<(String, Stats)> {
         let mut out: Vec<(String, Stats)> = Vec::new();
         for b in &self.blocks {
-            let name = b.section.first().cloned().unwrap_or_else(|| "(before the first heading)".into());
+            let name = b
+                .section
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "(before the first heading)".into());
             match out.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, s)) => s.count(b.change),
                 None => {
@@ -201,8 +216,15 @@ pub fn diff_meta(old: Option<&VersionMeta>, new: Option<&VersionMeta>) -> Vec<Me
             ("version", m.map(|m| m.version.to_string())),
             ("status", m.map(|m| m.status.to_string())),
             ("effective", m.map(|m| m.effective.to_string())),
-            ("approved", m.and_then(|m| m.approved.as_ref()).map(|a| format!("{} on {}", a.by, a.on))),
-            ("supersedes", m.and_then(|m| m.supersedes.as_ref()).map(|v| v.to_string())),
+            (
+                "approved",
+                m.and_then(|m| m.approved.as_ref())
+                    .map(|a| format!("{} on {}", a.by, a.on)),
+            ),
+            (
+                "supersedes",
+                m.and_then(|m| m.supersedes.as_ref()).map(|v| v.to_string()),
+            ),
             (
                 "consultation",
                 m.and_then(|m| m.consultation.as_ref())
@@ -216,6 +238,10 @@ pub fn diff_meta(old: Option<&VersionMeta>, new: Option<&VersionMeta>) -> Vec<Me
         .into_iter()
         .zip(fields(new))
         .filter(|((_, a), (_, b))| a != b)
-        .map(|((field, old), (_, new))| MetaChange { field: field.to_string(), old, new })
+        .map(|((field, old), (_, new))| MetaChange {
+            field: field.to_string(),
+            old,
+            new,
+        })
         .collect()
 }

@@ -44,7 +44,9 @@ pub struct TableDiff {
 
 impl TableDiff {
     pub fn is_unchanged(&self) -> bool {
-        self.columns.iter().all(|c| c.op == Op::Equal && c.header.iter().all(|s| s.op == Op::Equal))
+        self.columns
+            .iter()
+            .all(|c| c.op == Op::Equal && c.header.iter().all(|s| s.op == Op::Equal))
             && self.rows.iter().all(|r| r.change == RowChange::Unchanged)
     }
 
@@ -59,7 +61,11 @@ impl TableDiff {
             .filter(|(_, c)| c.op != skip)
             .map(|(i, _)| i)
             .collect();
-        let drop_row = if new { RowChange::Removed } else { RowChange::Added };
+        let drop_row = if new {
+            RowChange::Removed
+        } else {
+            RowChange::Added
+        };
         Table {
             align: cols.iter().map(|c| c.align).collect(),
             header: cols.iter().map(|c| words::side(&c.header, new)).collect(),
@@ -78,7 +84,10 @@ fn cell(row: &[Vec<Inline>], i: Option<usize>) -> &[Inline] {
 }
 
 fn row_text(row: &[Vec<Inline>]) -> String {
-    row.iter().map(|c| inlines_text(c)).collect::<Vec<_>>().join(" | ")
+    row.iter()
+        .map(|c| inlines_text(c))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// Compares two tables.
@@ -89,7 +98,9 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
         match key {
             Some(k) => {
                 let c = &columns[k];
-                inlines_text(cell(row, if new_side { c.new } else { c.old })).trim().to_string()
+                inlines_text(cell(row, if new_side { c.new } else { c.old }))
+                    .trim()
+                    .to_string()
             }
             None => row_text(row),
         }
@@ -102,44 +113,74 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
         let cells: Vec<Vec<Span>> = columns
             .iter()
             .map(|c| match c.op {
-                Op::Equal => words::diff_inlines(cell(&old.rows[i], c.old), cell(&new.rows[j], c.new)),
+                Op::Equal => {
+                    words::diff_inlines(cell(&old.rows[i], c.old), cell(&new.rows[j], c.new))
+                }
                 Op::Delete => words::whole(Op::Delete, cell(&old.rows[i], c.old)),
                 Op::Insert => words::whole(Op::Insert, cell(&new.rows[j], c.new)),
             })
             .collect();
         let changed = cells.iter().any(|c| c.iter().any(|s| s.op != Op::Equal));
-        let change = if changed { RowChange::Changed } else { RowChange::Unchanged };
-        rows.push(RowDiff { change, cells, old: Some(i), new: Some(j) });
+        let change = if changed {
+            RowChange::Changed
+        } else {
+            RowChange::Unchanged
+        };
+        rows.push(RowDiff {
+            change,
+            cells,
+            old: Some(i),
+            new: Some(j),
+        });
     };
     let removed = |rows: &mut Vec<RowDiff>, i: usize| {
         let cells = columns
             .iter()
             .map(|c| words::whole(Op::Delete, cell(&old.rows[i], c.old)))
             .collect();
-        rows.push(RowDiff { change: RowChange::Removed, cells, old: Some(i), new: None });
+        rows.push(RowDiff {
+            change: RowChange::Removed,
+            cells,
+            old: Some(i),
+            new: None,
+        });
     };
     let added = |rows: &mut Vec<RowDiff>, j: usize| {
         let cells = columns
             .iter()
             .map(|c| words::whole(Op::Insert, cell(&new.rows[j], c.new)))
             .collect();
-        rows.push(RowDiff { change: RowChange::Added, cells, old: None, new: Some(j) });
+        rows.push(RowDiff {
+            change: RowChange::Added,
+            cells,
+            old: None,
+            new: Some(j),
+        });
     };
 
     for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
         match op {
-            DiffOp::Equal { old_index, new_index, len } => {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
                 for k in 0..len {
                     pair(&mut rows, old_index + k, new_index + k);
                 }
             }
-            DiffOp::Delete { old_index, old_len, .. } => {
-                (old_index..old_index + old_len).for_each(|i| removed(&mut rows, i))
-            }
-            DiffOp::Insert { new_index, new_len, .. } => {
-                (new_index..new_index + new_len).for_each(|j| added(&mut rows, j))
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => (old_index..old_index + old_len).for_each(|i| removed(&mut rows, i)),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => (new_index..new_index + new_len).for_each(|j| added(&mut rows, j)),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
                 // A row whose key was edited still pairs with itself.
                 let (mut i, mut j) = (old_index, new_index);
                 while i < old_index + old_len && j < new_index + new_len {
@@ -165,8 +206,16 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
 }
 
 fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
-    let ha: Vec<String> = old.header.iter().map(|h| inlines_text(h).trim().to_lowercase()).collect();
-    let hb: Vec<String> = new.header.iter().map(|h| inlines_text(h).trim().to_lowercase()).collect();
+    let ha: Vec<String> = old
+        .header
+        .iter()
+        .map(|h| inlines_text(h).trim().to_lowercase())
+        .collect();
+    let hb: Vec<String> = new
+        .header
+        .iter()
+        .map(|h| inlines_text(h).trim().to_lowercase())
+        .collect();
     let al = |t: &Table, i: usize| t.align.get(i).copied().unwrap_or(Align::None);
     let mut cols = Vec::new();
     let keep = |cols: &mut Vec<ColumnDiff>, i: usize, j: usize| {
@@ -198,16 +247,23 @@ fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
     };
     for op in capture_diff_slices(Algorithm::Myers, &ha, &hb) {
         match op {
-            DiffOp::Equal { old_index, new_index, len } => {
-                (0..len).for_each(|k| keep(&mut cols, old_index + k, new_index + k))
-            }
-            DiffOp::Delete { old_index, old_len, .. } => {
-                (old_index..old_index + old_len).for_each(|i| del(&mut cols, i))
-            }
-            DiffOp::Insert { new_index, new_len, .. } => {
-                (new_index..new_index + new_len).for_each(|j| ins(&mut cols, j))
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => (0..len).for_each(|k| keep(&mut cols, old_index + k, new_index + k)),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => (old_index..old_index + old_len).for_each(|i| del(&mut cols, i)),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => (new_index..new_index + new_len).for_each(|j| ins(&mut cols, j)),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
                 // Same count: the headers were renamed in place.
                 if old_len == new_len {
                     (0..old_len).for_each(|k| keep(&mut cols, old_index + k, new_index + k));
@@ -238,12 +294,24 @@ mod tests {
 
     #[test]
     fn rows_align_by_key_and_columns_by_header() {
-        let old = t(&["Ref", "Freq"], &[&["A", "Daily"], &["B", "Weekly"], &["C", "Monthly"]]);
-        let new = t(&["Ref", "Freq", "Owner"], &[&["A", "Daily", "DCC"], &["C", "Weekly", "DCC"]]);
+        let old = t(
+            &["Ref", "Freq"],
+            &[&["A", "Daily"], &["B", "Weekly"], &["C", "Monthly"]],
+        );
+        let new = t(
+            &["Ref", "Freq", "Owner"],
+            &[&["A", "Daily", "DCC"], &["C", "Weekly", "DCC"]],
+        );
         let d = diff_tables(&old, &new);
-        assert_eq!(d.columns.iter().map(|c| c.op).collect::<Vec<_>>(), vec![Op::Equal, Op::Equal, Op::Insert]);
+        assert_eq!(
+            d.columns.iter().map(|c| c.op).collect::<Vec<_>>(),
+            vec![Op::Equal, Op::Equal, Op::Insert]
+        );
         let changes: Vec<RowChange> = d.rows.iter().map(|r| r.change).collect();
-        assert_eq!(changes, vec![RowChange::Changed, RowChange::Removed, RowChange::Changed]);
+        assert_eq!(
+            changes,
+            vec![RowChange::Changed, RowChange::Removed, RowChange::Changed]
+        );
         assert_eq!(d.side(true), new);
         assert_eq!(d.side(false), old);
     }

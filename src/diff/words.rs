@@ -51,13 +51,19 @@ fn tokenize(inlines: &[Inline]) -> Vec<Token<'_>> {
                 Some(p) => p != class || class == 2,
             };
             if split {
-                out.push(Token { text: &s[start..i], style: &inline.style });
+                out.push(Token {
+                    text: &s[start..i],
+                    style: &inline.style,
+                });
                 start = i;
             }
             prev = Some(class);
         }
         if start < s.len() {
-            out.push(Token { text: &s[start..], style: &inline.style });
+            out.push(Token {
+                text: &s[start..],
+                style: &inline.style,
+            });
         }
     }
     out
@@ -94,7 +100,8 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
     };
     let ia = intern(&a);
     let ib = intern(&b);
-    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ia, &ib, Some(Instant::now() + DEADLINE));
+    let ops =
+        capture_diff_slices_deadline(Algorithm::Myers, &ia, &ib, Some(Instant::now() + DEADLINE));
 
     // Groups: Equal(range in a) or Change(range in a, range in b).
     let mut groups: Vec<Group> = Vec::new();
@@ -103,13 +110,30 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
             DiffOp::Equal { old_index, len, .. } => {
                 groups.push(Group::Equal(old_index..old_index + len))
             }
-            DiffOp::Delete { old_index, old_len, new_index } => {
-                push_change(&mut groups, old_index..old_index + old_len, new_index..new_index)
-            }
-            DiffOp::Insert { old_index, new_index, new_len } => {
-                push_change(&mut groups, old_index..old_index, new_index..new_index + new_len)
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => push_change(
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } => push_change(
+                &mut groups,
+                old_index..old_index + old_len,
+                new_index..new_index,
+            ),
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => push_change(
+                &mut groups,
+                old_index..old_index,
+                new_index..new_index + new_len,
+            ),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => push_change(
                 &mut groups,
                 old_index..old_index + old_len,
                 new_index..new_index + new_len,
@@ -135,10 +159,18 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
 pub fn replace_all(old: &[Inline], new: &[Inline]) -> Vec<Span> {
     let mut spans = Vec::new();
     for i in old {
-        spans.push(Span { op: Op::Delete, text: i.text.clone(), style: i.style.clone() });
+        spans.push(Span {
+            op: Op::Delete,
+            text: i.text.clone(),
+            style: i.style.clone(),
+        });
     }
     for i in new {
-        spans.push(Span { op: Op::Insert, text: i.text.clone(), style: i.style.clone() });
+        spans.push(Span {
+            op: Op::Insert,
+            text: i.text.clone(),
+            style: i.style.clone(),
+        });
     }
     spans
 }
@@ -147,7 +179,11 @@ pub fn replace_all(old: &[Inline], new: &[Inline]) -> Vec<Span> {
 pub fn whole(op: Op, inlines: &[Inline]) -> Vec<Span> {
     inlines
         .iter()
-        .map(|i| Span { op, text: i.text.clone(), style: i.style.clone() })
+        .map(|i| Span {
+            op,
+            text: i.text.clone(),
+            style: i.style.clone(),
+        })
         .collect()
 }
 
@@ -181,7 +217,8 @@ fn cleanup(groups: &mut Vec<Group>, a: &[Token<'_>]) {
             _ => false,
         };
         if fold {
-            let (Group::Change(pa, pb), Group::Change(na, nb)) = (groups[i - 1].clone(), groups[i + 1].clone())
+            let (Group::Change(pa, pb), Group::Change(na, nb)) =
+                (groups[i - 1].clone(), groups[i + 1].clone())
             else {
                 unreachable!()
             };
@@ -203,7 +240,11 @@ fn emit(spans: &mut Vec<Span>, op: Op, toks: &[Token<'_>]) {
             last.text.push_str(t.text);
             continue;
         }
-        spans.push(Span { op, text: t.text.to_string(), style: t.style.clone() });
+        spans.push(Span {
+            op,
+            text: t.text.to_string(),
+            style: t.style.clone(),
+        });
     }
 }
 
@@ -219,7 +260,10 @@ pub fn side(spans: &[Span], new: bool) -> Vec<Inline> {
             last.text.push_str(&s.text);
             continue;
         }
-        out.push(Inline { text: s.text.clone(), style: s.style.clone() });
+        out.push(Inline {
+            text: s.text.clone(),
+            style: s.style.clone(),
+        });
     }
     out
 }
@@ -235,7 +279,11 @@ pub fn equal_ratio(spans: &[Span]) -> f64 {
             total += n;
         }
     }
-    if total == 0 { 1.0 } else { eq as f64 / total as f64 }
+    if total == 0 {
+        1.0
+    } else {
+        eq as f64 / total as f64
+    }
 }
 
 /// Dice similarity of the words of two texts, 0..=1; cheap enough to try
@@ -243,13 +291,19 @@ pub fn equal_ratio(spans: &[Span]) -> f64 {
 pub fn similarity(a: &str, b: &str) -> f64 {
     let mut counts: HashMap<&str, i32> = HashMap::new();
     let mut na = 0;
-    for w in a.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for w in a
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         *counts.entry(w).or_default() += 1;
         na += 1;
     }
     let mut nb = 0;
     let mut common = 0;
-    for w in b.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for w in b
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         nb += 1;
         if let Some(c) = counts.get_mut(w)
             && *c > 0
@@ -276,7 +330,14 @@ mod tests {
     fn word_change_is_a_word() {
         let spans = diff_inlines(&p("reports are made daily"), &p("reports are made weekly"));
         let ops: Vec<(Op, &str)> = spans.iter().map(|s| (s.op, s.text.as_str())).collect();
-        assert_eq!(ops, vec![(Op::Equal, "reports are made "), (Op::Delete, "daily"), (Op::Insert, "weekly")]);
+        assert_eq!(
+            ops,
+            vec![
+                (Op::Equal, "reports are made "),
+                (Op::Delete, "daily"),
+                (Op::Insert, "weekly")
+            ]
+        );
     }
 
     #[test]
@@ -289,7 +350,17 @@ mod tests {
 
     #[test]
     fn sides_are_lossless_with_styles() {
-        let old = vec![Inline::plain("The "), Inline { text: "DCC".into(), style: Style { strong: true, ..Style::default() } }, Inline::plain(" shall report.")];
+        let old = vec![
+            Inline::plain("The "),
+            Inline {
+                text: "DCC".into(),
+                style: Style {
+                    strong: true,
+                    ..Style::default()
+                },
+            },
+            Inline::plain(" shall report."),
+        ];
         let new = vec![Inline::plain("The DCC shall not report, ever.")];
         let spans = diff_inlines(&old, &new);
         assert_eq!(side(&spans, true), new);

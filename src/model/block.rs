@@ -34,7 +34,10 @@ pub struct Inline {
 
 impl Inline {
     pub fn plain(text: impl Into<String>) -> Self {
-        Inline { text: text.into(), style: Style::default() }
+        Inline {
+            text: text.into(),
+            style: Style::default(),
+        }
     }
 }
 
@@ -123,8 +126,16 @@ impl Block {
         match (self, other) {
             (Block::Heading { level: a, .. }, Block::Heading { level: b, .. }) => a == b,
             (
-                Block::ListItem { depth: a, number: na, .. },
-                Block::ListItem { depth: b, number: nb, .. },
+                Block::ListItem {
+                    depth: a,
+                    number: na,
+                    ..
+                },
+                Block::ListItem {
+                    depth: b,
+                    number: nb,
+                    ..
+                },
             ) => a == b && na.is_some() == nb.is_some(),
             (Block::Quote { depth: a, .. }, Block::Quote { depth: b, .. }) => a == b,
             (Block::Code { info: a, .. }, Block::Code { info: b, .. }) => a == b,

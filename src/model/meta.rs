@@ -29,9 +29,8 @@ impl VersionNumber {
 impl FromStr for VersionNumber {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("`{s}` is not a version number: use digits separated by dots, like \"3.0\"")
-        };
+        let bad =
+            || format!("`{s}` is not a version number: use digits separated by dots, like \"3.0\"");
         if s.is_empty() || s.len() > 32 {
             return Err(bad());
         }
@@ -45,7 +44,10 @@ impl FromStr for VersionNumber {
         if parts.len() > 4 {
             return Err(bad());
         }
-        Ok(VersionNumber { parts, text: s.to_string() })
+        Ok(VersionNumber {
+            parts,
+            text: s.to_string(),
+        })
     }
 }
 
@@ -91,14 +93,18 @@ impl<'de> Deserialize<'de> for VersionNumber {
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<VersionNumber, E> {
                 Err(E::custom(format!(
-                    "version {v} must be quoted (write \"{v:.1}\"), or YAML reads it as a number and drops trailing zeros"
+                    "version {v:?} must be quoted (write \"{v:?}\"), or YAML reads it as a number and drops trailing zeros"
                 )))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<VersionNumber, E> {
-                Err(E::custom(format!("version {v} must be quoted, like \"{v}.0\"")))
+                Err(E::custom(format!(
+                    "version {v} must be quoted, like \"{v}.0\""
+                )))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<VersionNumber, E> {
-                Err(E::custom(format!("version {v} must be quoted, like \"{v}.0\"")))
+                Err(E::custom(format!(
+                    "version {v} must be quoted, like \"{v}.0\""
+                )))
             }
         }
         d.deserialize_any(V)
@@ -120,8 +126,18 @@ pub struct EffectiveDate {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl EffectiveDate {
@@ -141,7 +157,12 @@ impl EffectiveDate {
 
     /// `19 July 2024`, the form used in the published text.
     pub fn long(&self) -> String {
-        format!("{} {} {}", self.day, MONTHS[self.month as usize - 1], self.year)
+        format!(
+            "{} {} {}",
+            self.day,
+            MONTHS[self.month as usize - 1],
+            self.year
+        )
     }
 
     /// The date of a Unix timestamp (UTC), for SOURCE_DATE_EPOCH.
@@ -169,9 +190,13 @@ impl FromStr for EffectiveDate {
         let shape = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shape {
-            return Err(format!("`{s}` is not a date: write it as YYYY-MM-DD, like 2024-07-19"));
+            return Err(format!(
+                "`{s}` is not a date: write it as YYYY-MM-DD, like 2024-07-19"
+            ));
         }
         let year = s[0..4].parse().map_err(|_| "bad year".to_string())?;
         let month = s[5..7].parse().map_err(|_| "bad month".to_string())?;
@@ -189,8 +214,18 @@ impl fmt::Display for EffectiveDate {
 
 impl<'de> Deserialize<'de> for EffectiveDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        EffectiveDate::from_str(&s).map_err(serde::de::Error::custom)
+        // A visitor (not String then parse) keeps the YAML position.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = EffectiveDate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date as YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EffectiveDate, E> {
+                EffectiveDate::from_str(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

@@ -30,7 +30,12 @@ impl SourceDoc {
     pub fn label(&self) -> String {
         match (&self.info, &self.meta) {
             (Some(info), Some(meta)) => {
-                format!("{} v{} ({})", info.display_short(), meta.version, meta.status)
+                format!(
+                    "{} v{} ({})",
+                    info.display_short(),
+                    meta.version,
+                    meta.status
+                )
             }
             (None, Some(meta)) => format!("v{} ({})", meta.version, meta.status),
             _ => self.origin.clone(),
@@ -98,7 +103,10 @@ impl Document {
     }
 
     /// The version in force on `date`, with the date its successor took over.
-    pub fn in_force_on(&self, date: EffectiveDate) -> Option<(&VersionFile, Option<EffectiveDate>)> {
+    pub fn in_force_on(
+        &self,
+        date: EffectiveDate,
+    ) -> Option<(&VersionFile, Option<EffectiveDate>)> {
         let in_force: Vec<&VersionFile> = self
             .versions
             .iter()

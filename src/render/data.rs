@@ -38,27 +38,51 @@ fn span_json(op: Op, text: &str, style: &crate::model::Style) -> Value {
 }
 
 fn inlines_json(op: Op, inlines: &[Inline]) -> Value {
-    Value::Array(inlines.iter().map(|i| span_json(op, &i.text, &i.style)).collect())
+    Value::Array(
+        inlines
+            .iter()
+            .map(|i| span_json(op, &i.text, &i.style))
+            .collect(),
+    )
 }
 
 fn spans_json(spans: &[Span]) -> Value {
-    Value::Array(spans.iter().map(|s| span_json(s.op, &s.text, &s.style)).collect())
+    Value::Array(
+        spans
+            .iter()
+            .map(|s| span_json(s.op, &s.text, &s.style))
+            .collect(),
+    )
 }
 
 /// A block shown whole with one operation (`Equal` for a clean version).
 fn block_json(block: &Block, op: Op) -> Value {
     match block {
-        Block::Heading { level, content } => json!({"t": "heading", "level": level, "spans": inlines_json(op, content)}),
+        Block::Heading { level, content } => {
+            json!({"t": "heading", "level": level, "spans": inlines_json(op, content)})
+        }
         Block::Paragraph { content } => json!({"t": "para", "spans": inlines_json(op, content)}),
-        Block::ListItem { depth, number, content } => {
+        Block::ListItem {
+            depth,
+            number,
+            content,
+        } => {
             json!({"t": "item", "depth": depth, "number": number, "spans": inlines_json(op, content)})
         }
-        Block::Quote { depth, content } => json!({"t": "quote", "depth": depth, "spans": inlines_json(op, content)}),
-        Block::Code { text, .. } => json!({"t": "code", "spans": [ {"s": text, "op": op_name(op)} ]}),
+        Block::Quote { depth, content } => {
+            json!({"t": "quote", "depth": depth, "spans": inlines_json(op, content)})
+        }
+        Block::Code { text, .. } => {
+            json!({"t": "code", "spans": [ {"s": text, "op": op_name(op)} ]})
+        }
         Block::Html { text } => json!({"t": "code", "spans": [ {"s": text, "op": op_name(op)} ]}),
         Block::Rule => json!({"t": "rule", "op": op_name(op)}),
         Block::Table(t) => {
-            let columns: Vec<Value> = t.align.iter().map(|a| json!({"op": op_name(op), "align": a})).collect();
+            let columns: Vec<Value> = t
+                .align
+                .iter()
+                .map(|a| json!({"op": op_name(op), "align": a}))
+                .collect();
             let n = t.header.len();
             let rows: Vec<Value> = t
                 .rows
@@ -88,7 +112,10 @@ fn with_change(mut v: Value, change: &str, note: Option<String>) -> Value {
 }
 
 fn section_name(section: &[String]) -> String {
-    section.last().cloned().unwrap_or_else(|| "the start".into())
+    section
+        .last()
+        .cloned()
+        .unwrap_or_else(|| "the start".into())
 }
 
 /// Blocks of a redline, each marked with how it changed.
@@ -101,14 +128,20 @@ pub fn redline_blocks(r: &Redline) -> Vec<Value> {
             Change::Removed => with_change(block_json(d.shown(), Op::Delete), "removed", None),
             Change::MovedAway => {
                 let to = d.partner.map(|p| section_name(&r.blocks[p].section));
-                with_change(block_json(d.shown(), Op::Delete), "moved-away", to.map(|s| format!("Moved to: {s}")))
+                with_change(
+                    block_json(d.shown(), Op::Delete),
+                    "moved-away",
+                    to.map(|s| format!("Moved to: {s}")),
+                )
             }
             Change::MovedHere | Change::Changed => {
                 let mut v = block_json(d.shown(), Op::Equal);
                 if let Some(t) = &d.table {
                     v = table_diff_json(t);
                 } else if !d.words.is_empty() {
-                    v.as_object_mut().expect("object").insert("spans".into(), spans_json(&d.words));
+                    v.as_object_mut()
+                        .expect("object")
+                        .insert("spans".into(), spans_json(&d.words));
                 }
                 let (kind, note) = if d.change == Change::MovedHere {
                     let from = d.partner.map(|p| section_name(&r.blocks[p].section));
@@ -147,7 +180,9 @@ pub fn status_line(meta: &VersionMeta, approver: Option<&str>) -> String {
         Status::Superseded => format!("Superseded (was effective from {date})"),
         Status::Withdrawn => format!("Withdrawn (proposed effective date was {date})"),
         Status::Draft => {
-            let subject = approver.map(|a| format!(" (subject to {a} approval)")).unwrap_or_default();
+            let subject = approver
+                .map(|a| format!(" (subject to {a} approval)"))
+                .unwrap_or_default();
             if meta.consultation.is_some() {
                 format!("Draft for consultation — proposed effective date {date}{subject}")
             } else {
@@ -214,7 +249,11 @@ pub fn history_json(document: Option<&Document>, doc: &SourceDoc) -> Value {
 
 /// Data for the clean PDF of one version.
 pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
-    let blocks: Vec<Value> = doc.blocks.iter().map(|b| with_change(block_json(b, Op::Equal), "none", None)).collect();
+    let blocks: Vec<Value> = doc
+        .blocks
+        .iter()
+        .map(|b| with_change(block_json(b, Op::Equal), "none", None))
+        .collect();
     json!({
         "doc": doc_json(doc),
         "version": meta_json(doc),

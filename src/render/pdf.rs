@@ -7,7 +7,11 @@ use crate::render::data;
 use crate::render::typst::{RegdocWorld, Templates, compile, export_pdf};
 
 /// The clean PDF of one version (approved, or watermarked draft).
-pub fn render_version(document: Option<&Document>, doc: &SourceDoc, templates: &Templates) -> Result<Vec<u8>> {
+pub fn render_version(
+    document: Option<&Document>,
+    doc: &SourceDoc,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
     let data = data::version_data(document, doc);
     let ident = match (&doc.info, &doc.meta) {
         (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),

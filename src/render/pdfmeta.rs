@@ -28,7 +28,8 @@ pub fn add_info(pdf: &[u8], entries: &[(&str, String)]) -> Result<Vec<u8>> {
         info.set(*k, text_string(v));
     }
     let mut out = Vec::with_capacity(pdf.len() + 256);
-    doc.save_to(&mut out).map_err(|e| Error::input(format!("cannot write the PDF: {e}")))?;
+    doc.save_to(&mut out)
+        .map_err(|e| Error::input(format!("cannot write the PDF: {e}")))?;
     Ok(out)
 }
 

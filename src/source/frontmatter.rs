@@ -22,11 +22,19 @@ pub struct Split<'a> {
 pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>> {
     let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
     if text[..first_end].trim_end() != "---" {
-        return Ok(Split { yaml: None, yaml_line: 0, yaml_offset: 0, body: text, body_offset: 0 });
+        return Ok(Split {
+            yaml: None,
+            yaml_line: 0,
+            yaml_offset: 0,
+            body: text,
+            body_offset: 0,
+        });
     }
     let mut offset = first_end;
     while offset < text.len() {
-        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
         let line = text[offset..end].trim_end();
         if line == "---" || line == "..." {
             return Ok(Split {

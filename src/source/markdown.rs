@@ -69,7 +69,10 @@ impl Builder {
             last.text.push_str(text);
             return;
         }
-        self.inlines.push(Inline { text: text.to_string(), style });
+        self.inlines.push(Inline {
+            text: text.to_string(),
+            style,
+        });
     }
 
     fn take_inlines(&mut self) -> Vec<Inline> {
@@ -119,7 +122,10 @@ impl Builder {
             return;
         }
         if self.quote_depth > 0 {
-            self.blocks.push(Block::Quote { depth: self.quote_depth, content });
+            self.blocks.push(Block::Quote {
+                depth: self.quote_depth,
+                content,
+            });
         } else {
             self.blocks.push(Block::Paragraph { content });
         }
@@ -162,7 +168,9 @@ impl Builder {
                 self.flush_item();
                 self.blocks.push(Block::Rule);
             }
-            Event::TaskListMarker(done) => self.push_text(if done { "[x] " } else { "[ ] " }, false),
+            Event::TaskListMarker(done) => {
+                self.push_text(if done { "[x] " } else { "[ ] " }, false)
+            }
             Event::FootnoteReference(r) => self.push_text(&format!("[^{r}]"), false),
             Event::InlineMath(t) | Event::DisplayMath(t) => self.push_text(&t, true),
         }
@@ -170,14 +178,12 @@ impl Builder {
 
     fn start(&mut self, tag: Tag) {
         match tag {
-            Tag::Paragraph => {
-                if !self.items.is_empty() && !self.inlines.is_empty() {
+            Tag::Paragraph
+                if !self.items.is_empty() && !self.inlines.is_empty()
                     // A second paragraph of a list item.
-                    if self.inlines.last().is_some_and(|i| !i.text.ends_with('\n')) {
+                    && self.inlines.last().is_some_and(|i| !i.text.ends_with('\n')) => {
                         self.push_text("\n", false);
                     }
-                }
-            }
             Tag::Heading { level, .. } => {
                 self.flush_item();
                 self.heading = Some(level as u8);
@@ -224,7 +230,11 @@ impl Builder {
                         Alignment::Right => Align::Right,
                     })
                     .collect();
-                self.table = Some(Table { align, header: Vec::new(), rows: Vec::new() });
+                self.table = Some(Table {
+                    align,
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                });
             }
             Tag::TableHead => self.in_head = true,
             Tag::TableRow => self.row.clear(),
@@ -255,7 +265,9 @@ impl Builder {
                     && trimmed.ends_with("-->")
                     && trimmed.matches("<!--").count() == 1;
                 if !only_comment && !trimmed.is_empty() {
-                    self.blocks.push(Block::Html { text: trimmed.to_string() });
+                    self.blocks.push(Block::Html {
+                        text: trimmed.to_string(),
+                    });
                 }
             }
             TagEnd::List(_) => {
@@ -295,7 +307,11 @@ impl Builder {
                     self.blocks.push(Block::Table(t));
                 }
             }
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image => {
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image => {
                 self.style.pop();
             }
             _ => {}

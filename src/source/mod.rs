@@ -54,7 +54,9 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
         Ok(s) => {
             if let Some(i) = s.find('\0') {
                 let (l, c) = crate::error::line_col(&s, i);
-                return Err(Error::in_file(path, "this is a binary file, not Markdown or YAML").at(l, c));
+                return Err(
+                    Error::in_file(path, "this is a binary file, not Markdown or YAML").at(l, c),
+                );
             }
             Ok(s)
         }
@@ -63,10 +65,16 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
             let i = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&bytes[..i]);
             let (l, c) = crate::error::line_col(&text, i);
-            let what = if bytes.contains(&0) { "a binary file" } else { "not valid UTF-8" };
-            Err(Error::in_file(path, format!("this is {what} (first bad byte here)"))
-                .at(l, c)
-                .help("save the file as UTF-8"))
+            let what = if bytes.contains(&0) {
+                "a binary file"
+            } else {
+                "not valid UTF-8"
+            };
+            Err(
+                Error::in_file(path, format!("this is {what} (first bad byte here)"))
+                    .at(l, c)
+                    .help("save the file as UTF-8"),
+            )
         }
     }
 }
@@ -103,7 +111,13 @@ pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
     let meta: VersionMeta = yaml::parse(path, yaml, split.yaml_line)?;
     let blocks = markdown::parse(split.body);
     let body_offset = split.body_offset;
-    Ok(VersionFile { path: path.to_path_buf(), meta, blocks, text, body_offset })
+    Ok(VersionFile {
+        path: path.to_path_buf(),
+        meta,
+        blocks,
+        text,
+        body_offset,
+    })
 }
 
 /// Parses any Markdown file; front matter is optional but, when present,
@@ -142,7 +156,8 @@ impl Workspace {
     /// Ids of the documents: folders holding a `document.yaml`, sorted.
     pub fn document_ids(&self) -> Result<Vec<String>> {
         let entries = std::fs::read_dir(&self.root).map_err(|e| {
-            Error::io(&self.root, &e).help("run regdoc from the project root, or pass --documents DIR")
+            Error::io(&self.root, &e)
+                .help("run regdoc from the project root, or pass --documents DIR")
         })?;
         let mut ids = Vec::new();
         for entry in entries.flatten() {
@@ -158,7 +173,10 @@ impl Workspace {
     }
 
     pub fn load_all(&self) -> Result<Vec<Document>> {
-        self.document_ids()?.iter().map(|id| self.load_document(id)).collect()
+        self.document_ids()?
+            .iter()
+            .map(|id| self.load_document(id))
+            .collect()
     }
 
     /// Loads one document: its metadata and every `*.md` version file.
@@ -175,10 +193,10 @@ impl Workspace {
         let info_path = dir.join(DOCUMENT_FILE);
         let info: DocumentInfo = yaml::parse(&info_path, &self.read_inside(&info_path)?, 1)?;
         if info.id != id {
-            return Err(Error::in_file(&info_path, format!(
-                "the id `{}` does not match the folder name `{id}`",
-                info.id
-            ))
+            return Err(Error::in_file(
+                &info_path,
+                format!("the id `{}` does not match the folder name `{id}`", info.id),
+            )
             .at(1, 1));
         }
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -192,31 +210,47 @@ impl Workspace {
         for path in paths {
             let text = self.read_inside(&path)?;
             let file = parse_version(&path, text)?;
-            if let Some(other) = versions.iter().find(|v: &&VersionFile| v.meta.version == file.meta.version) {
-                return Err(Error::in_file(&path, format!(
-                    "version {} is also in {}",
-                    file.meta.version,
-                    other.path.display()
-                ))
+            if let Some(other) = versions
+                .iter()
+                .find(|v: &&VersionFile| v.meta.version == file.meta.version)
+            {
+                return Err(Error::in_file(
+                    &path,
+                    format!(
+                        "version {} is also in {}",
+                        file.meta.version,
+                        other.path.display()
+                    ),
+                )
                 .at(2, 1));
             }
             versions.push(file);
         }
         versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
-        Ok(Document { dir, info, versions })
+        Ok(Document {
+            dir,
+            info,
+            versions,
+        })
     }
 
     /// Reads a file that must really live inside `documents/` (a symlink
     /// out of it is refused, so a document cannot pull in other files).
     fn read_inside(&self, path: &Path) -> Result<String> {
-        let root = self.root.canonicalize().map_err(|e| Error::io(&self.root, &e))?;
+        let root = self
+            .root
+            .canonicalize()
+            .map_err(|e| Error::io(&self.root, &e))?;
         let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
         if !real.starts_with(&root) {
-            return Err(Error::in_file(path, format!(
-                "links outside {} (to {}); document files must live inside it",
-                self.root.display(),
-                real.display()
-            )));
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "links outside {} (to {}); document files must live inside it",
+                    self.root.display(),
+                    real.display()
+                ),
+            ));
         }
         read_source(path)
     }
@@ -234,7 +268,11 @@ impl Workspace {
             let v: VersionNumber = version.parse().map_err(Error::input)?;
             let doc = self.load_document(id)?;
             let file = doc.version(&v).ok_or_else(|| {
-                let known: Vec<String> = doc.versions.iter().map(|f| f.meta.version.to_string()).collect();
+                let known: Vec<String> = doc
+                    .versions
+                    .iter()
+                    .map(|f| f.meta.version.to_string())
+                    .collect();
                 Error::input(format!("document `{id}` has no version {v}"))
                     .help(format!("versions: {}", known.join(", ")))
             })?;
@@ -249,7 +287,10 @@ impl Workspace {
             attach_folder_info(&mut doc, Path::new(path));
             return Ok(doc);
         }
-        Err(Error::in_file(spec, "no such file, document version (doc@1.0) or git revision (REV:path)"))
+        Err(Error::in_file(
+            spec,
+            "no such file, document version (doc@1.0) or git revision (REV:path)",
+        ))
     }
 
     fn open_path(&self, path: &Path) -> Result<SourceDoc> {
@@ -276,5 +317,6 @@ fn attach_folder_info(doc: &mut SourceDoc, path: &Path) {
 pub fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }

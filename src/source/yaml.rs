@@ -24,13 +24,42 @@ pub fn parse<T: DeserializeOwned>(path: &Path, yaml: &str, first_line: usize) ->
             Some(i) => raw[..i].to_string(),
             None => raw,
         };
-        let msg = msg.replace("repetition limit exceeded", "too many alias expansions (a YAML alias bomb?)");
+        let msg = msg.replace(
+            "repetition limit exceeded",
+            "too many alias expansions (a YAML alias bomb?)",
+        );
         let err = Error::in_file(path, format!("front matter: {msg}"));
+        if let Some((line, col)) = duplicate_key_position(yaml, &msg) {
+            return err.at(line + first_line - 1, col);
+        }
         match e.location() {
             Some(loc) => err.at(loc.line() + first_line - 1, loc.column()),
             None => err.at(first_line, 1),
         }
     })
+}
+
+/// serde reports a duplicate key without a position: find its second
+/// top-level occurrence.
+fn duplicate_key_position(yaml: &str, msg: &str) -> Option<(usize, usize)> {
+    let rest = msg
+        .split("duplicate field `")
+        .nth(1)
+        .or_else(|| msg.split("duplicate entry with key \"").nth(1))?;
+    let key = rest.split(['`', '"']).next()?;
+    let mut seen = 0;
+    for (i, line) in yaml.lines().enumerate() {
+        if line
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+        {
+            seen += 1;
+            if seen == 2 {
+                return Some((i + 1, 1));
+            }
+        }
+    }
+    None
 }
 
 /// Rewrites one top-level scalar `key: value` line in YAML text, keeping

@@ -18,7 +18,9 @@ pub use world::RegdocWorld;
 /// Compiles the world's main file to pages.
 pub fn compile(world: &RegdocWorld) -> Result<PagedDocument> {
     let warned = typst::compile::<PagedDocument>(world);
-    warned.output.map_err(|diags| diagnostic_error(world, &diags))
+    warned
+        .output
+        .map_err(|diags| diagnostic_error(world, &diags))
 }
 
 /// Exports pages to PDF bytes, with a stable document identifier and no
@@ -26,7 +28,10 @@ pub fn compile(world: &RegdocWorld) -> Result<PagedDocument> {
 pub fn export_pdf(world: &RegdocWorld, doc: &PagedDocument, ident: &str) -> Result<Vec<u8>> {
     let options = typst_pdf::PdfOptions {
         ident: typst::foundations::Smart::Custom(ident.to_string()),
-        creator: typst::foundations::Smart::Custom(Some(format!("regdoc {}", env!("CARGO_PKG_VERSION")))),
+        creator: typst::foundations::Smart::Custom(Some(format!(
+            "regdoc {}",
+            env!("CARGO_PKG_VERSION")
+        ))),
         timestamp: source_date_epoch(),
         ..Default::default()
     };
@@ -34,7 +39,11 @@ pub fn export_pdf(world: &RegdocWorld, doc: &PagedDocument, ident: &str) -> Resu
 }
 
 fn source_date_epoch() -> Option<typst_pdf::Timestamp> {
-    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     let d = crate::model::EffectiveDate::from_unix(secs)?;
     let rem = secs.rem_euclid(86_400);
     let dt = typst::foundations::Datetime::from_ymd_hms(

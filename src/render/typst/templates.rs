@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 /// Every template file regdoc knows. Only these names are ever read.
 pub const FILES: [(&str, &str); 3] = [
     ("regdoc.typ", include_str!("../../../templates/regdoc.typ")),
-    ("version.typ", include_str!("../../../templates/version.typ")),
+    (
+        "version.typ",
+        include_str!("../../../templates/version.typ"),
+    ),
     ("markup.typ", include_str!("../../../templates/markup.typ")),
 ];
 

@@ -32,7 +32,10 @@ fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| {
         let fonts: Vec<Font> = typst_kit::fonts::embedded().map(|(f, _)| f).collect();
-        Fonts { book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
+        Fonts {
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+        }
     })
 }
 
@@ -42,7 +45,11 @@ fn library() -> &'static LazyHash<Library> {
 }
 
 fn file_id(path: &str) -> FileId {
-    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("valid virtual path")).intern()
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(path).expect("valid virtual path"),
+    )
+    .intern()
 }
 
 pub struct RegdocWorld {
@@ -56,10 +63,20 @@ pub struct RegdocWorld {
 impl RegdocWorld {
     /// A world whose main file imports `template` and calls its `main`
     /// with the JSON `data`.
-    pub fn new(template: &str, data: Vec<u8>, templates: Templates, doc_dir: Option<PathBuf>) -> Self {
+    pub fn new(
+        template: &str,
+        data: Vec<u8>,
+        templates: Templates,
+        doc_dir: Option<PathBuf>,
+    ) -> Self {
         // The template name is one of ours, never user text.
-        debug_assert!(template.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
-        let text = format!("#import \"/templates/{template}\": main\n#main(json(\"/data.json\"))\n");
+        debug_assert!(
+            template
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        );
+        let text =
+            format!("#import \"/templates/{template}\": main\n#main(json(\"/data.json\"))\n");
         RegdocWorld {
             main: Source::new(file_id("/main.typ"), text),
             data: Bytes::new(data),
@@ -80,7 +97,9 @@ impl RegdocWorld {
 
     fn read(&self, id: FileId) -> FileResult<Bytes> {
         if id.root() != &VirtualRoot::Project {
-            return Err(FileError::Other(Some("packages are not available to regdoc templates".into())));
+            return Err(FileError::Other(Some(
+                "packages are not available to regdoc templates".into(),
+            )));
         }
         let vpath = id.vpath().get_with_slash();
         if vpath == "/data.json" {
@@ -106,11 +125,15 @@ impl RegdocWorld {
 fn read_inside(dir: &Path, rel: &str) -> FileResult<Bytes> {
     let root = dir.canonicalize().map_err(|e| FileError::from_io(e, dir))?;
     let path = root.join(rel);
-    let real = path.canonicalize().map_err(|e| FileError::from_io(e, &path))?;
+    let real = path
+        .canonicalize()
+        .map_err(|e| FileError::from_io(e, &path))?;
     if !real.starts_with(&root) {
         return Err(FileError::AccessDenied);
     }
-    std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, &real))
+    std::fs::read(&real)
+        .map(Bytes::new)
+        .map_err(|e| FileError::from_io(e, &real))
 }
 
 impl World for RegdocWorld {
@@ -136,7 +159,10 @@ impl World for RegdocWorld {
         let bytes = self.read(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
         let source = Source::new(id, text.to_string());
-        self.sources.lock().expect("lock").insert(id, source.clone());
+        self.sources
+            .lock()
+            .expect("lock")
+            .insert(id, source.clone());
         Ok(source)
     }
 

@@ -1,0 +1,195 @@
+//! Helpers shared by the integration tests: run the real binary, read PDFs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `regdoc` with `args` in `cwd`.
+pub fn regdoc_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run regdoc")
+}
+
+/// Runs `regdoc` in the repository root.
+pub fn regdoc(args: &[&str]) -> Output {
+    regdoc_in(&repo(), args)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+pub fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "regdoc failed ({:?}):\n{}\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Text of a PDF (or of one page) through poppler's pdftotext, the tool
+/// reviewers use. CI installs poppler-utils; a missing tool fails loudly.
+pub fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
+    let mut cmd = Command::new("pdftotext");
+    if let Some(p) = page {
+        cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
+    }
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed by the tests: apt-get install poppler-utils");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Words of a text, whitespace folded.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Number of pages, from the PDF itself.
+pub fn page_count(pdf: &Path) -> usize {
+    lopdf::Document::load(pdf)
+        .expect("valid PDF")
+        .get_pages()
+        .len()
+}
+
+/// A custom or standard entry of the PDF Info dictionary, as text.
+pub fn info(pdf: &Path, key: &str) -> Option<String> {
+    let doc = lopdf::Document::load(pdf).expect("valid PDF");
+    let id = doc.trailer.get(b"Info").ok()?.as_reference().ok()?;
+    let dict = doc.get_object(id).ok()?.as_dict().ok()?;
+    let obj = dict.get(key.as_bytes()).ok()?;
+    let bytes = obj.as_str().ok()?;
+    Some(decode_pdf_string(bytes))
+}
+
+fn decode_pdf_string(b: &[u8]) -> String {
+    if b.starts_with(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = b[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(b).into_owned()
+    }
+}
+
+/// Copies the bundled documents into a fresh folder, for tests that edit.
+pub fn copy_documents(to: &Path) -> PathBuf {
+    let dest = to.join("documents");
+    copy_dir(&repo().join("documents"), &dest);
+    dest
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Writes a file, creating folders.
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+pub const DOC_YAML: &str =
+    "id: x\ntitle: Test Document\nowner: DCC\nclassification: DCC Public\napprover: DESNZ\n";
+
+/// A minimal valid version file with `body`.
+pub fn version_file(version: &str, status: &str, body: &str) -> String {
+    let approved = if status == "draft" {
+        ""
+    } else {
+        "approved: {by: DESNZ, on: 2024-01-01}\n"
+    };
+    format!(
+        "---\nversion: \"{version}\"\nstatus: {status}\neffective: 2024-02-01\n{approved}summary: Test version {version}.\n---\n{body}"
+    )
+}
+
+/// Renders one page with pdftoppm at low resolution: (width, height, RGB).
+pub fn page_rgb(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("p");
+    let out = Command::new("pdftoppm")
+        .args([
+            "-r",
+            "24",
+            "-singlefile",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+        ])
+        .arg(pdf)
+        .arg(&root)
+        .output()
+        .expect("pdftoppm is needed by the tests: apt-get install poppler-utils");
+    assert!(out.status.success(), "pdftoppm failed");
+    let data = std::fs::read(root.with_extension("ppm")).unwrap();
+    // Binary PPM: "P6\n<w> <h>\n255\n" then RGB bytes.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
+    }
+    let (w, h) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, data[i + 1..].to_vec())
+}
+
+/// Share of pixels in the middle of a page tinted like the DRAFT
+/// watermark (light red: red well above green, green and blue alike).
+pub fn watermark_share(pdf: &Path, page: usize) -> f64 {
+    let (w, h, rgb) = page_rgb(pdf, page);
+    let (mut tinted, mut total) = (0usize, 0usize);
+    for y in h / 4..3 * h / 4 {
+        for x in w / 5..4 * w / 5 {
+            let p = 3 * (y * w + x);
+            let (r, g, b) = (rgb[p] as i32, rgb[p + 1] as i32, rgb[p + 2] as i32);
+            total += 1;
+            if r > 235 && r - g > 12 && (g - b).abs() <= 6 {
+                tinted += 1;
+            }
+        }
+    }
+    tinted as f64 / total as f64
+}

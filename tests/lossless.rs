@@ -1,0 +1,247 @@
+//! Property tests: accepting every change of a redline gives the new
+//! document, rejecting every change gives the old one, whatever the edits.
+
+use proptest::prelude::*;
+use regdoc::diff::{Change, diff_blocks};
+use regdoc::model::{Align, Block, Inline, Style, Table};
+
+const WORDS: &[&str] = &[
+    "the",
+    "DCC",
+    "shall",
+    "report",
+    "ECoS",
+    "migration",
+    "daily",
+    "weekly",
+    "Supplier",
+    "Device",
+    "cease",
+    "on",
+    "19",
+    "July",
+    "2024",
+    ",",
+    ".",
+    "(",
+    ")",
+    "—",
+    "a",
+    "of",
+    "to",
+];
+
+fn words() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(WORDS), 1..12).prop_map(|w| w.join(" "))
+}
+
+fn inlines() -> impl Strategy<Value = Vec<Inline>> {
+    prop::collection::vec((words(), 0u8..4), 1..3).prop_map(|runs| {
+        let mut out: Vec<Inline> = Vec::new();
+        for (i, (text, style)) in runs.into_iter().enumerate() {
+            let style = match style {
+                1 => Style {
+                    strong: true,
+                    ..Style::default()
+                },
+                2 => Style {
+                    emph: true,
+                    ..Style::default()
+                },
+                3 => Style {
+                    code: true,
+                    ..Style::default()
+                },
+                _ => Style::default(),
+            };
+            let text = if i > 0 { format!(" {text}") } else { text };
+            match out.last_mut() {
+                Some(last) if last.style == style => last.text.push_str(&text),
+                _ => out.push(Inline { text, style }),
+            }
+        }
+        out
+    })
+}
+
+fn table() -> impl Strategy<Value = Table> {
+    (2usize..4, 0usize..6).prop_flat_map(|(cols, rows)| {
+        (
+            prop::collection::vec(
+                prop::sample::select(&["Ref", "Name", "Distribution", "Frequency"][..]),
+                cols,
+            ),
+            prop::collection::vec(prop::collection::vec(words(), cols), rows),
+        )
+            .prop_map(move |(header, rows)| Table {
+                align: vec![Align::None; header.len()],
+                header: header.iter().map(|h| vec![Inline::plain(*h)]).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|r| r.into_iter().map(|c| vec![Inline::plain(c)]).collect())
+                    .collect(),
+            })
+    })
+}
+
+fn block() -> impl Strategy<Value = Block> {
+    prop_oneof![
+        (1u8..4, inlines()).prop_map(|(level, content)| Block::Heading { level, content }),
+        inlines().prop_map(|content| Block::Paragraph { content }),
+        inlines().prop_map(|content| Block::Paragraph { content }),
+        (0u8..3, prop::option::of(1u64..9), inlines()).prop_map(|(depth, number, content)| {
+            Block::ListItem {
+                depth,
+                number,
+                content,
+            }
+        }),
+        table().prop_map(Block::Table),
+        words().prop_map(|text| Block::Code {
+            info: String::new(),
+            text
+        }),
+        Just(Block::Rule),
+    ]
+}
+
+/// One edit of a block sequence.
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, Block),
+    Delete(usize),
+    Replace(usize, Block),
+    /// Change some words of a text block.
+    Words(usize, usize, String),
+    Move(usize, usize),
+    /// Change, add or remove a table row or column.
+    Row(usize, usize, Vec<String>),
+    DropRow(usize, usize),
+    AddColumn(usize, String),
+    DropColumn(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), block()).prop_map(|(i, b)| Edit::Insert(i, b)),
+        any::<usize>().prop_map(Edit::Delete),
+        (any::<usize>(), block()).prop_map(|(i, b)| Edit::Replace(i, b)),
+        (any::<usize>(), any::<usize>(), words()).prop_map(|(i, w, s)| Edit::Words(i, w, s)),
+        (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Edit::Move(i, j)),
+        (
+            any::<usize>(),
+            any::<usize>(),
+            prop::collection::vec(words(), 4)
+        )
+            .prop_map(|(i, r, c)| Edit::Row(i, r, c)),
+        (any::<usize>(), any::<usize>()).prop_map(|(i, r)| Edit::DropRow(i, r)),
+        (any::<usize>(), words()).prop_map(|(i, h)| Edit::AddColumn(i, h)),
+        any::<usize>().prop_map(Edit::DropColumn),
+    ]
+}
+
+fn apply(blocks: &mut Vec<Block>, e: &Edit) {
+    let n = blocks.len();
+    match e {
+        Edit::Insert(i, b) => blocks.insert(i % (n + 1), b.clone()),
+        Edit::Delete(i) if n > 0 => {
+            blocks.remove(i % n);
+        }
+        Edit::Replace(i, b) if n > 0 => blocks[i % n] = b.clone(),
+        Edit::Words(i, w, s) if n > 0 => {
+            let b = &mut blocks[i % n];
+            if let Block::Paragraph { content }
+            | Block::Heading { content, .. }
+            | Block::ListItem { content, .. } = b
+            {
+                let k = w % content.len();
+                let words: Vec<&str> = content[k].text.split(' ').collect();
+                let at = w % words.len();
+                let mut new: Vec<String> = words.iter().map(|x| x.to_string()).collect();
+                new[at] = s.clone();
+                content[k].text = new.join(" ");
+            }
+        }
+        Edit::Move(i, j) if n > 0 => {
+            let b = blocks.remove(i % n);
+            blocks.insert(j % n, b);
+        }
+        Edit::Row(i, r, cells) if n > 0 => {
+            if let Block::Table(t) = &mut blocks[i % n] {
+                let cols = t.header.len();
+                let row: Vec<Vec<Inline>> = cells
+                    .iter()
+                    .take(cols)
+                    .map(|c| vec![Inline::plain(c.clone())])
+                    .collect();
+                let at = r % (t.rows.len() + 1);
+                if r % 2 == 0 || t.rows.is_empty() {
+                    t.rows.insert(at, row);
+                } else {
+                    let at = r % t.rows.len();
+                    t.rows[at] = row;
+                }
+            }
+        }
+        Edit::DropRow(i, r) if n > 0 => {
+            if let Block::Table(t) = &mut blocks[i % n]
+                && !t.rows.is_empty()
+            {
+                let at = r % t.rows.len();
+                t.rows.remove(at);
+            }
+        }
+        Edit::AddColumn(i, h) if n > 0 => {
+            if let Block::Table(t) = &mut blocks[i % n] {
+                t.header.push(vec![Inline::plain(h.clone())]);
+                t.align.push(Align::None);
+                for r in &mut t.rows {
+                    r.push(vec![Inline::plain("new cell")]);
+                }
+            }
+        }
+        Edit::DropColumn(i) if n > 0 => {
+            if let Block::Table(t) = &mut blocks[i % n]
+                && t.header.len() > 1
+            {
+                t.header.remove(0);
+                t.align.remove(0);
+                for r in &mut t.rows {
+                    r.remove(0);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn accept_gives_new_and_reject_gives_old(
+        old in prop::collection::vec(block(), 0..14),
+        edits in prop::collection::vec(edit(), 0..8),
+    ) {
+        let mut new = old.clone();
+        for e in &edits {
+            apply(&mut new, e);
+        }
+        let r = diff_blocks(&old, &new);
+        prop_assert_eq!(r.accept(), new.clone());
+        prop_assert_eq!(r.reject(), old.clone());
+        if old == new {
+            prop_assert!(r.blocks.iter().all(|b| b.change == Change::Unchanged));
+        }
+    }
+
+    #[test]
+    fn a_complete_rewrite_is_whole_removals_and_additions(
+        old in prop::collection::vec(block(), 1..10),
+    ) {
+        let new = vec![Block::Paragraph { content: vec![Inline::plain("zebra quokka")] }];
+        let r = diff_blocks(&old, &new);
+        prop_assert_eq!(r.accept(), new);
+        prop_assert_eq!(r.reject(), old);
+    }
+}
