@@ -5,6 +5,11 @@ use proptest::prelude::*;
 use regdoc::diff::{Change, diff_blocks};
 use regdoc::model::{Align, Block, Inline, Style, Table};
 
+/// Cases per property: the given default, or PROPTEST_CASES for a longer run.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 const WORDS: &[&str] = &[
     "the",
     "DCC",
@@ -169,11 +174,13 @@ fn apply(blocks: &mut Vec<Block>, e: &Edit) {
         Edit::Row(i, r, cells) if n > 0 => {
             if let Block::Table(t) = &mut blocks[i % n] {
                 let cols = t.header.len();
-                let row: Vec<Vec<Inline>> = cells
+                let mut row: Vec<Vec<Inline>> = cells
                     .iter()
                     .take(cols)
                     .map(|c| vec![Inline::plain(c.clone())])
                     .collect();
+                // Rows are as wide as the header, as the parser makes them.
+                row.resize(cols, vec![Inline::plain("pad")]);
                 let at = r % (t.rows.len() + 1);
                 if r % 2 == 0 || t.rows.is_empty() {
                     t.rows.insert(at, row);
@@ -216,7 +223,7 @@ fn apply(blocks: &mut Vec<Block>, e: &Edit) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
 
     #[test]
     fn accept_gives_new_and_reject_gives_old(
@@ -243,5 +250,38 @@ proptest! {
         let r = diff_blocks(&old, &new);
         prop_assert_eq!(r.accept(), new);
         prop_assert_eq!(r.reject(), old);
+    }
+}
+
+/// What a document is once written as Markdown and read back.
+fn normal(blocks: &[Block]) -> Vec<Block> {
+    regdoc::source::markdown::parse(&regdoc::render::markdown::blocks_md(blocks))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
+
+    #[test]
+    fn markdown_output_reads_back_the_same(blocks in prop::collection::vec(block(), 0..14)) {
+        let once = normal(&blocks);
+        prop_assert_eq!(normal(&once), once);
+    }
+
+    #[test]
+    fn criticmarkup_accepts_to_new_and_rejects_to_old(
+        old in prop::collection::vec(block(), 0..12),
+        edits in prop::collection::vec(edit(), 0..6),
+    ) {
+        let mut new = old.clone();
+        for e in &edits {
+            apply(&mut new, e);
+        }
+        let (old, new) = (normal(&old), normal(&new));
+        let r = diff_blocks(&old, &new);
+        let md = regdoc::render::markdown::critic_markup(&r);
+        let accepted = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, true));
+        let rejected = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, false));
+        prop_assert_eq!(accepted, new, "CriticMarkup:\n{}", md);
+        prop_assert_eq!(rejected, old, "CriticMarkup:\n{}", md);
     }
 }

@@ -21,9 +21,16 @@ const MOVE_AT: f64 = 0.8;
 /// Cap on removed × added pairs tried for edited moves.
 const MOVE_PAIRS: usize = 250_000;
 
+/// Identity of a block for alignment. A list item's number is left out:
+/// renumbering a list is not a change of its items.
 fn hash(b: &Block) -> u64 {
     let mut h = DefaultHasher::new();
-    b.hash(&mut h);
+    match b {
+        Block::ListItem { depth, number, content } => {
+            ("list_item", depth, number.is_some(), content).hash(&mut h)
+        }
+        b => b.hash(&mut h),
+    }
     h.finish()
 }
 
@@ -158,8 +165,10 @@ fn changed(a: &Block, b: &Block) -> BlockDiff {
         (Block::Table(x), Block::Table(y)) => d.table = Some(table::diff_tables(x, y)),
         _ => d.words = text_spans(a, b),
     }
-    if a == b {
+    if hash(a) == hash(b) && a.text() == b.text() {
         d.change = Change::Unchanged;
+        d.words.clear();
+        d.table = None;
     }
     d
 }

@@ -2,6 +2,7 @@
 //! artefact and knows nothing of the others.
 
 pub mod data;
+pub mod markdown;
 pub mod pdf;
 pub mod pdfmeta;
 pub mod typst;

@@ -303,7 +303,12 @@ impl Builder {
                 self.row.push(cell);
             }
             TagEnd::Table => {
-                if let Some(t) = self.table.take() {
+                if let Some(mut t) = self.table.take() {
+                    // GFM: short rows get empty cells, extra cells are ignored.
+                    let n = t.header.len();
+                    for r in &mut t.rows {
+                        r.resize(n, Vec::new());
+                    }
                     self.blocks.push(Block::Table(t));
                 }
             }
