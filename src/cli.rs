@@ -9,8 +9,8 @@ use crate::diff;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::model::SourceDoc;
-use crate::render::pdf;
 use crate::render::typst::Templates;
+use crate::render::{self, pdf};
 use crate::source::Workspace;
 
 #[derive(Debug, Parser)]
@@ -48,6 +48,25 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Compare two versions (doc@version, a Markdown file, or REV:path).
+    Diff {
+        old: String,
+        new: String,
+        #[arg(short, long, value_enum, default_value = "term")]
+        format: DiffFormat,
+        /// Output file (text formats default to standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Exit with status 1 when the two differ, like `git diff --exit-code`.
+        #[arg(long)]
+        exit_code: bool,
+        /// Colour in the terminal format.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+        /// Author of the tracked changes (docx; default: the document owner).
+        #[arg(long)]
+        author: Option<String>,
+    },
     /// Build every version and every mark-up into a folder.
     Build {
         #[arg(long, default_value = "out")]
@@ -56,6 +75,27 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Coloured word diff with heading paths.
+    Term,
+    /// One self-contained HTML page.
+    Html,
+    /// CriticMarkup over the new version's Markdown.
+    Md,
+    /// Versioned JSON (docs/diff-json.md).
+    Json,
+    /// Word document with tracked changes (needs -o).
+    Docx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Runs the command line; returns the process exit status.
@@ -107,6 +147,74 @@ fn dispatch(cli: Cli) -> Result<i32> {
             println!("wrote {}", path.display());
             Ok(0)
         }
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+            exit_code,
+            color,
+            author,
+        } => {
+            let a = ws.resolve(old)?;
+            let b = ws.resolve(new)?;
+            let redline = diff::diff_docs(&a, &b);
+            let bytes = match format {
+                DiffFormat::Term => {
+                    let color = match color {
+                        ColorChoice::Always => true,
+                        ColorChoice::Never => false,
+                        ColorChoice::Auto => {
+                            output.is_none()
+                                && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        }
+                    };
+                    render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
+                }
+                DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
+                DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
+                DiffFormat::Json => {
+                    let v = render::json::redline_json(&a, &b, &redline);
+                    let mut s = serde_json::to_string_pretty(&v).expect("JSON");
+                    s.push('\n');
+                    s.into_bytes()
+                }
+                DiffFormat::Docx => {
+                    if output.is_none() {
+                        return Err(Error::input(
+                            "the docx format needs an output file: add -o FILE.docx",
+                        ));
+                    }
+                    let rev = render::docx::Revision {
+                        author: author.clone().unwrap_or_else(|| {
+                            b.info
+                                .as_ref()
+                                .map_or_else(|| "regdoc".to_string(), |i| i.owner.clone())
+                        }),
+                        date: revision_date(&b, new),
+                    };
+                    render::docx::redline_docx(&a, &b, &redline, &rev)?
+                }
+            };
+            match output {
+                Some(p) => {
+                    write_atomic(p, &bytes)?;
+                    eprintln!("wrote {}", p.display());
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    let _ = out.write_all(&bytes).and_then(|_| out.flush());
+                }
+            }
+            Ok(if *exit_code && !redline.is_empty() {
+                1
+            } else {
+                0
+            })
+        }
         Command::Build { out, quiet } => {
             let written = build::build_all(&ws, out, &templates)?;
             if !quiet {
@@ -116,6 +224,37 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The date of the tracked changes: when the new version was proposed
+/// (consultation), approved or takes effect; for a plain file, when it was
+/// last modified; SOURCE_DATE_EPOCH overrides both.
+fn revision_date(doc: &SourceDoc, spec: &str) -> String {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        && let Some(d) = crate::model::EffectiveDate::from_unix(secs)
+    {
+        return format!("{d}T00:00:00Z");
+    }
+    if let Some(m) = &doc.meta {
+        let d = m
+            .consultation
+            .as_ref()
+            .map(|c| c.published)
+            .or(m.approved.as_ref().map(|a| a.on))
+            .unwrap_or(m.effective);
+        return format!("{d}T00:00:00Z");
+    }
+    let mtime = std::fs::metadata(spec)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| crate::model::EffectiveDate::from_unix(d.as_secs() as i64));
+    match mtime {
+        Some(d) => format!("{d}T00:00:00Z"),
+        None => "1970-01-01T00:00:00Z".into(),
     }
 }
 

@@ -7,7 +7,10 @@ use regdoc::model::{Align, Block, Inline, Style, Table};
 
 /// Cases per property: the given default, or PROPTEST_CASES for a longer run.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 const WORDS: &[&str] = &[
@@ -41,7 +44,7 @@ fn words() -> impl Strategy<Value = String> {
 }
 
 fn inlines() -> impl Strategy<Value = Vec<Inline>> {
-    prop::collection::vec((words(), 0u8..4), 1..3).prop_map(|runs| {
+    prop::collection::vec((words(), 0u8..7), 1..3).prop_map(|runs| {
         let mut out: Vec<Inline> = Vec::new();
         for (i, (text, style)) in runs.into_iter().enumerate() {
             let style = match style {

@@ -26,9 +26,11 @@ const MOVE_PAIRS: usize = 250_000;
 fn hash(b: &Block) -> u64 {
     let mut h = DefaultHasher::new();
     match b {
-        Block::ListItem { depth, number, content } => {
-            ("list_item", depth, number.is_some(), content).hash(&mut h)
-        }
+        Block::ListItem {
+            depth,
+            number,
+            content,
+        } => ("list_item", depth, number.is_some(), content).hash(&mut h),
         b => b.hash(&mut h),
     }
     h.finish()

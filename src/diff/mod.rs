@@ -19,7 +19,7 @@ mod blocks;
 pub mod table;
 pub mod words;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use blocks::diff_blocks;
 pub use table::{ColumnDiff, RowChange, RowDiff, TableDiff};
@@ -28,7 +28,7 @@ pub use words::{Op, Span};
 use crate::model::{Block, SourceDoc, VersionMeta};
 
 /// How one block changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Unchanged,
@@ -42,7 +42,7 @@ pub enum Change {
 }
 
 /// The comparison of one block (or one pair of blocks).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockDiff {
     pub change: Change,
     /// The old block, for every change but `Added` and `MovedHere`.
@@ -50,16 +50,16 @@ pub struct BlockDiff {
     /// The new block, for every change but `Removed` and `MovedAway`.
     pub new: Option<Block>,
     /// Word-level spans of a changed or moved text block.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Span>,
     /// Row and column diff of a changed table.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<TableDiff>,
     /// Headings above the block (the new document's, or the old one's for
     /// removed blocks).
     pub section: Vec<String>,
     /// For moves: the index (in [`Redline::blocks`]) of the other end.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<usize>,
 }
 
@@ -115,7 +115,7 @@ impl BlockDiff {
 }
 
 /// A changed front-matter field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaChange {
     pub field: String,
     pub old: Option<String>,
@@ -123,7 +123,7 @@ pub struct MetaChange {
 }
 
 /// Counts of changed blocks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub added: usize,
     pub removed: usize,
@@ -151,7 +151,7 @@ impl Stats {
 
 /// The comparison of two documents: metadata changes and block diffs in
 /// reading order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Redline {
     pub meta: Vec<MetaChange>,
     pub blocks: Vec<BlockDiff>,

@@ -1,13 +1,13 @@
 //! Tables: columns matched by header, rows by key, then cell by cell.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use super::words::{self, Op, Span};
 use crate::model::{Align, Inline, Table, inlines_text};
 
 /// One column of the compared table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColumnDiff {
     /// Equal (kept), Delete (removed column) or Insert (added column).
     pub op: Op,
@@ -18,7 +18,7 @@ pub struct ColumnDiff {
 }
 
 /// How a row changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RowChange {
     Unchanged,
@@ -28,7 +28,7 @@ pub enum RowChange {
 }
 
 /// One row, one span list per column of [`TableDiff::columns`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowDiff {
     pub change: RowChange,
     pub cells: Vec<Vec<Span>>,
@@ -36,7 +36,7 @@ pub struct RowDiff {
     pub new: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableDiff {
     pub columns: Vec<ColumnDiff>,
     pub rows: Vec<RowDiff>,

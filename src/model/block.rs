@@ -3,10 +3,11 @@
 //! Lists are flattened into items with a depth, and block quotes into
 //! quoted paragraphs, so that alignment works on one flat sequence.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Inline formatting of a run of text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Style {
     #[serde(skip_serializing_if = "is_false")]
     pub strong: bool,
@@ -25,7 +26,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// A run of text with one style. A hard line break is the text `"\n"`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Inline {
     pub text: String,
     #[serde(flatten)]
@@ -42,7 +43,7 @@ impl Inline {
 }
 
 /// Column alignment of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
     None,
@@ -52,7 +53,7 @@ pub enum Align {
 }
 
 /// A GFM table: a header row and body rows of inline cells.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Table {
     pub align: Vec<Align>,
     pub header: Vec<Vec<Inline>>,
@@ -60,7 +61,7 @@ pub struct Table {
 }
 
 /// One unit of document structure.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     Heading {

@@ -62,6 +62,16 @@ impl SourceDoc {
     }
 }
 
+/// The title to show for a comparison: a governed document's title wins
+/// over a plain file's first heading.
+pub fn comparison_title(old: &SourceDoc, new: &SourceDoc) -> String {
+    if new.info.is_none() && old.info.is_some() {
+        old.title()
+    } else {
+        new.title()
+    }
+}
+
 /// A governed document: its metadata and every version, oldest first.
 #[derive(Debug, Clone)]
 pub struct Document {

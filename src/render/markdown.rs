@@ -10,7 +10,24 @@ use crate::model::{Align, Block, Inline, Style, Table};
 /// Escapes text so Markdown (and CriticMarkup) read it literally.
 fn escape(text: &str, out: &mut String) {
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&' | '$') {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '#'
+                | '|'
+                | '~'
+                | '!'
+                | '&'
+                | '$'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -27,7 +44,10 @@ fn escape_line_start(s: &mut String) {
         Some(c) if c.is_ascii_digit() => {
             let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
             matches!(t[digits..].chars().next(), Some('.' | ')'))
-                && t[digits + 1..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+                && t[digits + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t')
         }
         _ => false,
     };
@@ -58,7 +78,9 @@ fn inline_md(text: &str, style: &Style, out: &mut String) {
     if style.code {
         let ticks = longest_run(text, '`') + 1;
         let fence = "`".repeat(ticks);
-        let pad = text.starts_with('`') || text.ends_with('`') || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
+        let pad = text.starts_with('`')
+            || text.ends_with('`')
+            || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
         let sp = if pad { " " } else { "" };
         let mut s = format!("{fence}{sp}{text}{sp}{fence}");
         if let Some(url) = &style.link {
@@ -133,7 +155,8 @@ pub fn spans_critic(spans: &[Span]) -> String {
         }
         let group = &spans[i..j];
         let single_op = group.iter().all(|g| g.op == group[0].op);
-        let plain = !style.code && !style.strong && !style.emph && !style.strike && style.link.is_none();
+        let plain =
+            !style.code && !style.strong && !style.emph && !style.strike && style.link.is_none();
         if single_op || plain {
             critic_ops(group, &mut s, |sp, out| inline_md(&sp.text, &sp.style, out));
         } else if style.code {
@@ -142,7 +165,11 @@ pub fn spans_critic(spans: &[Span]) -> String {
             let mut inner = String::new();
             critic_ops(group, &mut inner, |sp, out| out.push_str(&sp.text));
             let fence = "`".repeat(longest_run(&inner, '`') + 1);
-            let pad = if inner.starts_with('`') || inner.ends_with('`') { " " } else { "" };
+            let pad = if inner.starts_with('`') || inner.ends_with('`') {
+                " "
+            } else {
+                ""
+            };
             let code = format!("{fence}{pad}{inner}{pad}{fence}");
             match &style.link {
                 Some(url) => s.push_str(&format!("[{code}](<{}>)", url.replace('>', "%3E"))),
@@ -151,7 +178,10 @@ pub fn spans_critic(spans: &[Span]) -> String {
         } else {
             let mut inner = String::new();
             critic_ops(group, &mut inner, |sp, out| push_text(&sp.text, out));
-            let bare = Style { code: false, ..style.clone() };
+            let bare = Style {
+                code: false,
+                ..style.clone()
+            };
             styled(&inner, &bare, &mut s);
         }
         i = j;
@@ -181,7 +211,12 @@ fn styled(inner: &str, style: &Style, out: &mut String) {
     out.push_str(inner);
     out.push_str(&close);
     if let Some(url) = &style.link {
-        out.push_str(&format!("](<{}>)", url.replace('>', "%3E").replace('<', "%3C").replace('\n', "")));
+        out.push_str(&format!(
+            "](<{}>)",
+            url.replace('>', "%3E")
+                .replace('<', "%3C")
+                .replace('\n', "")
+        ));
     }
 }
 
@@ -284,9 +319,13 @@ fn table_md(t: &Table) -> String {
     let mut s = String::new();
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     s.push_str(&row(t.header.iter().map(|c| inlines_md(c)).collect()));
-    s.push_str(&row((0..n).map(|i| align_md(t.align.get(i).copied().unwrap_or(Align::None)).to_string()).collect()));
+    s.push_str(&row((0..n)
+        .map(|i| align_md(t.align.get(i).copied().unwrap_or(Align::None)).to_string())
+        .collect()));
     for r in &t.rows {
-        s.push_str(&row((0..n).map(|i| r.get(i).map_or(String::new(), |c| inlines_md(c))).collect()));
+        s.push_str(&row((0..n)
+            .map(|i| r.get(i).map_or(String::new(), |c| inlines_md(c)))
+            .collect()));
     }
     s.pop();
     s
@@ -317,10 +356,18 @@ pub fn blocks_md(blocks: &[Block]) -> String {
     let blocks: Vec<Block> = blocks
         .iter()
         .map(|b| match b {
-            Block::ListItem { depth, number, content } => {
+            Block::ListItem {
+                depth,
+                number,
+                content,
+            } => {
                 let d = prev_depth.map_or(0, |p| (*depth).min(p + 1));
                 prev_depth = Some(d);
-                Block::ListItem { depth: d, number: *number, content: content.clone() }
+                Block::ListItem {
+                    depth: d,
+                    number: *number,
+                    content: content.clone(),
+                }
             }
             other => {
                 prev_depth = None;
@@ -344,11 +391,18 @@ pub fn blocks_md(blocks: &[Block]) -> String {
 /// not start at 1 cannot interrupt its parent's paragraph.
 fn separator(prev: Option<&Block>, next: &Block) -> &'static str {
     match (prev, next) {
-        (Some(Block::ListItem { number: a, depth: da, .. }), Block::ListItem { number: c, depth: dc, .. })
-            if a.is_some() == c.is_some() && dc <= da =>
-        {
-            "\n"
-        }
+        (
+            Some(Block::ListItem {
+                number: a,
+                depth: da,
+                ..
+            }),
+            Block::ListItem {
+                number: c,
+                depth: dc,
+                ..
+            },
+        ) if a.is_some() == c.is_some() && dc <= da => "\n",
         _ => "\n\n",
     }
 }
@@ -369,16 +423,27 @@ fn table_critic(t: &TableDiff) -> Option<String> {
     }
     let mut s = String::new();
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    s.push_str(&row(t.columns.iter().map(|c| spans_critic(&c.header)).collect()));
-    s.push_str(&row(t.columns.iter().map(|c| align_md(c.align).to_string()).collect()));
-    for r in &t.rows {
-        s.push_str(&row(r.cells.iter().map(|c| match r.change {
-            RowChange::Added => wrap(Op::Insert, &spans_md(c)),
-            RowChange::Removed => wrap(Op::Delete, &spans_md(c)),
-            _ => spans_critic(c),
-        })
-        .map(|c| if c.is_empty() { String::new() } else { c })
+    s.push_str(&row(t
+        .columns
+        .iter()
+        .map(|c| spans_critic(&c.header))
         .collect()));
+    s.push_str(&row(t
+        .columns
+        .iter()
+        .map(|c| align_md(c.align).to_string())
+        .collect()));
+    for r in &t.rows {
+        s.push_str(&row(r
+            .cells
+            .iter()
+            .map(|c| match r.change {
+                RowChange::Added => wrap(Op::Insert, &spans_md(c)),
+                RowChange::Removed => wrap(Op::Delete, &spans_md(c)),
+                _ => spans_critic(c),
+            })
+            .map(|c| if c.is_empty() { String::new() } else { c })
+            .collect()));
     }
     s.pop();
     Some(s)
@@ -413,30 +478,50 @@ pub fn critic_markup(r: &Redline) -> String {
         let shown = d.shown();
         let md = match d.change {
             Change::Unchanged => match (&d.old, &d.new) {
-                (Some(o), Some(n)) if o != n => {
-                    text_block_with(n, inlines_md(n.inlines().unwrap_or(&[])), renumbered_prefix(o, n))
-                }
+                (Some(o), Some(n)) if o != n => text_block_with(
+                    n,
+                    inlines_md(n.inlines().unwrap_or(&[])),
+                    renumbered_prefix(o, n),
+                ),
                 _ => block_md(shown),
             },
             Change::Added => wrap(Op::Insert, &block_md(shown)),
             Change::Removed => wrap(Op::Delete, &block_md(shown)),
             Change::MovedAway => {
-                let to = d.partner.map(|p| r.blocks[p].section.join(" › ")).unwrap_or_default();
-                format!("{}{{>>moved to: {}<<}}", wrap(Op::Delete, &block_md(shown)), comment_text(&to))
+                let to = d
+                    .partner
+                    .map(|p| r.blocks[p].section.join(" › "))
+                    .unwrap_or_default();
+                format!(
+                    "{}{{>>moved to: {}<<}}",
+                    wrap(Op::Delete, &block_md(shown)),
+                    comment_text(&to)
+                )
             }
             Change::MovedHere => {
                 // The old text stands (deleted) where it came from, so here
                 // the block is wholly inserted, edits included.
-                let from = d.partner.map(|p| r.blocks[p].section.join(" › ")).unwrap_or_default();
+                let from = d
+                    .partner
+                    .map(|p| r.blocks[p].section.join(" › "))
+                    .unwrap_or_default();
                 let edited = if d.words.is_empty() { "" } else { ", edited" };
-                format!("{}{{>>moved from: {}{edited}<<}}", wrap(Op::Insert, &block_md(shown)), comment_text(&from))
+                format!(
+                    "{}{{>>moved from: {}{edited}<<}}",
+                    wrap(Op::Insert, &block_md(shown)),
+                    comment_text(&from)
+                )
             }
             Change::Changed => {
                 let old = d.old.as_ref().expect("old");
                 let marked = if let Some(t) = &d.table {
                     table_critic(t)
                 } else if !d.words.is_empty() && shown.inlines().is_some() {
-                    Some(text_block_with(shown, spans_critic(&d.words), renumbered_prefix(old, shown)))
+                    Some(text_block_with(
+                        shown,
+                        spans_critic(&d.words),
+                        renumbered_prefix(old, shown),
+                    ))
                 } else {
                     None
                 };
@@ -476,13 +561,26 @@ fn reads_back(marked: &str, old: &Block, new: &Block) -> bool {
 /// A block shown as its old self deleted and its new self inserted.
 fn replaced(d: &crate::diff::BlockDiff) -> String {
     let old = d.old.as_ref().expect("old");
-    format!("{}\n\n{}", wrap(Op::Delete, &block_md(old)), wrap(Op::Insert, &block_md(d.shown())))
+    format!(
+        "{}\n\n{}",
+        wrap(Op::Delete, &block_md(old)),
+        wrap(Op::Insert, &block_md(d.shown()))
+    )
 }
 
 /// A list item's prefix, with a renumbering marked as a change.
 fn renumbered_prefix(old: &Block, new: &Block) -> String {
     match (old, new) {
-        (Block::ListItem { number: Some(a), .. }, Block::ListItem { depth, number: Some(b), .. }) if a != b => {
+        (
+            Block::ListItem {
+                number: Some(a), ..
+            },
+            Block::ListItem {
+                depth,
+                number: Some(b),
+                ..
+            },
+        ) if a != b => {
             format!("{}{{~~{a}~>{b}~~}}. ", "    ".repeat(*depth as usize))
         }
         _ => prefix(new),
@@ -528,9 +626,17 @@ fn split_keep(text: &str) -> Vec<String> {
             continue;
         }
         let rest = &text[i..];
-        if rest.starts_with("{++") || rest.starts_with("{--") || rest.starts_with("{~~") || rest.starts_with("{>>") {
+        if rest.starts_with("{++")
+            || rest.starts_with("{--")
+            || rest.starts_with("{~~")
+            || rest.starts_with("{>>")
+        {
             depth += 1;
-        } else if rest.starts_with("++}") || rest.starts_with("--}") || rest.starts_with("~~}") || rest.starts_with("<<}") {
+        } else if rest.starts_with("++}")
+            || rest.starts_with("--}")
+            || rest.starts_with("~~}")
+            || rest.starts_with("<<}")
+        {
             depth -= 1;
         }
         let c = rest.chars().next().expect("char");

@@ -181,9 +181,10 @@ impl Builder {
             Tag::Paragraph
                 if !self.items.is_empty() && !self.inlines.is_empty()
                     // A second paragraph of a list item.
-                    && self.inlines.last().is_some_and(|i| !i.text.ends_with('\n')) => {
-                        self.push_text("\n", false);
-                    }
+                    && self.inlines.last().is_some_and(|i| !i.text.ends_with('\n')) =>
+            {
+                self.push_text("\n", false);
+            }
             Tag::Heading { level, .. } => {
                 self.flush_item();
                 self.heading = Some(level as u8);

@@ -1,0 +1,458 @@
+//! `regdoc diff` in every format, through the real binary.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use regdoc::diff::BlockDiff;
+use regdoc::model::Block;
+use regdoc::source::markdown;
+
+const EDIT: &str = "tests/fixtures/emrr-v2.1-edit.md";
+
+fn body_blocks(path: &Path) -> Vec<Block> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let split = regdoc::source::frontmatter::split(path, &text).unwrap();
+    markdown::parse(split.body)
+}
+
+fn v2_blocks() -> Vec<Block> {
+    body_blocks(&repo().join("documents/emrr/v2.0.md"))
+}
+
+fn edit_blocks() -> Vec<Block> {
+    body_blocks(&repo().join(EDIT))
+}
+
+fn diff_out(args: &[&str]) -> String {
+    let mut all = vec!["diff", "emrr@2.0", EDIT];
+    all.extend_from_slice(args);
+    let o = regdoc(&all);
+    assert_ok(&o);
+    stdout(&o)
+}
+
+#[test]
+fn term_shows_words_sections_tables_and_moves_without_colour() {
+    let t = diff_out(&["--color", "never"]);
+    assert!(!t.contains('\x1b'), "colour codes with --color never");
+    assert!(
+        t.contains("--- EMRR v2.0 (approved)") && t.contains("+++ v2.1 (draft)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("front matter status: [-approved-] → {+draft+}"),
+        "{t}"
+    );
+    assert!(t.contains("@@ 1. Purpose @@"), "{t}");
+    assert!(t.contains("[-provides-]{+gives+}"), "{t}");
+    assert!(t.contains("> moved from 2. Background"), "{t}");
+    assert!(t.contains("< moved to 1. Purpose"), "{t}");
+    assert!(t.contains("[-Weekly-]{+Monthly+}"), "{t}");
+    assert!(t.contains("- | [-ECOSMIG-003-]"), "{t}");
+    assert!(t.contains("+ | {+ECOSMIG-008+}"), "{t}");
+    assert!(t.contains("2 added, 0 removed, 2 changed, 1 moved"), "{t}");
+}
+
+#[test]
+fn term_colour_follows_the_flag_and_no_color() {
+    let t = diff_out(&["--color", "always"]);
+    assert!(
+        t.contains("\x1b[31;9mprovides\x1b[0m") && t.contains("\x1b[32;4mgives\x1b[0m"),
+        "{t:?}"
+    );
+    // Auto: not a terminal (and NO_COLOR set by the helper) → no colour.
+    let t = diff_out(&[]);
+    assert!(!t.contains('\x1b'));
+}
+
+#[test]
+fn md_is_criticmarkup_that_accepts_to_new_and_rejects_to_old() {
+    let md = diff_out(&["--format", "md"]);
+    assert!(md.contains("{~~provides~>gives~~}"), "{md}");
+    assert!(md.contains("| ECOSMIG-004 | Summary Report: Device Count by Non-Migratable Device Model | Responsible Supplier | {~~Weekly~>Monthly~~} |"), "{md}");
+    assert!(
+        md.contains("{>>moved from: 2. Background, edited<<}"),
+        "{md}"
+    );
+    assert!(md.contains("{>>Front matter changed:"), "{md}");
+    let accepted = markdown::parse(&regdoc::render::markdown::apply_critic(&md, true));
+    let rejected = markdown::parse(&regdoc::render::markdown::apply_critic(&md, false));
+    assert_eq!(accepted, edit_blocks());
+    assert_eq!(rejected, v2_blocks());
+    // Where nothing changed it is plain GFM: tables stay tables.
+    let plain = regdoc::render::markdown::apply_critic(&md, true);
+    assert!(plain.contains("| Ref | Name | Distribution | Frequency |\n| --- | --- | --- | --- |"));
+}
+
+#[test]
+fn json_has_a_versioned_schema_and_is_lossless() {
+    let j: serde_json::Value = serde_json::from_str(&diff_out(&["--format", "json"])).unwrap();
+    assert_eq!(j["schema_version"], 1);
+    assert_eq!(j["old"]["version"], "2.0");
+    assert_eq!(j["new"]["version"], "2.1");
+    assert_eq!(j["counts"]["added"], 2);
+    assert_eq!(j["counts"]["moved"], 1);
+    let changes = j["changes"].as_array().unwrap();
+    let first = &changes[0];
+    assert_eq!(first["kind"], "changed");
+    assert_eq!(first["block_type"], "paragraph");
+    assert_eq!(first["path"]["headings"][0], "1. Purpose");
+    assert!(
+        first["old_text"]
+            .as_str()
+            .unwrap()
+            .contains("provides an overview")
+    );
+    assert!(
+        first["new_text"]
+            .as_str()
+            .unwrap()
+            .contains("gives an overview")
+    );
+    let moved = changes.iter().find(|c| c["kind"] == "moved_here").unwrap();
+    assert_eq!(moved["moved_from"]["headings"][0], "2. Background");
+    let table = changes.iter().find(|c| c["block_type"] == "table").unwrap();
+    let rows = table["table"]["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["change"] == "added"));
+    assert!(rows.iter().any(|r| r["change"] == "removed"));
+    assert!(
+        j["metadata_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["field"] == "status")
+    );
+    // Lossless: the blocks rebuild both versions.
+    let blocks: Vec<BlockDiff> = serde_json::from_value(j["blocks"].clone()).unwrap();
+    let new: Vec<Block> = blocks.iter().filter_map(|b| b.side(true)).collect();
+    let old: Vec<Block> = blocks.iter().filter_map(|b| b.side(false)).collect();
+    assert_eq!(new, edit_blocks());
+    assert_eq!(old, v2_blocks());
+}
+
+fn chromium() -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]);
+    c
+}
+
+#[test]
+fn html_is_self_contained_and_works_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("d.html");
+    let o = regdoc(&[
+        "diff",
+        "emrr@2.0",
+        EDIT,
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("<script src") && !html.contains("<link") && !html.contains("@import"),
+        "external assets"
+    );
+    assert!(
+        html.contains("<del>provides</del><ins>gives</ins>"),
+        "no inline word change"
+    );
+    assert!(html.contains("@media print") && html.contains("@media (max-width"));
+
+    let profile = tmp.path().join("profile");
+    let url = format!("file://{}#selftest", page.display());
+    let out = chromium()
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", &url])
+        .output()
+        .expect("chromium is needed by the tests: apt-get install chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let line = dom
+        .lines()
+        .find(|l| l.contains("SELFTEST {"))
+        .unwrap_or_else(|| panic!("no self-test result:\n{dom}"));
+    let json = &line[line.find('{').unwrap()..=line.rfind('}').unwrap()];
+    let r: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(r["changes"], 6, "{r}");
+    assert_eq!(r["afterTwoNext"], 2, "{r}");
+    assert_eq!(r["afterPrev"], 1, "{r}");
+    assert_eq!(r["currentIsChange"], true, "{r}");
+    assert_eq!(r["sideVisible"], true, "{r}");
+    assert_eq!(r["sideCurrent"], true, "{r}");
+    assert_eq!(r["inlineVisible"], true, "{r}");
+    assert_eq!(r["pos"], "1 / 6", "{r}");
+
+    let shot = tmp.path().join("shot.png");
+    let out = chromium()
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .args([
+            "--window-size=1280,900",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot looks empty"
+    );
+}
+
+/// Words of a text, for comparing documents across formats.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_string())
+        .collect()
+}
+
+fn pandoc_plain(docx: &Path, mode: &str) -> String {
+    let out = Command::new("pandoc")
+        .arg(format!("--track-changes={mode}"))
+        .arg(docx)
+        .args(["-t", "markdown", "--wrap=none", "--columns=100000"])
+        .output()
+        .expect("pandoc is needed by the tests: apt-get install pandoc");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // The body starts at the first heading; before it, the title and the
+    // front-matter changes.
+    let at = text.find("\n# ").expect("a heading in the Word document");
+    text[at..].to_string()
+}
+
+#[test]
+fn docx_has_real_tracked_changes_that_pandoc_accepts_and_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = tmp.path().join("d.docx");
+    let o = regdoc(&[
+        "diff",
+        "emrr@2.0",
+        EDIT,
+        "--format",
+        "docx",
+        "--author",
+        "Reviewer",
+        "-o",
+        docx.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let accepted = pandoc_plain(&docx, "accept");
+    let rejected = pandoc_plain(&docx, "reject");
+    assert_eq!(
+        words(&accepted),
+        words(&regdoc::model::blocks_text(&edit_blocks()))
+    );
+    assert_eq!(
+        words(&rejected),
+        words(&regdoc::model::blocks_text(&v2_blocks()))
+    );
+    // Headings are Word headings, tables are Word tables.
+    assert!(accepted.contains("# 1. Purpose"), "{accepted}");
+    assert!(accepted.contains("ECOSMIG-008"));
+    let all = Command::new("pandoc")
+        .args(["--track-changes=all", "-t", "native"])
+        .arg(&docx)
+        .output()
+        .unwrap();
+    let native = String::from_utf8_lossy(&all.stdout);
+    assert!(native.contains("Table"), "no Word table");
+    assert!(
+        native.contains("\"insertion\"") && native.contains("\"deletion\""),
+        "no tracked changes"
+    );
+    assert!(native.contains("\"Reviewer\""), "author missing");
+    // Same input, same bytes.
+    let again = tmp.path().join("e.docx");
+    assert_ok(&regdoc(&[
+        "diff",
+        "emrr@2.0",
+        EDIT,
+        "--format",
+        "docx",
+        "--author",
+        "Reviewer",
+        "-o",
+        again.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read(&docx).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+}
+
+#[test]
+fn docx_converts_with_headless_libreoffice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docx = tmp.path().join("d.docx");
+    assert_ok(&regdoc(&[
+        "diff",
+        "emrr@2.0",
+        "emrr@3.0",
+        "--format",
+        "docx",
+        "-o",
+        docx.to_str().unwrap(),
+    ]));
+    let out = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/lo",
+            tmp.path().display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(tmp.path())
+        .arg(&docx)
+        .output()
+        .expect("LibreOffice is needed by the tests: apt-get install libreoffice-writer-nogui");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = tmp.path().join("d.pdf");
+    let text = squash(&pdf_text(&pdf, None));
+    assert!(
+        text.contains("ECoS Migrations cease on 19 July 2024"),
+        "{text}"
+    );
+    assert!(text.contains("ECOSMIG-001"), "{text}");
+}
+
+#[test]
+fn exit_code_says_whether_the_two_differ() {
+    let o = regdoc(&["diff", "emrr@2.0", "emrr@3.0", "--exit-code"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = regdoc(&["diff", "emrr@2.0", "emrr@2.0", "--exit-code"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("0 added, 0 removed, 0 changed, 0 moved"));
+    let o = regdoc(&["diff", "emrr@2.0", "emrr@3.0"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(["-c", "user.email=t@example.org", "-c", "user.name=T"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn diffs_a_file_at_a_git_revision_without_touching_the_work_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    git(d, &["init", "-q"]);
+    write(&d.join("doc.md"), "# Rules\n\nReports are sent daily.\n");
+    git(d, &["add", "doc.md"]);
+    git(d, &["commit", "-qm", "one"]);
+    write(&d.join("doc.md"), "# Rules\n\nReports are sent weekly.\n");
+    let o = regdoc_in(d, &["diff", "HEAD:doc.md", "doc.md", "--color", "never"]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("[-daily.-]{+weekly.+}") || stdout(&o).contains("[-daily-]{+weekly+}"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("doc.md")).unwrap(),
+        "# Rules\n\nReports are sent weekly.\n"
+    );
+
+    let o = regdoc_in(d, &["diff", "nosuchrev:doc.md", "doc.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("git cannot read nosuchrev:doc.md"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_input_is_an_error_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("bin.md"), b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").unwrap();
+    write(&d.join("ok.md"), "# Fine\n");
+    for (args, needle) in [
+        (
+            vec![
+                "diff", "bin.md", "ok.md", "--format", "html", "-o", "out.html",
+            ],
+            "bin.md",
+        ),
+        (
+            vec![
+                "diff",
+                "missing.md",
+                "ok.md",
+                "--format",
+                "html",
+                "-o",
+                "out.html",
+            ],
+            "missing.md",
+        ),
+        (
+            vec!["diff", "ok.md", "ok.md", "--format", "docx"],
+            "needs an output file",
+        ),
+    ] {
+        let o = regdoc_in(d, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("out.html").exists());
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn ragged_tables_and_any_markdown_diff_sensibly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        &d.join("a.md"),
+        "# T\n\n| A | B | C |\n|---|---|---|\n| 1 | x |\n| 2 | y | z | extra |\n\n> quoted *text*\n\n1. one\n   - nested\n2. two\n\n<div>raw</div>\n\n```rust\nfn main() {}\n```\n",
+    );
+    write(
+        &d.join("b.md"),
+        "# T\n\n| A | B | C |\n|---|---|---|\n| 1 | x | w |\n| 2 | y | z |\n\n> quoted **text**\n\n1. one\n   - nested, edited\n2. two\n\n<div>raw!</div>\n\n```rust\nfn main() { run() }\n```\n",
+    );
+    let o = regdoc_in(d, &["diff", "a.md", "b.md", "--format", "md"]);
+    assert_ok(&o);
+    let md = stdout(&o);
+    let a = markdown::parse(&std::fs::read_to_string(d.join("a.md")).unwrap());
+    let b = markdown::parse(&std::fs::read_to_string(d.join("b.md")).unwrap());
+    assert_eq!(
+        markdown::parse(&regdoc::render::markdown::apply_critic(&md, true)),
+        b,
+        "{md}"
+    );
+    assert_eq!(
+        markdown::parse(&regdoc::render::markdown::apply_critic(&md, false)),
+        a,
+        "{md}"
+    );
+    assert!(md.contains("{++w++}"), "{md}");
+}
