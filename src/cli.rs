@@ -8,7 +8,7 @@ use crate::build;
 use crate::diff;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
-use crate::model::SourceDoc;
+use crate::model::{EffectiveDate, SourceDoc, Status, VersionNumber};
 use crate::render::typst::Templates;
 use crate::render::{self, pdf};
 use crate::source::Workspace;
@@ -67,6 +67,47 @@ pub enum Command {
         #[arg(long)]
         author: Option<String>,
     },
+    /// Validate every document (or the folders given): the CI gate.
+    Check {
+        /// Document folders to check (default: every one under --documents).
+        paths: Vec<PathBuf>,
+        /// Also check against this git revision (e.g. origin/main).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+    },
+    /// Start the next draft of a document from its latest version.
+    New {
+        id: String,
+        /// The new version (default: the next minor version).
+        #[arg(long)]
+        version: Option<String>,
+        /// Proposed effective date (default: the day after the latest's).
+        #[arg(long)]
+        effective: Option<String>,
+    },
+    /// Record the approval of a draft and supersede its predecessor.
+    Approve {
+        /// The draft, as doc@version.
+        spec: String,
+        /// Who approved it (e.g. DESNZ).
+        #[arg(long)]
+        by: String,
+        /// When it was approved (YYYY-MM-DD).
+        #[arg(long)]
+        on: String,
+        /// The date it takes effect, if not the proposed one.
+        #[arg(long)]
+        effective: Option<String>,
+    },
+    /// Which version is (or was) in force on a date.
+    At { id: String, date: String },
     /// Build every version and every mark-up into a folder.
     Build {
         #[arg(long, default_value = "out")]
@@ -89,6 +130,16 @@ pub enum DiffFormat {
     Json,
     /// Word document with tracked changes (needs -o).
     Docx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Diagnostics with the source line underlined.
+    Human,
+    /// GitHub Actions annotations (::error file=…,line=…::…).
+    Github,
+    /// JSON for machines.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -161,15 +212,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let redline = diff::diff_docs(&a, &b);
             let bytes = match format {
                 DiffFormat::Term => {
-                    let color = match color {
-                        ColorChoice::Always => true,
-                        ColorChoice::Never => false,
-                        ColorChoice::Auto => {
-                            output.is_none()
-                                && std::io::IsTerminal::is_terminal(&std::io::stdout())
-                                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                        }
-                    };
+                    let color = output.is_none() && use_color(*color, &std::io::stdout())
+                        || *color == ColorChoice::Always;
                     render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
                 }
                 DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
@@ -215,6 +259,81 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 0
             })
         }
+        Command::Check {
+            paths,
+            base,
+            format,
+            deny_warnings,
+            color,
+        } => {
+            let opts = crate::check::Options {
+                base: base.clone(),
+                only: paths.clone(),
+            };
+            let report = crate::check::check(&ws, &opts)?;
+            let text = match format {
+                CheckFormat::Human => {
+                    crate::check::report::human(&report, use_color(*color, &std::io::stderr()))
+                }
+                CheckFormat::Github => crate::check::report::github(&report),
+                CheckFormat::Json => crate::check::report::json(&report),
+            };
+            match format {
+                CheckFormat::Human => eprint!("{text}"),
+                _ => print!("{text}"),
+            }
+            Ok(crate::check::exit_code(&report, *deny_warnings))
+        }
+        Command::New {
+            id,
+            version,
+            effective,
+        } => {
+            let version = version
+                .as_deref()
+                .map(str::parse::<VersionNumber>)
+                .transpose()
+                .map_err(Error::input)?;
+            let effective = effective.as_deref().map(parse_date).transpose()?;
+            outcome(crate::lifecycle::new_draft(&ws, id, version, effective)?)
+        }
+        Command::Approve {
+            spec,
+            by,
+            on,
+            effective,
+        } => {
+            let (id, version) = spec
+                .split_once('@')
+                .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;
+            let version: VersionNumber = version.parse().map_err(Error::input)?;
+            let on = parse_date(on)?;
+            let effective = effective.as_deref().map(parse_date).transpose()?;
+            outcome(crate::lifecycle::approve(
+                &ws, id, &version, by, on, effective,
+            )?)
+        }
+        Command::At { id, date } => {
+            let date = parse_date(date)?;
+            let doc = ws.load_document(id)?;
+            match crate::lifecycle::in_force(&doc, date) {
+                Some((f, from, until)) => {
+                    let range = match until {
+                        Some(u) => format!("effective {from} to {u}"),
+                        None => format!("effective from {from}, still in force"),
+                    };
+                    println!(
+                        "{id} v{} ({}) on {date}: {range}",
+                        f.meta.version, f.meta.status
+                    );
+                    Ok(0)
+                }
+                None => {
+                    println!("no version of {id} was in force on {date}");
+                    Ok(1)
+                }
+            }
+        }
         Command::Build { out, quiet } => {
             let written = build::build_all(&ws, out, &templates)?;
             if !quiet {
@@ -258,6 +377,43 @@ fn revision_date(doc: &SourceDoc, spec: &str) -> String {
     }
 }
 
+fn parse_date(s: &str) -> Result<EffectiveDate> {
+    s.parse().map_err(Error::input)
+}
+
+fn use_color(choice: ColorChoice, stream: &impl std::io::IsTerminal) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Prints what a lifecycle command wrote, or why it refused.
+fn outcome(o: crate::lifecycle::Outcome) -> Result<i32> {
+    match o {
+        crate::lifecycle::Outcome::Written(paths) => {
+            for p in paths {
+                println!("wrote {}", p.display());
+            }
+            Ok(0)
+        }
+        crate::lifecycle::Outcome::Refused(report) => {
+            eprint!(
+                "{}",
+                crate::check::report::human(
+                    &report,
+                    use_color(ColorChoice::Auto, &std::io::stderr())
+                )
+            );
+            eprintln!("refused: nothing was written");
+            Ok(1)
+        }
+    }
+}
+
 fn list(ws: &Workspace) -> Result<i32> {
     let docs = ws.load_all()?;
     if docs.is_empty() {
@@ -270,11 +426,17 @@ fn list(ws: &Workspace) -> Result<i32> {
         );
         for f in &d.versions {
             let m = &f.meta;
+            let range = match crate::lifecycle::range_of(d, f) {
+                Some((from, Some(until))) => format!("in force {from} to {until}"),
+                Some((from, None)) => format!("in force from {from}"),
+                None if m.status == Status::Draft => format!("proposed for {}", m.effective),
+                None => format!("never in force (effective {})", m.effective),
+            };
             println!(
-                "  v{:<6} {:<10} effective {}  {}",
+                "  v{:<6} {:<10} {:<34} {}",
                 m.version.to_string(),
                 m.status.to_string(),
-                m.effective,
+                range,
                 m.summary
             );
         }

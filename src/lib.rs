@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod fsutil;
+pub mod lifecycle;
 pub mod model;
 pub mod render;
 pub mod source;

@@ -1,1 +1,285 @@
-//! Validation of governed documents (`regdoc check`).
+//! `regdoc check`: the CI gate for governed documents.
+//!
+//! Every rule yields located [`Diagnostic`]s; nothing stops at the first
+//! problem, so one run shows a governance officer everything to fix. Rules
+//! live in [`rules`] (one source, one document) and [`base`] (against a git
+//! revision); [`report`] prints them for people, GitHub and machines.
+
+pub mod base;
+pub mod report;
+pub mod rules;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, ExitKind, Result};
+use crate::model::{Document, DocumentInfo, VersionFile};
+use crate::source::{self, DOCUMENT_FILE, Workspace, yaml};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One finding, located in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable rule id, e.g. `lifecycle/one-draft`.
+    pub rule: &'static str,
+    pub message: String,
+    pub path: PathBuf,
+    /// 1-based; 0 when the finding is about the whole file.
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(rule: &'static str, path: &Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            rule,
+            message: message.into(),
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            help: None,
+        }
+    }
+
+    pub fn warning(rule: &'static str, path: &Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(rule, path, message)
+        }
+    }
+
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = line;
+        self.column = column;
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// A loading error (bad YAML, bad date…) as a diagnostic.
+    fn from_error(rule: &'static str, path: &Path, e: &Error) -> Self {
+        let (line, column) = e.line_col.unwrap_or((0, 0));
+        let mut d = Diagnostic::error(rule, e.path.as_deref().unwrap_or(path), e.message.clone())
+            .at(line, column);
+        d.help = e.help.clone();
+        d
+    }
+}
+
+/// What a check run found, with the sources for showing snippets.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Text of every file read, for snippets.
+    pub sources: Vec<(PathBuf, String)>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn source(&self, path: &Path) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+/// A document as far as it could be loaded: what failed is a diagnostic.
+pub struct Loaded {
+    pub document: Option<Document>,
+}
+
+/// Loads one document folder, turning every problem into a diagnostic.
+/// Only an unreadable folder is an error (exit status 2).
+pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<Loaded> {
+    let root = ws
+        .root()
+        .canonicalize()
+        .map_err(|e| Error::io(ws.root(), &e))?;
+    let info_path = dir.join(DOCUMENT_FILE);
+    let info = match read_checked(&root, &info_path, report)? {
+        Some(text) => match yaml::parse::<DocumentInfo>(&info_path, &text, 1) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                report
+                    .diagnostics
+                    .push(Diagnostic::from_error("schema/document", &info_path, &e));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(i) = &info {
+        let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if i.id != folder {
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "schema/document-id",
+                    &info_path,
+                    format!("id `{}` does not match the folder `{folder}`", i.id),
+                )
+                .at(
+                    rules::key_line(report.source(&info_path).unwrap_or(""), "id").unwrap_or(1),
+                    1,
+                ),
+            );
+        }
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    let mut versions: Vec<VersionFile> = Vec::new();
+    for path in paths {
+        let Some(text) = read_checked(&root, &path, report)? else {
+            continue;
+        };
+        match source::parse_version(&path, text) {
+            Ok(v) => versions.push(v),
+            Err(e) => {
+                report
+                    .diagnostics
+                    .push(Diagnostic::from_error("schema/front-matter", &path, &e))
+            }
+        }
+    }
+    versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
+    Ok(Loaded {
+        document: info.map(|info| Document {
+            dir: dir.to_path_buf(),
+            info,
+            versions,
+        }),
+    })
+}
+
+/// Reads a file for checking. Content problems (binary, too large, a link
+/// out of `documents/`) are diagnostics; a file that cannot be read at all
+/// is an error.
+fn read_checked(root: &Path, path: &Path, report: &mut Report) -> Result<Option<String>> {
+    let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
+    if !real.starts_with(root) {
+        report.diagnostics.push(
+            Diagnostic::error(
+                "schema/outside",
+                path,
+                format!("links outside the documents folder (to {})", real.display()),
+            )
+            .help("document files must live inside documents/"),
+        );
+        return Ok(None);
+    }
+    match source::read_source(path) {
+        Ok(text) => {
+            report.sources.push((path.to_path_buf(), text.clone()));
+            Ok(Some(text))
+        }
+        Err(e) if e.message.starts_with("cannot read") => Err(e),
+        Err(e) => {
+            report
+                .diagnostics
+                .push(Diagnostic::from_error("schema/encoding", path, &e));
+            Ok(None)
+        }
+    }
+}
+
+/// Options of a check run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A git revision to compare against (`origin/main`).
+    pub base: Option<String>,
+    /// Only these document folders (default: all).
+    pub only: Vec<PathBuf>,
+}
+
+/// Runs every rule over the workspace.
+pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
+    let mut report = Report::default();
+    let dirs: Vec<PathBuf> = if opts.only.is_empty() {
+        let entries = std::fs::read_dir(ws.root()).map_err(|e| Error::io(ws.root(), &e))?;
+        let mut v: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        v.sort();
+        v
+    } else {
+        opts.only.clone()
+    };
+    let mut docs = Vec::new();
+    for dir in &dirs {
+        if !dir.join(DOCUMENT_FILE).exists() {
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "schema/document",
+                    dir,
+                    format!("no {DOCUMENT_FILE} in this document folder"),
+                )
+                .help("every folder under documents/ is one document and needs its document.yaml"),
+            );
+            continue;
+        }
+        let loaded = load_tolerant(ws, dir, &mut report)?;
+        if let Some(doc) = loaded.document {
+            rules::check_document(&doc, &mut report);
+            docs.push(doc);
+        }
+    }
+    if let Some(rev) = &opts.base {
+        base::check_against(ws, rev, &docs, &mut report)?;
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    Ok(report)
+}
+
+/// The exit status of a report.
+pub fn exit_code(report: &Report, deny_warnings: bool) -> i32 {
+    if report.errors() > 0 || (deny_warnings && report.warnings() > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+/// An error meaning "a rule would break", exit status 1.
+pub fn rule_error(message: impl Into<String>) -> Error {
+    Error {
+        kind: ExitKind::Check,
+        ..Error::input(message)
+    }
+}

@@ -165,6 +165,27 @@ impl EffectiveDate {
         )
     }
 
+    /// Days since 1970-01-01.
+    pub fn days(&self) -> i64 {
+        // Days-from-civil (Howard Hinnant's algorithm).
+        let y = if self.month <= 2 {
+            self.year as i64 - 1
+        } else {
+            self.year as i64
+        };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = self.month as i64;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + self.day as i64 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `n` days later (earlier for negative `n`).
+    pub fn add_days(&self, n: i64) -> Option<Self> {
+        EffectiveDate::from_unix((self.days() + n) * 86_400)
+    }
+
     /// The date of a Unix timestamp (UTC), for SOURCE_DATE_EPOCH.
     pub fn from_unix(secs: i64) -> Option<Self> {
         let days = secs.div_euclid(86_400);
@@ -177,7 +198,7 @@ impl EffectiveDate {
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         let mp = (5 * doy + 2) / 153;
         let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let m = (if mp < 10 { mp + 3 } else { mp - 9 }) as u8;
         let y = if m <= 2 { y + 1 } else { y };
         EffectiveDate::new(y as i32, m, d)
     }

@@ -62,9 +62,10 @@ fn duplicate_key_position(yaml: &str, msg: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// Rewrites one top-level scalar `key: value` line in YAML text, keeping
+/// Rewrites one top-level `key: value` line in YAML text, keeping
 /// everything else (comments, order, quoting elsewhere) byte for byte.
-/// Returns `None` when the key is not a plain top-level line.
+/// `value` is written as a YAML scalar. Returns `None` when the key is not
+/// a top-level line.
 pub fn set_top_level_scalar(yaml: &str, key: &str, value: &str) -> Option<String> {
     let mut out = String::with_capacity(yaml.len() + 32);
     let mut done = false;
@@ -81,13 +82,66 @@ pub fn set_top_level_scalar(yaml: &str, key: &str, value: &str) -> Option<String
             && let Some(rest) = body.strip_prefix(key)
             && rest.starts_with(':')
         {
-            out.push_str(&format!("{key}: {}{ending}", quote(value)));
+            // Keep a trailing comment on the line.
+            let comment = rest.find(" #").map(|i| &rest[i..]).unwrap_or("");
+            out.push_str(&format!("{key}: {}{comment}{ending}", scalar(value)));
             done = true;
             continue;
         }
         out.push_str(line);
     }
     done.then_some(out)
+}
+
+/// Inserts `block` (whole lines) after the top-level line of `after`.
+pub fn insert_after_key(yaml: &str, after: &str, block: &str) -> Option<String> {
+    let mut out = String::with_capacity(yaml.len() + block.len());
+    let mut done = false;
+    let mut lines = yaml.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        if !done
+            && line
+                .strip_prefix(after)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        {
+            // Skip the key's own nested lines.
+            while let Some(next) = lines.peek() {
+                if next.starts_with(' ') || next.starts_with('\t') {
+                    out.push_str(next);
+                    lines.next();
+                } else {
+                    break;
+                }
+            }
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(block);
+            done = true;
+        }
+    }
+    done.then_some(out)
+}
+
+/// A plain scalar when that reads back as the same string, else quoted.
+pub fn scalar(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+        && !value.starts_with([' ', '-', '.'])
+        && !value.ends_with(' ')
+        && !matches!(
+            value,
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+        )
+        && value.parse::<f64>().is_err();
+    if plain {
+        value.to_string()
+    } else {
+        quote(value)
+    }
 }
 
 /// A YAML scalar that always reads back as the same string.

@@ -1,0 +1,471 @@
+//! Rules over one document: schema, Markdown structure, references and the
+//! version lifecycle.
+
+use std::collections::{BTreeSet, HashSet};
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use super::{Diagnostic, Report};
+use crate::error::line_col;
+use crate::model::{Block, Document, Status, VersionFile, inlines_text};
+
+/// 1-based line of a top-level `key:` in the front matter of `text`.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    let mut in_front = false;
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 && line.trim_end() == "---" {
+            in_front = true;
+            continue;
+        }
+        if in_front && (line.trim_end() == "---" || line.trim_end() == "...") {
+            return None;
+        }
+        if let Some(rest) = line.strip_prefix(key)
+            && rest.trim_start().starts_with(':')
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+fn at_key(d: Diagnostic, f: &VersionFile, key: &str) -> Diagnostic {
+    let line = key_line(&f.text, key).unwrap_or(1);
+    d.at(line, 1)
+}
+
+/// Every rule for one document.
+pub fn check_document(doc: &Document, report: &mut Report) {
+    for f in &doc.versions {
+        check_version(f, report);
+        check_markdown(f, report);
+        check_references(f, report);
+    }
+    check_lifecycle(doc, report);
+}
+
+/// Rules on one version's front matter beyond its types.
+fn check_version(f: &VersionFile, report: &mut Report) {
+    let m = &f.meta;
+    let expected = format!("v{}.md", m.version);
+    if f.path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
+        report.diagnostics.push(at_key(
+            Diagnostic::warning(
+                "schema/file-name",
+                &f.path,
+                format!("version {} should be in a file named {expected}", m.version),
+            ),
+            f,
+            "version",
+        ));
+    }
+    if m.summary.trim().is_empty() {
+        report.diagnostics.push(at_key(
+            Diagnostic::error("lifecycle/summary", &f.path, "the summary is empty")
+                .help("write one line for the document-control table"),
+            f,
+            "summary",
+        ));
+    }
+    if matches!(m.status, Status::Approved | Status::Superseded) && m.approved.is_none() {
+        report.diagnostics.push(at_key(
+            Diagnostic::error(
+                "lifecycle/approval",
+                &f.path,
+                format!("an {} version needs `approved: {{by, on}}`", m.status),
+            )
+            .help("record who approved it and when, e.g. approved: {by: DESNZ, on: 2024-07-12}"),
+            f,
+            "status",
+        ));
+    }
+    if m.status == Status::Draft && m.approved.is_some() {
+        report.diagnostics.push(at_key(
+            Diagnostic::error("lifecycle/approval", &f.path, "a draft carries an approval")
+                .help("use `regdoc approve` to approve it, which also sets the status"),
+            f,
+            "approved",
+        ));
+    }
+    if let Some(a) = &m.approved
+        && matches!(m.status, Status::Approved | Status::Superseded)
+        && m.effective < a.on
+    {
+        report.diagnostics.push(at_key(
+            Diagnostic::error(
+                "lifecycle/effective-before-approval",
+                &f.path,
+                format!(
+                    "takes effect on {} but was approved only on {}",
+                    m.effective, a.on
+                ),
+            ),
+            f,
+            "effective",
+        ));
+    }
+    if let Some(c) = &m.consultation {
+        if c.closes < c.published {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/consultation",
+                    &f.path,
+                    format!(
+                        "the consultation closes ({}) before it is published ({})",
+                        c.closes, c.published
+                    ),
+                ),
+                f,
+                "consultation",
+            ));
+        }
+        if m.status == Status::Draft && m.effective <= c.closes {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/effective-after-consultation",
+                    &f.path,
+                    format!(
+                        "the proposed effective date {} is not after the consultation closes ({})",
+                        m.effective, c.closes
+                    ),
+                ),
+                f,
+                "effective",
+            ));
+        }
+    }
+    if f.blocks.is_empty() {
+        report.diagnostics.push(
+            Diagnostic::warning("markdown/empty", &f.path, "the version has no text").at(1, 1),
+        );
+    }
+}
+
+/// Tables with consistent columns; headings that do not skip levels.
+fn check_markdown(f: &VersionFile, report: &mut Report) {
+    let body = &f.text[f.body_offset..];
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let loc = |offset: usize| line_col(&f.text, f.body_offset + offset);
+    let mut last_level: Option<u8> = None;
+    let mut header_cells: usize = 0;
+    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let level = level as u8;
+                let limit = last_level.map_or(1, |l| l + 1);
+                if level > limit {
+                    let (l, c) = loc(range.start);
+                    let msg = match last_level {
+                        Some(p) => {
+                            format!("heading level {level} follows level {p}: a level is skipped")
+                        }
+                        None => format!("the first heading is level {level}: start at level 1"),
+                    };
+                    report
+                        .diagnostics
+                        .push(Diagnostic::error("markdown/heading-levels", &f.path, msg).at(l, c));
+                }
+                last_level = Some(level);
+            }
+            Event::Start(Tag::TableHead) => {
+                header_cells = cell_count(&body[range.clone()]);
+            }
+            Event::Start(Tag::TableRow) => {
+                let n = cell_count(&body[range.clone()]);
+                if n != header_cells {
+                    let (l, c) = loc(range.start);
+                    report.diagnostics.push(
+                        Diagnostic::error(
+                            "markdown/table-columns",
+                            &f.path,
+                            format!(
+                                "this row has {n} cells but the table has {header_cells} columns"
+                            ),
+                        )
+                        .at(l, c)
+                        .help(if n < header_cells {
+                            "add the missing cells (empty cells are `|  |`)"
+                        } else {
+                            "remove the extra cells: they are not shown"
+                        }),
+                    );
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if dest_url.starts_with('#') => {
+                let anchor = &dest_url[1..];
+                let slugs: HashSet<String> = f
+                    .blocks
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Heading { content, .. } => Some(slug(&inlines_text(content))),
+                        _ => None,
+                    })
+                    .collect();
+                if !slugs.contains(anchor) {
+                    let (l, c) = loc(range.start);
+                    report.diagnostics.push(
+                        Diagnostic::error(
+                            "references/link",
+                            &f.path,
+                            format!("the link #{anchor} points to no heading"),
+                        )
+                        .at(l, c),
+                    );
+                }
+            }
+            Event::End(TagEnd::Table) => header_cells = 0,
+            _ => {}
+        }
+    }
+}
+
+/// A heading's anchor, as GitHub makes it.
+pub fn slug(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            s.extend(c.to_lowercase());
+        } else if c == ' ' {
+            s.push('-');
+        }
+    }
+    s
+}
+
+/// Cells of one raw table row: unescaped pipes, edges trimmed.
+fn cell_count(row: &str) -> usize {
+    let line = row.lines().next().unwrap_or("").trim();
+    let mut count = 1;
+    let mut escaped = false;
+    let mut in_code = false;
+    let chars: Vec<char> = line.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '`' => in_code = !in_code,
+            '|' if !in_code => {
+                let edge = i == 0 || i == chars.len() - 1;
+                if !edge {
+                    count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
+/// References like `ECOSMIG-008` in the text must name a row of a table
+/// whose first column holds references of that kind.
+fn check_references(f: &VersionFile, report: &mut Report) {
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    for b in &f.blocks {
+        if let Block::Table(t) = b {
+            for r in &t.rows {
+                if let Some(cell) = r.first() {
+                    let k = inlines_text(cell).trim().to_string();
+                    if reference_prefix(&k).is_some() {
+                        keys.insert(k);
+                    }
+                }
+            }
+        }
+    }
+    let prefixes: HashSet<&str> = keys.iter().filter_map(|k| reference_prefix(k)).collect();
+    if prefixes.is_empty() {
+        return;
+    }
+    let body = &f.text[f.body_offset..];
+    let mut reported = HashSet::new();
+    for (i, word) in words_with_offsets(body) {
+        if let Some(p) = reference_prefix(word)
+            && prefixes.contains(p)
+            && !keys.contains(word)
+            && reported.insert(word.to_string())
+        {
+            let (l, c) = line_col(&f.text, f.body_offset + i);
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "references/unknown",
+                    &f.path,
+                    format!("`{word}` is not in the table of {p} references"),
+                )
+                .at(l, c)
+                .help(format!(
+                    "known: {}",
+                    keys.iter().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+    }
+}
+
+/// `ECOSMIG` of `ECOSMIG-001`: upper-case letters, a dash, digits.
+fn reference_prefix(s: &str) -> Option<&str> {
+    let (p, n) = s.split_once('-')?;
+    let ok = p.len() >= 2
+        && p.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && p.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && !n.is_empty()
+        && n.chars().all(|c| c.is_ascii_digit());
+    ok.then_some(p)
+}
+
+fn words_with_offsets(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        let w = c.is_ascii_alphanumeric() || c == '-';
+        match (w, start) {
+            (true, None) => start = Some(i),
+            (false, Some(b)) => {
+                out.push((b, s[b..i].trim_matches('-')));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = start {
+        out.push((b, s[b..].trim_matches('-')));
+    }
+    out.into_iter()
+}
+
+/// Rules across the versions of one document.
+pub fn check_lifecycle(doc: &Document, report: &mut Report) {
+    let drafts: Vec<&VersionFile> = doc
+        .versions
+        .iter()
+        .filter(|f| f.meta.status == Status::Draft)
+        .collect();
+    if drafts.len() > 1 {
+        for f in &drafts[1..] {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/one-draft",
+                    &f.path,
+                    format!(
+                        "{} has more than one draft (also v{})",
+                        doc.info.id, drafts[0].meta.version
+                    ),
+                )
+                .help("finish or withdraw the other draft first"),
+                f,
+                "status",
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    for f in &doc.versions {
+        if !seen.insert(f.meta.version.clone()) {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/version-order",
+                    &f.path,
+                    format!("version {} appears twice", f.meta.version),
+                ),
+                f,
+                "version",
+            ));
+        }
+        if let Some(s) = &f.meta.supersedes {
+            match doc.version(s) {
+                None => report.diagnostics.push(at_key(
+                    Diagnostic::error(
+                        "lifecycle/supersedes",
+                        &f.path,
+                        format!("supersedes version {s}, which does not exist"),
+                    ),
+                    f,
+                    "supersedes",
+                )),
+                Some(_) if s >= &f.meta.version => report.diagnostics.push(at_key(
+                    Diagnostic::error(
+                        "lifecycle/version-order",
+                        &f.path,
+                        format!(
+                            "version {} supersedes {s}: versions must increase",
+                            f.meta.version
+                        ),
+                    ),
+                    f,
+                    "supersedes",
+                )),
+                _ => {}
+            }
+        }
+    }
+    // Approved (and once-approved) versions take effect in version order.
+    let in_force: Vec<&VersionFile> = doc
+        .versions
+        .iter()
+        .filter(|f| matches!(f.meta.status, Status::Approved | Status::Superseded))
+        .collect();
+    for w in in_force.windows(2) {
+        if w[1].meta.effective <= w[0].meta.effective {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/effective-order",
+                    &w[1].path,
+                    format!(
+                        "v{} takes effect on {}, not after v{} ({})",
+                        w[1].meta.version,
+                        w[1].meta.effective,
+                        w[0].meta.version,
+                        w[0].meta.effective
+                    ),
+                ),
+                w[1],
+                "effective",
+            ));
+        }
+    }
+    for (i, f) in in_force.iter().enumerate() {
+        if f.meta.status == Status::Superseded
+            && !in_force[i + 1..]
+                .iter()
+                .any(|n| n.meta.status == Status::Approved)
+        {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/superseded",
+                    &f.path,
+                    format!(
+                        "v{} is superseded, but no later approved version is in force",
+                        f.meta.version
+                    ),
+                ),
+                f,
+                "status",
+            ));
+        }
+    }
+    let approved: Vec<&&VersionFile> = in_force
+        .iter()
+        .filter(|f| f.meta.status == Status::Approved)
+        .collect();
+    if approved.len() > 1 {
+        for f in &approved[..approved.len() - 1] {
+            report.diagnostics.push(at_key(
+                Diagnostic::warning(
+                    "lifecycle/superseded",
+                    &f.path,
+                    format!(
+                        "v{} is still marked approved though a later version is approved",
+                        f.meta.version
+                    ),
+                )
+                .help("mark it `status: superseded`"),
+                f,
+                "status",
+            ));
+        }
+    }
+}

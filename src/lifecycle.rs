@@ -1,0 +1,208 @@
+//! The everyday steps of a version's life as commands: `new`, `approve`,
+//! `at`. Edits change only the lines they must, are checked against every
+//! rule before anything is written, and are written atomically.
+
+use std::path::PathBuf;
+
+use crate::check::{self, Report, rules};
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::model::{Document, EffectiveDate, Status, VersionFile, VersionNumber};
+use crate::source::{self, Workspace, frontmatter, yaml};
+
+/// Rewrites the front matter of `text` with `edit`, keeping the rest.
+fn edit_front(
+    path: &std::path::Path,
+    text: &str,
+    edit: impl FnOnce(&str) -> Option<String>,
+) -> Result<String> {
+    let split = frontmatter::split(path, text)?;
+    let y = split
+        .yaml
+        .ok_or_else(|| Error::in_file(path, "no front matter to edit"))?;
+    let new_yaml = edit(y)
+        .ok_or_else(|| Error::in_file(path, "cannot edit this front matter automatically"))?;
+    let start = split.yaml_offset;
+    Ok(format!(
+        "{}{}{}",
+        &text[..start],
+        new_yaml,
+        &text[start + y.len()..]
+    ))
+}
+
+/// Checks `doc` with some files replaced, without writing anything.
+fn validate(doc: &Document, replaced: &[(PathBuf, String)]) -> Result<(Document, Report)> {
+    let mut versions = Vec::new();
+    for f in &doc.versions {
+        match replaced.iter().find(|(p, _)| p == &f.path) {
+            Some((p, t)) => versions.push(source::parse_version(p, t.clone())?),
+            None => versions.push(f.clone()),
+        }
+    }
+    for (p, t) in replaced {
+        if !doc.versions.iter().any(|f| &f.path == p) {
+            versions.push(source::parse_version(p, t.clone())?);
+        }
+    }
+    versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
+    let new_doc = Document {
+        dir: doc.dir.clone(),
+        info: doc.info.clone(),
+        versions,
+    };
+    let mut report = Report::default();
+    for f in &new_doc.versions {
+        report.sources.push((f.path.clone(), f.text.clone()));
+    }
+    rules::check_document(&new_doc, &mut report);
+    Ok((new_doc, report))
+}
+
+fn write_all(files: &[(PathBuf, String)]) -> Result<()> {
+    for (p, t) in files {
+        write_atomic(p, t.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What a lifecycle command did.
+#[derive(Debug)]
+pub enum Outcome {
+    Written(Vec<PathBuf>),
+    Refused(Report),
+}
+
+/// `regdoc new`: starts the next draft from the latest version.
+pub fn new_draft(
+    ws: &Workspace,
+    id: &str,
+    version: Option<VersionNumber>,
+    effective: Option<EffectiveDate>,
+) -> Result<Outcome> {
+    let doc = ws.load_document(id)?;
+    if let Some(d) = doc.versions.iter().find(|f| f.meta.status == Status::Draft) {
+        return Err(check::rule_error(format!(
+            "{id} already has a draft, v{} ({}): finish or withdraw it first",
+            d.meta.version,
+            d.path.display()
+        )));
+    }
+    let latest = doc
+        .versions
+        .last()
+        .ok_or_else(|| Error::input(format!("{id} has no version to start from")))?;
+    let version = version.unwrap_or_else(|| latest.meta.version.next_minor());
+    if version <= latest.meta.version {
+        return Err(check::rule_error(format!(
+            "version {version} is not after the latest, {}",
+            latest.meta.version
+        )));
+    }
+    let path = doc.dir.join(format!("v{version}.md"));
+    if path.exists() {
+        return Err(Error::in_file(&path, "already exists"));
+    }
+    let effective = match effective {
+        Some(e) => e,
+        None => latest
+            .meta
+            .effective
+            .add_days(1)
+            .unwrap_or(latest.meta.effective),
+    };
+    let body = &latest.text[latest.body_offset..];
+    let text = format!(
+        "---\n# Started with `regdoc new` from v{from}: set the proposed effective date\n# and the summary, then edit the text.\nversion: \"{version}\"\nstatus: draft\neffective: {effective}\nsupersedes: \"{from}\"\nsummary: {summary}\n---\n{body}",
+        from = latest.meta.version,
+        summary = yaml::quote(&format!(
+            "Draft v{version}: changes to v{} (describe them here).",
+            latest.meta.version
+        )),
+    );
+    let files = vec![(path.clone(), text)];
+    let (_, report) = validate(&doc, &files)?;
+    if report.errors() > 0 {
+        return Ok(Outcome::Refused(report));
+    }
+    write_all(&files)?;
+    Ok(Outcome::Written(vec![path]))
+}
+
+/// `regdoc approve`: records approval and supersedes the predecessor.
+pub fn approve(
+    ws: &Workspace,
+    id: &str,
+    version: &VersionNumber,
+    by: &str,
+    on: EffectiveDate,
+    effective: Option<EffectiveDate>,
+) -> Result<Outcome> {
+    let doc = ws.load_document(id)?;
+    let target = doc
+        .version(version)
+        .ok_or_else(|| Error::input(format!("document `{id}` has no version {version}")))?;
+    if target.meta.status != Status::Draft {
+        return Err(check::rule_error(format!(
+            "v{version} is {}, not a draft: only a draft can be approved",
+            target.meta.status
+        )));
+    }
+    let approval = format!("approved:\n  by: {}\n  on: {on}\n", yaml::scalar(by));
+    let text = edit_front(&target.path, &target.text, |y| {
+        let y = yaml::set_top_level_scalar(y, "status", "approved")?;
+        let y = match effective {
+            Some(e) => yaml::set_top_level_scalar(&y, "effective", &e.to_string())?,
+            None => y,
+        };
+        yaml::insert_after_key(&y, "status", &approval)
+    })?;
+    let mut files = vec![(target.path.clone(), text)];
+    if let Some(prev) = predecessor(&doc, target)
+        && prev.meta.status == Status::Approved
+    {
+        let t = edit_front(&prev.path, &prev.text, |y| {
+            yaml::set_top_level_scalar(y, "status", "superseded")
+        })?;
+        files.push((prev.path.clone(), t));
+    }
+    let (_, report) = validate(&doc, &files)?;
+    if report.errors() > 0 {
+        return Ok(Outcome::Refused(report));
+    }
+    write_all(&files)?;
+    Ok(Outcome::Written(
+        files.into_iter().map(|(p, _)| p).collect(),
+    ))
+}
+
+fn predecessor<'a>(doc: &'a Document, f: &VersionFile) -> Option<&'a VersionFile> {
+    doc.predecessor(f)
+}
+
+/// A version in force and its range: `(file, from, until)`, `until`
+/// inclusive and `None` while still in force.
+pub fn in_force(
+    doc: &Document,
+    date: EffectiveDate,
+) -> Option<(&VersionFile, EffectiveDate, Option<EffectiveDate>)> {
+    doc.in_force_on(date)
+        .map(|(f, next)| (f, f.meta.effective, next.and_then(|n| n.add_days(-1))))
+}
+
+/// The effective range of a version, for `list`: `None` if never in force.
+pub fn range_of(doc: &Document, f: &VersionFile) -> Option<(EffectiveDate, Option<EffectiveDate>)> {
+    if !matches!(f.meta.status, Status::Approved | Status::Superseded) {
+        return None;
+    }
+    let next = doc
+        .versions
+        .iter()
+        .filter(|n| {
+            matches!(n.meta.status, Status::Approved | Status::Superseded)
+                && n.meta.effective > f.meta.effective
+        })
+        .map(|n| n.meta.effective)
+        .min();
+    Some((f.meta.effective, next.and_then(|n| n.add_days(-1))))
+}
