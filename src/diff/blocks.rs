@@ -1,11 +1,10 @@
 //! Block alignment: anchors on unchanged blocks, pairs similar ones, finds
 //! moves.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::time::{Duration, Instant};
 
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+use rayon::prelude::*;
 
 use super::words::{self, Span};
 use super::{BlockDiff, Change, Redline, table};
@@ -40,42 +39,25 @@ fn hash(b: &Block) -> u64 {
 pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
     let ha: Vec<u64> = old.iter().map(hash).collect();
     let hb: Vec<u64> = new.iter().map(hash).collect();
-    let deadline = Some(Instant::now() + Duration::from_secs(2));
-    let ops = capture_diff_slices_deadline(Algorithm::Patience, &ha, &hb, deadline);
-
     let mut out: Vec<BlockDiff> = Vec::new();
-    let mut pending: Option<(usize, usize, usize, usize)> = None;
-    let flush = |out: &mut Vec<BlockDiff>, p: &mut Option<(usize, usize, usize, usize)>| {
-        if let Some((i0, i1, j0, j1)) = p.take() {
-            pair_range(out, old, new, i0..i1, j0..j1);
-        }
-    };
-    for op in ops {
-        match op {
-            DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => {
-                flush(&mut out, &mut pending);
+    for step in patience(&ha, &hb) {
+        match step {
+            Step::Equal(i, j, len) => {
                 for k in 0..len {
                     out.push(diff_of(
                         Change::Unchanged,
-                        Some(&old[old_index + k]),
-                        Some(&new[new_index + k]),
+                        Some(&old[i + k]),
+                        Some(&new[j + k]),
                     ));
                 }
             }
-            op => {
-                let (ra, rb) = (op.old_range(), op.new_range());
-                pending = Some(match pending {
-                    Some((i0, _, j0, _)) => (i0, ra.end, j0, rb.end),
-                    None => (ra.start, ra.end, rb.start, rb.end),
-                });
-            }
+            Step::Gap(ra, rb) => pair_range(&mut out, old, new, ra, rb),
         }
     }
-    flush(&mut out, &mut pending);
+    // Word diffs of paired blocks are independent: compute them on all cores.
+    out.par_iter_mut()
+        .filter(|d| d.change == Change::Changed)
+        .for_each(fill_changed);
     find_moves(&mut out);
     set_sections(&mut out);
     Redline {
@@ -160,19 +142,24 @@ fn pair_range(
     }
 }
 
-/// The diff of two paired blocks.
+/// A pair of blocks to compare; [`fill_changed`] does the comparing.
 fn changed(a: &Block, b: &Block) -> BlockDiff {
-    let mut d = diff_of(Change::Changed, Some(a), Some(b));
+    diff_of(Change::Changed, Some(a), Some(b))
+}
+
+/// Word or table diff of a paired block; identical pairs become unchanged.
+fn fill_changed(d: &mut BlockDiff) {
+    let (Some(a), Some(b)) = (d.old.as_ref(), d.new.as_ref()) else {
+        return;
+    };
+    if hash(a) == hash(b) && a.text() == b.text() {
+        d.change = Change::Unchanged;
+        return;
+    }
     match (a, b) {
         (Block::Table(x), Block::Table(y)) => d.table = Some(table::diff_tables(x, y)),
         _ => d.words = text_spans(a, b),
     }
-    if hash(a) == hash(b) && a.text() == b.text() {
-        d.change = Change::Unchanged;
-        d.words.clear();
-        d.table = None;
-    }
-    d
 }
 
 fn text_spans(a: &Block, b: &Block) -> Vec<Span> {
@@ -194,6 +181,101 @@ fn text_spans(a: &Block, b: &Block) -> Vec<Span> {
     }
 }
 
+/// A step of the block alignment.
+enum Step {
+    Equal(usize, usize, usize),
+    Gap(std::ops::Range<usize>, std::ops::Range<usize>),
+}
+
+/// Patience alignment of block hashes: blocks that occur once on each side
+/// anchor the alignment (their longest increasing run), recursively; what
+/// lies between anchors is a gap for [`pair_range`]. Unlike Myers it cannot
+/// go quadratic when most blocks changed, and it needs no deadline, so the
+/// same input always gives the same answer.
+fn patience(a: &[u64], b: &[u64]) -> Vec<Step> {
+    let mut out = Vec::new();
+    patience_into(a, b, 0, 0, &mut out);
+    out
+}
+
+fn patience_into(a: &[u64], b: &[u64], a0: usize, b0: usize, out: &mut Vec<Step>) {
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if pre > 0 {
+        out.push(Step::Equal(a0, b0, pre));
+    }
+    let (a, b) = (&a[pre..], &b[pre..]);
+    let (a0, b0) = (a0 + pre, b0 + pre);
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
+    if !a.is_empty() || !b.is_empty() {
+        // Hashes unique on both sides, in the order of `a`.
+        let mut count: HashMap<u64, (u32, u32, usize, usize)> = HashMap::default();
+        for (i, h) in a.iter().enumerate() {
+            let e = count.entry(*h).or_insert((0, 0, i, 0));
+            e.0 += 1;
+        }
+        for (j, h) in b.iter().enumerate() {
+            if let Some(e) = count.get_mut(h) {
+                e.1 += 1;
+                e.3 = j;
+            }
+        }
+        let mut pairs: Vec<(usize, usize)> = count
+            .values()
+            .filter(|e| e.0 == 1 && e.1 == 1)
+            .map(|e| (e.2, e.3))
+            .collect();
+        pairs.sort_unstable();
+        let anchors = longest_increasing(&pairs);
+        if anchors.is_empty() {
+            out.push(Step::Gap(a0..a0 + a.len(), b0..b0 + b.len()));
+        } else {
+            let (mut i, mut j) = (0, 0);
+            for (ai, bj) in anchors {
+                patience_into(&a[i..ai], &b[j..bj], a0 + i, b0 + j, out);
+                out.push(Step::Equal(a0 + ai, b0 + bj, 1));
+                i = ai + 1;
+                j = bj + 1;
+            }
+            patience_into(&a[i..], &b[j..], a0 + i, b0 + j, out);
+        }
+    }
+    if suf > 0 {
+        out.push(Step::Equal(a0 + a.len(), b0 + b.len(), suf));
+    }
+}
+
+/// The longest run of `pairs` (sorted by the first) increasing in the
+/// second: patience sorting, O(n log n).
+fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut tails: Vec<usize> = Vec::new(); // index into pairs
+    let mut prev: Vec<Option<usize>> = vec![None; pairs.len()];
+    for (k, &(_, j)) in pairs.iter().enumerate() {
+        let pos = tails.partition_point(|&t| pairs[t].1 < j);
+        if pos > 0 {
+            prev[k] = Some(tails[pos - 1]);
+        }
+        if pos == tails.len() {
+            tails.push(k);
+        } else {
+            tails[pos] = k;
+        }
+    }
+    let mut out = Vec::new();
+    let mut cur = tails.last().copied();
+    while let Some(k) = cur {
+        out.push(pairs[k]);
+        cur = prev[k];
+    }
+    out.reverse();
+    out
+}
+
 /// Worth reporting as a move: not a rule or a one-word line.
 fn movable(b: &Block) -> bool {
     !matches!(b, Block::Rule) && b.text().split_whitespace().count() >= 2
@@ -211,7 +293,7 @@ fn find_moves(out: &mut [BlockDiff]) {
     if removed.is_empty() || added.is_empty() {
         return;
     }
-    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::default();
     for &r in removed.iter().rev() {
         by_hash
             .entry(hash(out[r].old.as_ref().expect("old")))

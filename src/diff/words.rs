@@ -1,10 +1,8 @@
 //! Word-level diff inside one block, tidied for people to read.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
 use serde::{Deserialize, Serialize};
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Inline, Style};
 
@@ -26,11 +24,9 @@ pub struct Span {
     pub style: Style,
 }
 
-/// How long one block's word diff may search before settling for a
-/// coarser (still correct) answer.
-const DEADLINE: Duration = Duration::from_millis(200);
-
-/// A token: a word, a run of white space, or one punctuation character.
+/// A token: a word or one punctuation character, with the white space
+/// after it. Keeping the spaces on the words halves the tokens the diff
+/// has to align, and a change still covers whole words.
 #[derive(Clone)]
 struct Token<'a> {
     text: &'a str,
@@ -45,10 +41,12 @@ fn tokenize(inlines: &[Inline]) -> Vec<Token<'_>> {
         let mut prev: Option<u8> = None;
         for (i, c) in s.char_indices() {
             let class = char_class(c);
-            // Punctuation stands alone; words and spaces run on.
+            // A token ends where white space stops; punctuation stands alone.
             let split = match prev {
                 None => false,
-                Some(p) => p != class || class == 2,
+                Some(p) => {
+                    (p == 1 && class != 1) || (class == 2 && p != 1) || (p == 2 && class == 0)
+                }
             };
             if split {
                 out.push(Token {
@@ -83,13 +81,17 @@ fn is_word(t: &str) -> bool {
     t.chars().next().is_some_and(|c| c.is_alphanumeric())
 }
 
+fn visible_chars(t: &str) -> usize {
+    t.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 /// Word diff of two inline sequences. Accepting the result (equal and
 /// inserted spans) gives `new` exactly; rejecting it gives `old`.
 pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
     let a = tokenize(old);
     let b = tokenize(new);
     // Intern tokens so the diff compares integers.
-    let mut ids: HashMap<(&str, &Style), u32> = HashMap::new();
+    let mut ids: HashMap<(&str, &Style), u32> = HashMap::default();
     let mut intern = |toks: &[Token<'a>]| -> Vec<u32> {
         toks.iter()
             .map(|t| {
@@ -100,46 +102,7 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
     };
     let ia = intern(&a);
     let ib = intern(&b);
-    let ops =
-        capture_diff_slices_deadline(Algorithm::Myers, &ia, &ib, Some(Instant::now() + DEADLINE));
-
-    // Groups: Equal(range in a) or Change(range in a, range in b).
-    let mut groups: Vec<Group> = Vec::new();
-    for op in ops {
-        match op {
-            DiffOp::Equal { old_index, len, .. } => {
-                groups.push(Group::Equal(old_index..old_index + len))
-            }
-            DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            } => push_change(
-                &mut groups,
-                old_index..old_index + old_len,
-                new_index..new_index,
-            ),
-            DiffOp::Insert {
-                old_index,
-                new_index,
-                new_len,
-            } => push_change(
-                &mut groups,
-                old_index..old_index,
-                new_index..new_index + new_len,
-            ),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => push_change(
-                &mut groups,
-                old_index..old_index + old_len,
-                new_index..new_index + new_len,
-            ),
-        }
-    }
+    let mut groups = align(&ia, &ib);
     cleanup(&mut groups, &a);
 
     let mut spans = Vec::new();
@@ -152,7 +115,82 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
             }
         }
     }
+    tidy_whitespace(&mut spans);
     spans
+}
+
+/// Moves white space out of the edges of changes, so a reader sees
+/// `[-provides-]{+gives+} an` rather than `[-provides -]{+gives +}an`. Only
+/// rotations that keep both sides' text (and the styles) exactly are made.
+fn tidy_whitespace(spans: &mut Vec<Span>) {
+    let mut i = 0;
+    while i < spans.len() {
+        if spans[i].op == Op::Equal {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < spans.len() && spans[i].op != Op::Equal {
+            i += 1;
+        }
+        let end = i; // spans[start..end] is one change group
+        let last_del = (start..end).rev().find(|&k| spans[k].op == Op::Delete);
+        let last_ins = (start..end).rev().find(|&k| spans[k].op == Op::Insert);
+        let trailing = |sp: &Span| sp.text.chars().last().filter(|c| c.is_whitespace());
+        let style = spans[end - 1].style.clone();
+        let next_ok = end == spans.len() || spans[end].style == style;
+        match (last_del, last_ins) {
+            (Some(d), Some(n)) => {
+                let (cd, cn) = (trailing(&spans[d]), trailing(&spans[n]));
+                if cd.is_some()
+                    && cd == cn
+                    && spans[d].style == style
+                    && spans[n].style == style
+                    && next_ok
+                {
+                    let c = cd.expect("char");
+                    spans[d].text.pop();
+                    spans[n].text.pop();
+                    push_front_equal(spans, end, c, &style);
+                }
+            }
+            (Some(k), None) | (None, Some(k)) => {
+                let c = trailing(&spans[k]);
+                let prev_ok = start > 0
+                    && spans[start - 1].op == Op::Equal
+                    && spans[start - 1].style == spans[start].style
+                    && spans[start - 1].text.chars().last() == c;
+                if let Some(c) = c
+                    && prev_ok
+                    && spans[k].style == style
+                    && next_ok
+                {
+                    spans[start - 1].text.pop();
+                    spans[start].text.insert(0, c);
+                    spans[k].text.pop();
+                    push_front_equal(spans, end, c, &style);
+                }
+            }
+            (None, None) => {}
+        }
+        i = end;
+    }
+    spans.retain(|s| !s.text.is_empty());
+}
+
+fn push_front_equal(spans: &mut Vec<Span>, at: usize, c: char, style: &Style) {
+    if at < spans.len() && spans[at].op == Op::Equal {
+        spans[at].text.insert(0, c);
+    } else {
+        spans.insert(
+            at,
+            Span {
+                op: Op::Equal,
+                text: c.to_string(),
+                style: style.clone(),
+            },
+        );
+    }
 }
 
 /// Whole-block replacement: everything old deleted, everything new inserted.
@@ -187,19 +225,141 @@ pub fn whole(op: Op, inlines: &[Inline]) -> Vec<Span> {
         .collect()
 }
 
+/// Aligns two token sequences: equal runs and changes, in order.
+///
+/// A plain O((N+M)·D) Myers with the common prefix and suffix trimmed; word
+/// diffs inside one block are short, so keeping every round's frontier is
+/// cheap.
+fn align(a: &[u32], b: &[u32]) -> Vec<Group> {
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ma, mb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
+    let mut groups = Vec::new();
+    if pre > 0 {
+        groups.push(Group::Equal(0..pre));
+    }
+    // Past MAX_D differences the middle is one replacement: coarse but
+    // exact, and the same on every machine (no deadline).
+    let middle = myers(ma, mb).unwrap_or_else(|| {
+        if ma.is_empty() && mb.is_empty() {
+            Vec::new()
+        } else {
+            vec![Group::Change(0..ma.len(), 0..mb.len())]
+        }
+    });
+    for g in middle {
+        groups.push(match g {
+            Group::Equal(r) => Group::Equal(r.start + pre..r.end + pre),
+            Group::Change(ra, rb) => {
+                Group::Change(ra.start + pre..ra.end + pre, rb.start + pre..rb.end + pre)
+            }
+        });
+    }
+    if suf > 0 {
+        groups.push(Group::Equal(a.len() - suf..a.len()));
+    }
+    groups
+}
+
+/// Most differences [`myers`] looks for before handing over.
+const MAX_D: usize = 1200;
+
+fn myers(a: &[u32], b: &[u32]) -> Option<Vec<Group>> {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    if n == 0 && m == 0 {
+        return Some(Vec::new());
+    }
+    let max = (n + m) as usize;
+    let off = max as isize + 1;
+    let mut v = vec![0isize; 2 * max + 3];
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    let mut found = None;
+    'outer: for d in 0..=max.min(MAX_D) as isize {
+        trace.push(v[(off - d) as usize..=(off + d) as usize].to_vec());
+        let mut k = -d;
+        while k <= d {
+            let i = (off + k) as usize;
+            let mut x = if k == -d || (k != d && v[i - 1] < v[i + 1]) {
+                v[i + 1]
+            } else {
+                v[i - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[i] = x;
+            if x >= n && y >= m {
+                found = Some(d);
+                break 'outer;
+            }
+            k += 2;
+        }
+    }
+    let dmax = found?;
+    // Walk back through the frontiers: each round is one insert or delete
+    // followed by a run of equal tokens.
+    let mut steps: Vec<(isize, isize, isize, isize)> = Vec::new();
+    let (mut x, mut y) = (n, m);
+    for d in (1..=dmax).rev() {
+        let vd = &trace[d as usize];
+        let get = |k: isize| vd[(k + d) as usize];
+        let k = x - y;
+        let prev_k = if k == -d || (k != d && get(k - 1) < get(k + 1)) {
+            k + 1
+        } else {
+            k - 1
+        };
+        let px = get(prev_k);
+        let py = px - prev_k;
+        steps.push((px, py, x, y));
+        x = px;
+        y = py;
+    }
+    steps.reverse();
+    let mut groups: Vec<Group> = Vec::new();
+    // The snake of round 0.
+    if x > 0 {
+        groups.push(Group::Equal(0..x as usize));
+    }
+    for (px, py, nx, ny) in steps {
+        // One edit (x moves: delete; y moves: insert), then equal tokens.
+        let (ex, ey) = if prev_was_delete(px, py, nx, ny) {
+            (px + 1, py)
+        } else {
+            (px, py + 1)
+        };
+        let (ra, rb) = (px as usize..ex as usize, py as usize..ey as usize);
+        match groups.last_mut() {
+            Some(Group::Change(ga, gb)) if ga.end == ra.start && gb.end == rb.start => {
+                ga.end = ra.end;
+                gb.end = rb.end;
+            }
+            _ => groups.push(Group::Change(ra, rb)),
+        }
+        if nx > ex {
+            groups.push(Group::Equal(ex as usize..nx as usize));
+        }
+    }
+    Some(groups)
+}
+
+/// Whether the edit from (px, py) to the snake ending at (nx, ny) was a
+/// deletion: the diagonal moved by one towards x.
+fn prev_was_delete(px: isize, py: isize, nx: isize, ny: isize) -> bool {
+    (nx - ny) == (px - py) + 1
+}
+
 #[derive(Debug, Clone)]
 enum Group {
     Equal(std::ops::Range<usize>),
     Change(std::ops::Range<usize>, std::ops::Range<usize>),
-}
-
-fn push_change(groups: &mut Vec<Group>, ra: std::ops::Range<usize>, rb: std::ops::Range<usize>) {
-    if let Some(Group::Change(pa, pb)) = groups.last_mut() {
-        pa.end = ra.end.max(pa.end);
-        pb.end = rb.end.max(pb.end);
-        return;
-    }
-    groups.push(Group::Change(ra, rb));
 }
 
 /// Folds short equal runs between two changes into the changes, so a
@@ -211,8 +371,8 @@ fn cleanup(groups: &mut Vec<Group>, a: &[Token<'_>]) {
             (Group::Change(..), Group::Equal(ra), Group::Change(..)) => {
                 let toks = &a[ra.clone()];
                 let words = toks.iter().filter(|t| is_word(t.text)).count();
-                let chars: usize = toks.iter().map(|t| t.text.chars().count()).sum();
-                words == 0 || (words == 1 && chars <= 4)
+                let chars: usize = toks.iter().map(|t| visible_chars(t.text)).sum();
+                words == 0 || (words == 1 && chars <= 3)
             }
             _ => false,
         };
@@ -289,7 +449,7 @@ pub fn equal_ratio(spans: &[Span]) -> f64 {
 /// Dice similarity of the words of two texts, 0..=1; cheap enough to try
 /// many pairs.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let mut counts: HashMap<&str, i32> = HashMap::new();
+    let mut counts: HashMap<&str, i32> = HashMap::default();
     let mut na = 0;
     for w in a
         .split(|c: char| !c.is_alphanumeric())
