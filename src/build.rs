@@ -2,7 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::diff;
 use crate::error::Result;
@@ -99,26 +103,144 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
     }
 }
 
-/// Builds every artefact of the workspace into `out`, in parallel. Returns
-/// the files written, in plan order. Every PDF is rendered before any is
-/// written, so a failure leaves `out/` as it was.
-pub fn build_all(ws: &Workspace, out: &Path, templates: &Templates) -> Result<Vec<PathBuf>> {
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub written: Vec<PathBuf>,
+    /// Outputs whose inputs had not changed since they were built.
+    pub unchanged: Vec<PathBuf>,
+}
+
+/// The record of a build kept in `out/`, so unchanged artefacts are skipped.
+const MANIFEST: &str = ".regdoc-build.json";
+
+/// A hash of everything a job's PDF depends on: regdoc's version, the
+/// templates, the job, its own versions and the front matter of the others
+/// (for the version history). Content, not timestamps.
+pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for (name, _) in crate::render::typst::templates::FILES {
+        h.update(name.as_bytes());
+        match templates.get(name) {
+            Some(Ok(t)) => h.update(t.as_bytes()),
+            _ => h.update(b"?"),
+        }
+    }
+    let (doc, own): (&Document, Vec<usize>) = match *job {
+        Job::Version { doc, index } => {
+            h.update(format!("version {index}").as_bytes());
+            (&docs[doc], vec![index])
+        }
+        Job::Markup { doc, old, new } => {
+            h.update(format!("markup {old} {new}").as_bytes());
+            (&docs[doc], vec![old, new])
+        }
+    };
+    h.update(serde_json::to_vec(&doc.info).unwrap_or_default());
+    for (i, f) in doc.versions.iter().enumerate() {
+        h.update(f.path.to_string_lossy().as_bytes());
+        // Other versions reach this PDF only through the document-control
+        // table, that is through their front matter.
+        let text = if own.contains(&i) {
+            &f.text[..]
+        } else {
+            &f.text[..f.body_offset]
+        };
+        h.update(text.as_bytes());
+    }
+    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+        h.update(epoch.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file_hash(path: &Path) -> Option<String> {
+    std::fs::read(path).ok().map(|b| hex(&Sha256::digest(&b)))
+}
+
+/// Options of a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Rebuild everything, even what is up to date.
+    pub force: bool,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// Builds every artefact of the workspace into `out`, in parallel on all
+/// cores, skipping those whose inputs and output are as last built. Every
+/// PDF is rendered before any is written, so a failure leaves `out/` as
+/// it was.
+pub fn build_all(
+    ws: &Workspace,
+    out: &Path,
+    templates: &Templates,
+    opts: &BuildOptions,
+) -> Result<BuildReport> {
     let docs = ws.load_all()?;
     let jobs = plan(&docs);
-    let rendered: Vec<Result<(PathBuf, Vec<u8>)>> = jobs
+    let manifest_path = out.join(MANIFEST);
+    let mut manifest: BTreeMap<String, (String, String)> = std::fs::read(&manifest_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let bar = if opts.progress {
+        let b =
+            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                .expect("template")
+                .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let rendered: Vec<Result<(PathBuf, String, Option<Vec<u8>>)>> = jobs
         .par_iter()
         .map(|job| {
-            Ok((
-                output_path(&docs, job, out),
-                render_job(&docs, job, templates)?,
-            ))
+            let path = output_path(&docs, job, out);
+            let key = input_hash(&docs, job, templates);
+            let recorded = manifest.get(&path.to_string_lossy().to_string());
+            let fresh = !opts.force
+                && recorded.is_some_and(|(k, out_hash)| {
+                    *k == key && file_hash(&path).as_ref() == Some(out_hash)
+                });
+            bar.set_message(
+                path.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+            );
+            let bytes = if fresh {
+                None
+            } else {
+                Some(render_job(&docs, job, templates)?)
+            };
+            bar.inc(1);
+            Ok((path, key, bytes))
         })
         .collect();
-    let rendered: Vec<(PathBuf, Vec<u8>)> = rendered.into_iter().collect::<Result<_>>()?;
-    let mut written = Vec::new();
-    for (path, bytes) in rendered {
-        write_atomic(&path, &bytes)?;
-        written.push(path);
+    bar.finish_and_clear();
+    let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
+        rendered.into_iter().collect::<Result<_>>()?;
+    let mut report = BuildReport::default();
+    for (path, key, bytes) in rendered {
+        let name = path.to_string_lossy().to_string();
+        match bytes {
+            Some(bytes) => {
+                write_atomic(&path, &bytes)?;
+                manifest.insert(name, (key, hex(&Sha256::digest(&bytes))));
+                report.written.push(path);
+            }
+            None => report.unchanged.push(path),
+        }
     }
-    Ok(written)
+    let json = serde_json::to_vec_pretty(&manifest).expect("manifest");
+    write_atomic(&manifest_path, &json)?;
+    Ok(report)
 }

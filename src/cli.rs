@@ -112,9 +112,12 @@ pub enum Command {
     Build {
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Print nothing but errors.
+        /// Print nothing but errors (no progress bar either).
         #[arg(short, long)]
         quiet: bool,
+        /// Rebuild everything, even artefacts whose inputs have not changed.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -334,11 +337,18 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
-        Command::Build { out, quiet } => {
-            let written = build::build_all(&ws, out, &templates)?;
+        Command::Build { out, quiet, force } => {
+            let opts = build::BuildOptions {
+                force: *force,
+                progress: !quiet,
+            };
+            let report = build::build_all(&ws, out, &templates, &opts)?;
             if !quiet {
-                for p in &written {
+                for p in &report.written {
                     println!("wrote {}", p.display());
+                }
+                for p in &report.unchanged {
+                    println!("up to date {}", p.display());
                 }
             }
             Ok(0)

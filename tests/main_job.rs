@@ -374,3 +374,51 @@ fn source_date_epoch_dates_the_pdf_and_stays_reproducible() {
         "no CreationDate from SOURCE_DATE_EPOCH"
     );
 }
+
+#[test]
+fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["build", "--out", "out"];
+        args.extend_from_slice(extra);
+        let o = regdoc_in(tmp.path(), &args);
+        assert_ok(&o);
+        stdout(&o)
+    };
+    let first = run(&[]);
+    assert_eq!(first.matches("wrote ").count(), 3, "{first}");
+    let v2 = tmp.path().join("out/emrr/emrr-v2.0.pdf");
+    let before = std::fs::read(&v2).unwrap();
+
+    let second = run(&[]);
+    assert_eq!(second.matches("up to date ").count(), 3, "{second}");
+    assert_eq!(second.matches("wrote ").count(), 0, "{second}");
+
+    // An edit of v3.0's text rebuilds v3.0 and the mark-up, not v2.0.
+    let v3 = docs.join("emrr/v3.0.md");
+    let text = std::fs::read_to_string(&v3).unwrap().replace(
+        "ahead of Private Key Transfer",
+        "before Private Key Transfer",
+    );
+    std::fs::write(&v3, text).unwrap();
+    let third = run(&[]);
+    assert!(
+        third.contains("wrote out/emrr/emrr-v3.0-draft.pdf")
+            && third.contains("wrote out/emrr/emrr-v2.0-to-v3.0-markup.pdf"),
+        "{third}"
+    );
+    assert!(
+        third.contains("up to date out/emrr/emrr-v2.0.pdf"),
+        "{third}"
+    );
+    assert_eq!(std::fs::read(&v2).unwrap(), before);
+
+    // A deleted or altered output is rebuilt; --force rebuilds all.
+    std::fs::write(&v2, b"tampered").unwrap();
+    assert!(run(&[]).contains("wrote out/emrr/emrr-v2.0.pdf"));
+    assert_eq!(std::fs::read(&v2).unwrap(), before);
+    assert_eq!(run(&["--force"]).matches("wrote ").count(), 3);
+    // Quiet prints nothing.
+    assert_eq!(run(&["--quiet", "--force"]), "");
+}

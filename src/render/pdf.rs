@@ -49,8 +49,11 @@ fn produce(
 ) -> Result<Vec<u8>> {
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
     let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone());
+    trace("data");
     let pages = compile(&world)?;
+    trace("compile");
     let pdf = export_pdf(&world, &pages, ident)?;
+    trace("export");
     let mut entries = Vec::new();
     if let Some(i) = &doc.info {
         entries.push(("DocumentId", i.id.clone()));
@@ -64,4 +67,20 @@ fn produce(
         entries.push(("ComparedWithVersion", v));
     }
     crate::render::pdfmeta::add_info(&pdf, &entries)
+}
+
+/// With REGDOC_TRACE set, prints time and peak memory after each phase.
+fn trace(phase: &str) {
+    if std::env::var_os("REGDOC_TRACE").is_none() {
+        return;
+    }
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.to_string())
+        })
+        .unwrap_or_default();
+    eprintln!("regdoc: {phase} done; {hwm}");
 }

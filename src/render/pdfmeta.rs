@@ -27,6 +27,7 @@ pub fn add_info(pdf: &[u8], entries: &[(&str, String)]) -> Result<Vec<u8>> {
     for (k, v) in entries {
         info.set(*k, text_string(v));
     }
+    drop_false_suspects(&mut doc);
     let mut out = Vec::with_capacity(pdf.len() + 256);
     doc.save_to(&mut out)
         .map_err(|e| Error::input(format!("cannot write the PDF: {e}")))?;
@@ -44,4 +45,34 @@ fn text_string(v: &str) -> Object {
         bytes.extend_from_slice(&u.to_be_bytes());
     }
     Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+}
+
+/// `/Suspects false` is the default; Debian's poppler (22.x) wrongly reports
+/// it as a syntax error, so reviewers' `pdfinfo` would print a scary line.
+fn drop_false_suspects(doc: &mut Document) {
+    let Ok(root) = doc.trailer.get(b"Root").and_then(Object::as_reference) else {
+        return;
+    };
+    let mark_info = match doc
+        .get_object(root)
+        .and_then(Object::as_dict)
+        .and_then(|c| c.get(b"MarkInfo"))
+    {
+        Ok(Object::Reference(id)) => Some(*id),
+        Ok(Object::Dictionary(_)) => None,
+        _ => return,
+    };
+    let dict = match mark_info {
+        Some(id) => doc.get_object_mut(id).and_then(Object::as_dict_mut),
+        None => doc
+            .get_object_mut(root)
+            .and_then(Object::as_dict_mut)
+            .and_then(|c| c.get_mut(b"MarkInfo"))
+            .and_then(Object::as_dict_mut),
+    };
+    if let Ok(d) = dict
+        && matches!(d.get(b"Suspects"), Ok(Object::Boolean(false)))
+    {
+        d.remove(b"Suspects");
+    }
 }
