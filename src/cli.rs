@@ -221,12 +221,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
                 DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
                 DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
-                DiffFormat::Json => {
-                    let v = render::json::redline_json(&a, &b, &redline);
-                    let mut s = serde_json::to_string_pretty(&v).expect("JSON");
-                    s.push('\n');
-                    s.into_bytes()
-                }
+                DiffFormat::Json => render::json::redline_json(&a, &b, &redline).into_bytes(),
                 DiffFormat::Docx => {
                     if output.is_none() {
                         return Err(Error::input(

@@ -127,6 +127,7 @@ enum Edit {
     DropRow(usize, usize),
     AddColumn(usize, String),
     DropColumn(usize),
+    MoveRow(usize, usize, usize),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -145,6 +146,8 @@ fn edit() -> impl Strategy<Value = Edit> {
         (any::<usize>(), any::<usize>()).prop_map(|(i, r)| Edit::DropRow(i, r)),
         (any::<usize>(), words()).prop_map(|(i, h)| Edit::AddColumn(i, h)),
         any::<usize>().prop_map(Edit::DropColumn),
+        (any::<usize>(), any::<usize>(), any::<usize>())
+            .prop_map(|(i, a, b)| Edit::MoveRow(i, a, b)),
     ]
 }
 
@@ -219,6 +222,15 @@ fn apply(blocks: &mut Vec<Block>, e: &Edit) {
                 for r in &mut t.rows {
                     r.remove(0);
                 }
+            }
+        }
+        Edit::MoveRow(i, a, b) if n > 0 => {
+            if let Block::Table(t) = &mut blocks[i % n]
+                && !t.rows.is_empty()
+            {
+                let len = t.rows.len();
+                let row = t.rows.remove(a % len);
+                t.rows.insert(b % len, row);
             }
         }
         _ => {}

@@ -25,6 +25,10 @@ pub enum RowChange {
     Added,
     Removed,
     Changed,
+    /// The old place of a row that moved (see `partner`).
+    MovedAway,
+    /// The new place of a row that moved; its cells are inserted whole.
+    MovedHere,
 }
 
 /// One row, one span list per column of [`TableDiff::columns`].
@@ -34,6 +38,9 @@ pub struct RowDiff {
     pub cells: Vec<Vec<Span>>,
     pub old: Option<usize>,
     pub new: Option<usize>,
+    /// For moves: the index (in [`TableDiff::rows`]) of the other end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,10 +68,12 @@ impl TableDiff {
             .filter(|(_, c)| c.op != skip)
             .map(|(i, _)| i)
             .collect();
-        let drop_row = if new {
-            RowChange::Removed
-        } else {
-            RowChange::Added
+        let drop_row = |c: RowChange| {
+            if new {
+                matches!(c, RowChange::Removed | RowChange::MovedAway)
+            } else {
+                matches!(c, RowChange::Added | RowChange::MovedHere)
+            }
         };
         Table {
             align: cols.iter().map(|c| c.align).collect(),
@@ -72,7 +81,7 @@ impl TableDiff {
             rows: self
                 .rows
                 .iter()
-                .filter(|r| r.change != drop_row)
+                .filter(|r| !drop_row(r.change))
                 .map(|r| idx.iter().map(|&i| words::side(&r.cells[i], new)).collect())
                 .collect(),
         }
@@ -131,6 +140,7 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
             cells,
             old: Some(i),
             new: Some(j),
+            partner: None,
         });
     };
     let removed = |rows: &mut Vec<RowDiff>, i: usize| {
@@ -143,6 +153,7 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
             cells,
             old: Some(i),
             new: None,
+            partner: None,
         });
     };
     let added = |rows: &mut Vec<RowDiff>, j: usize| {
@@ -155,6 +166,7 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
             cells,
             old: None,
             new: Some(j),
+            partner: None,
         });
     };
 
@@ -202,7 +214,35 @@ pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
             }
         }
     }
+    link_moved_rows(&mut rows, &ka, &kb);
     TableDiff { columns, rows }
+}
+
+/// A removed row and an added row with the same key are one row that
+/// moved. The new place shows it inserted whole, the old place deleted,
+/// so accepting or rejecting still gives each side exactly.
+fn link_moved_rows(rows: &mut [RowDiff], ka: &[String], kb: &[String]) {
+    let mut removed: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate().rev() {
+        if r.change == RowChange::Removed
+            && let Some(o) = r.old
+            && !ka[o].is_empty()
+        {
+            removed.entry(ka[o].as_str()).or_default().push(i);
+        }
+    }
+    for a in 0..rows.len() {
+        if rows[a].change != RowChange::Added {
+            continue;
+        }
+        let Some(n) = rows[a].new else { continue };
+        if let Some(r) = removed.get_mut(kb[n].as_str()).and_then(|v| v.pop()) {
+            rows[r].change = RowChange::MovedAway;
+            rows[r].partner = Some(a);
+            rows[a].change = RowChange::MovedHere;
+            rows[a].partner = Some(r);
+        }
+    }
 }
 
 fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
@@ -311,6 +351,26 @@ mod tests {
         assert_eq!(
             changes,
             vec![RowChange::Changed, RowChange::Removed, RowChange::Changed]
+        );
+        assert_eq!(d.side(true), new);
+        assert_eq!(d.side(false), old);
+    }
+
+    #[test]
+    fn a_row_that_moved_is_a_move() {
+        let old = t(
+            &["Ref", "Freq"],
+            &[&["A", "Daily"], &["B", "Weekly"], &["C", "Monthly"]],
+        );
+        let new = t(
+            &["Ref", "Freq"],
+            &[&["B", "Weekly"], &["C", "Monthly"], &["A", "Daily"]],
+        );
+        let d = diff_tables(&old, &new);
+        let changes: Vec<RowChange> = d.rows.iter().map(|r| r.change).collect();
+        assert!(
+            changes.contains(&RowChange::MovedAway) && changes.contains(&RowChange::MovedHere),
+            "{changes:?}"
         );
         assert_eq!(d.side(true), new);
         assert_eq!(d.side(false), old);

@@ -166,6 +166,8 @@ fn table_diff_json(t: &crate::diff::TableDiff) -> Value {
                 RowChange::Added => "added",
                 RowChange::Removed => "removed",
                 RowChange::Changed => "changed",
+                RowChange::MovedAway => "moved-away",
+                RowChange::MovedHere => "moved-here",
             },
             "cells": r.cells.iter().map(|c| spans_json(c)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

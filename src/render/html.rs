@@ -135,15 +135,17 @@ fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool) -> String {
     }
     o.push_str("</tr></thead><tbody>");
     for r in &t.rows {
-        if (r.change == RowChange::Removed && !show_del)
-            || (r.change == RowChange::Added && !show_ins)
-        {
+        let gone = matches!(r.change, RowChange::Removed | RowChange::MovedAway);
+        let came = matches!(r.change, RowChange::Added | RowChange::MovedHere);
+        if (gone && !show_del) || (came && !show_ins) {
             continue;
         }
         let class = match r.change {
             RowChange::Added => "row-add",
             RowChange::Removed => "row-del",
             RowChange::Changed => "row-chg",
+            RowChange::MovedAway => "row-del row-moved",
+            RowChange::MovedHere => "row-add row-moved",
             RowChange::Unchanged => "",
         };
         let _ = write!(o, "<tr class=\"{class}\">");

@@ -438,8 +438,8 @@ fn table_critic(t: &TableDiff) -> Option<String> {
             .cells
             .iter()
             .map(|c| match r.change {
-                RowChange::Added => wrap(Op::Insert, &spans_md(c)),
-                RowChange::Removed => wrap(Op::Delete, &spans_md(c)),
+                RowChange::Added | RowChange::MovedHere => wrap(Op::Insert, &spans_md(c)),
+                RowChange::Removed | RowChange::MovedAway => wrap(Op::Delete, &spans_md(c)),
                 _ => spans_critic(c),
             })
             .map(|c| if c.is_empty() { String::new() } else { c })

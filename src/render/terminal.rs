@@ -128,6 +128,8 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
                             RowChange::Added => "+",
                             RowChange::Removed => "-",
                             RowChange::Changed => "~",
+                            RowChange::MovedAway => "<",
+                            RowChange::MovedHere => ">",
                         };
                         let cells: Vec<String> = row.cells.iter().map(|c| p.spans(c)).collect();
                         let _ = writeln!(out, "{mark} | {} |", cells.join(" | "));
