@@ -163,6 +163,9 @@ fn file_hash(path: &Path) -> Option<String> {
     std::fs::read(path).ok().map(|b| hex(&Sha256::digest(&b)))
 }
 
+/// A job's output path, input hash and PDF (`None`: up to date).
+type Rendered = (PathBuf, String, Option<Vec<u8>>);
+
 /// Options of a build.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -201,7 +204,7 @@ pub fn build_all(
     } else {
         ProgressBar::hidden()
     };
-    let rendered: Vec<Result<(PathBuf, String, Option<Vec<u8>>)>> = jobs
+    let rendered: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|job| {
             let path = output_path(&docs, job, out);

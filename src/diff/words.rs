@@ -142,13 +142,12 @@ fn tidy_whitespace(spans: &mut Vec<Span>) {
         match (last_del, last_ins) {
             (Some(d), Some(n)) => {
                 let (cd, cn) = (trailing(&spans[d]), trailing(&spans[n]));
-                if cd.is_some()
+                if let Some(c) = cd
                     && cd == cn
                     && spans[d].style == style
                     && spans[n].style == style
                     && next_ok
                 {
-                    let c = cd.expect("char");
                     spans[d].text.pop();
                     spans[n].text.pop();
                     push_front_equal(spans, end, c, &style);
