@@ -47,6 +47,10 @@ pub enum Command {
         new: String,
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Column header that identifies table rows (default: the
+        /// document's `table_key`, else the first column).
+        #[arg(long, value_name = "HEADER")]
+        table_key: Option<String>,
     },
     /// Compare two versions (doc@version, a Markdown file, or REV:path).
     Diff {
@@ -66,6 +70,10 @@ pub enum Command {
         /// Author of the tracked changes (docx; default: the document owner).
         #[arg(long)]
         author: Option<String>,
+        /// Column header that identifies table rows (default: the
+        /// document's `table_key`, else the first column).
+        #[arg(long, value_name = "HEADER")]
+        table_key: Option<String>,
     },
     /// Validate every document (or the folders given): the CI gate.
     Check {
@@ -187,11 +195,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
             println!("wrote {}", path.display());
             Ok(0)
         }
-        Command::Markup { old, new, output } => {
+        Command::Markup {
+            old,
+            new,
+            output,
+            table_key,
+        } => {
             let a = ws.resolve(old)?;
             let b = ws.resolve(new)?;
             let document = owning_document(&ws, &b)?;
-            let redline = diff::diff_docs(&a, &b);
+            let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, table_key));
             let bytes = pdf::render_markup(document.as_ref(), &a, &b, &redline, &templates)?;
             let path = match output {
                 Some(p) => p.clone(),
@@ -209,10 +222,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
             exit_code,
             color,
             author,
+            table_key,
         } => {
             let a = ws.resolve(old)?;
             let b = ws.resolve(new)?;
-            let redline = diff::diff_docs(&a, &b);
+            let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, table_key));
             let bytes = match format {
                 DiffFormat::Term => {
                     let color = output.is_none() && use_color(*color, &std::io::stdout())
@@ -380,6 +394,14 @@ fn revision_date(doc: &SourceDoc, spec: &str) -> String {
         Some(d) => format!("{d}T00:00:00Z"),
         None => "1970-01-01T00:00:00Z".into(),
     }
+}
+
+fn diff_options(a: &SourceDoc, b: &SourceDoc, table_key: &Option<String>) -> diff::DiffOptions {
+    let mut opts = diff::DiffOptions::for_docs(a, b);
+    if table_key.is_some() {
+        opts.table_key = table_key.clone();
+    }
+    opts
 }
 
 fn parse_date(s: &str) -> Result<EffectiveDate> {

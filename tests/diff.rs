@@ -456,3 +456,74 @@ fn ragged_tables_and_any_markdown_diff_sensibly() {
     );
     assert!(md.contains("{++w++}"), "{md}");
 }
+
+#[test]
+fn whitespace_only_changes_are_not_changes_but_punctuation_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        &d.join("a.md"),
+        "# T\n\nThe DCC shall report daily, and weekly.\n",
+    );
+    write(
+        &d.join("b.md"),
+        "# T\n\nThe  DCC shall\nreport   daily, and weekly.\n",
+    );
+    write(
+        &d.join("c.md"),
+        "# T\n\nThe DCC shall report daily; and weekly.\n",
+    );
+    let o = regdoc_in(d, &["diff", "a.md", "b.md", "--exit-code"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = regdoc_in(
+        d,
+        &["diff", "a.md", "c.md", "--exit-code", "--color", "never"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("daily[-,-]{+;+} and"), "{}", stdout(&o));
+}
+
+#[test]
+fn table_rows_are_matched_by_the_configured_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // The references were swapped between the two rows.
+    write(
+        &d.join("a.md"),
+        "| Ref | Name |\n|---|---|\n| A-1 | Daily report |\n| A-2 | Weekly report |\n",
+    );
+    write(
+        &d.join("b.md"),
+        "| Ref | Name |\n|---|---|\n| A-2 | Daily report |\n| A-1 | Weekly report |\n",
+    );
+    // By Ref (the first column): a row moved and changed.
+    let o = regdoc_in(d, &["diff", "a.md", "b.md", "--color", "never"]);
+    assert!(
+        stdout(&o).contains("> |") && stdout(&o).contains("< |"),
+        "{}",
+        stdout(&o)
+    );
+    // By Name: the same rows, their references changed.
+    let o = regdoc_in(
+        d,
+        &[
+            "diff",
+            "a.md",
+            "b.md",
+            "--color",
+            "never",
+            "--table-key",
+            "name",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("~ | [-A-1-]{+A-2+} | Daily report |"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("~ | [-A-2-]{+A-1+} | Weekly report |"),
+        "{}",
+        stdout(&o)
+    );
+}

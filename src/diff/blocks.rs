@@ -7,7 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use super::words::{self, Span};
-use super::{BlockDiff, Change, Redline, table};
+use super::{BlockDiff, Change, DiffOptions, Redline, table};
 use crate::model::{Block, inlines_text};
 
 /// Blocks looked at ahead when pairing inside a changed range. Keeps the
@@ -37,6 +37,11 @@ fn hash(b: &Block) -> u64 {
 
 /// Compares two block sequences.
 pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
+    diff_blocks_with(old, new, &DiffOptions::default())
+}
+
+/// Compares two block sequences with options.
+pub fn diff_blocks_with(old: &[Block], new: &[Block], opts: &DiffOptions) -> Redline {
     let ha: Vec<u64> = old.iter().map(hash).collect();
     let hb: Vec<u64> = new.iter().map(hash).collect();
     let mut out: Vec<BlockDiff> = Vec::new();
@@ -55,9 +60,10 @@ pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
         }
     }
     // Word diffs of paired blocks are independent: compute them on all cores.
+    let key = opts.table_key.as_deref();
     out.par_iter_mut()
         .filter(|d| d.change == Change::Changed)
-        .for_each(fill_changed);
+        .for_each(|d| fill_changed(d, key));
     find_moves(&mut out);
     set_sections(&mut out);
     Redline {
@@ -148,7 +154,7 @@ fn changed(a: &Block, b: &Block) -> BlockDiff {
 }
 
 /// Word or table diff of a paired block; identical pairs become unchanged.
-fn fill_changed(d: &mut BlockDiff) {
+fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) {
     let (Some(a), Some(b)) = (d.old.as_ref(), d.new.as_ref()) else {
         return;
     };
@@ -157,7 +163,9 @@ fn fill_changed(d: &mut BlockDiff) {
         return;
     }
     match (a, b) {
-        (Block::Table(x), Block::Table(y)) => d.table = Some(table::diff_tables(x, y)),
+        (Block::Table(x), Block::Table(y)) => {
+            d.table = Some(table::diff_tables_keyed(x, y, table_key))
+        }
         _ => d.words = text_spans(a, b),
     }
 }

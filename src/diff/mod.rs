@@ -21,7 +21,7 @@ pub mod words;
 
 use serde::{Deserialize, Serialize};
 
-pub use blocks::diff_blocks;
+pub use blocks::{diff_blocks, diff_blocks_with};
 pub use table::{ColumnDiff, RowChange, RowDiff, TableDiff};
 pub use words::{Op, Span};
 
@@ -202,9 +202,35 @@ impl Redline {
     }
 }
 
-/// Compares two source documents: front matter, then body.
+/// How to compare.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Header of the column whose cells identify table rows (any case);
+    /// default: the first column.
+    pub table_key: Option<String>,
+}
+
+impl DiffOptions {
+    /// The options a document asks for (its `table_key`).
+    pub fn for_docs(old: &SourceDoc, new: &SourceDoc) -> Self {
+        let key = new
+            .info
+            .as_ref()
+            .or(old.info.as_ref())
+            .and_then(|i| i.table_key.clone());
+        DiffOptions { table_key: key }
+    }
+}
+
+/// Compares two source documents: front matter, then body, with the
+/// options the documents ask for.
 pub fn diff_docs(old: &SourceDoc, new: &SourceDoc) -> Redline {
-    let mut r = diff_blocks(&old.blocks, &new.blocks);
+    diff_docs_with(old, new, &DiffOptions::for_docs(old, new))
+}
+
+/// Compares two source documents with explicit options.
+pub fn diff_docs_with(old: &SourceDoc, new: &SourceDoc, opts: &DiffOptions) -> Redline {
+    let mut r = diff_blocks_with(&old.blocks, &new.blocks, opts);
     r.meta = diff_meta(old.meta.as_ref(), new.meta.as_ref());
     r
 }

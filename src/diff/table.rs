@@ -99,10 +99,27 @@ fn row_text(row: &[Vec<Inline>]) -> String {
         .join(" | ")
 }
 
-/// Compares two tables.
+/// Compares two tables; rows are matched by the first column both sides
+/// keep.
 pub fn diff_tables(old: &Table, new: &Table) -> TableDiff {
+    diff_tables_keyed(old, new, None)
+}
+
+/// Compares two tables, matching rows by the column headed `key` (any case)
+/// when both sides have it, else by the first column both sides keep.
+pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDiff {
     let columns = align_columns(old, new);
-    let key = columns.iter().position(|c| c.op == Op::Equal);
+    let named = key.and_then(|k| {
+        columns.iter().position(|c| {
+            c.op == Op::Equal
+                && c.new.is_some_and(|j| {
+                    inlines_text(&new.header[j])
+                        .trim()
+                        .eq_ignore_ascii_case(k.trim())
+                })
+        })
+    });
+    let key = named.or_else(|| columns.iter().position(|c| c.op == Op::Equal));
     let key_of = |row: &[Vec<Inline>], new_side: bool| -> String {
         match key {
             Some(k) => {
@@ -354,6 +371,24 @@ mod tests {
         );
         assert_eq!(d.side(true), new);
         assert_eq!(d.side(false), old);
+    }
+
+    #[test]
+    fn rows_can_be_keyed_by_a_named_column() {
+        // Keyed by Name, a renamed Ref is a changed row, not a new one.
+        let old = t(
+            &["Ref", "Name"],
+            &[&["A-1", "Daily report"], &["A-2", "Weekly report"]],
+        );
+        let new = t(
+            &["Ref", "Name"],
+            &[&["B-1", "Daily report"], &["A-2", "Weekly report"]],
+        );
+        let by_name = diff_tables_keyed(&old, &new, Some("name"));
+        let changes: Vec<RowChange> = by_name.rows.iter().map(|r| r.change).collect();
+        assert_eq!(changes, vec![RowChange::Changed, RowChange::Unchanged]);
+        assert_eq!(by_name.side(true), new);
+        assert_eq!(by_name.side(false), old);
     }
 
     #[test]

@@ -39,8 +39,24 @@ fn tokenize(inlines: &[Inline]) -> Vec<Token<'_>> {
         let s = inline.text.as_str();
         let mut start = 0;
         let mut prev: Option<u8> = None;
-        for (i, c) in s.char_indices() {
-            let class = char_class(c);
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        for (n, &(i, c)) in chars.iter().enumerate() {
+            let mut class = char_class(c);
+            // Joiners inside a word keep it whole: ECOSMIG-001, 4.1, 30,000, and/or.
+            if class == 2 && prev == Some(0) {
+                let next = chars.get(n + 1).map(|&(_, d)| d);
+                let before = chars[n - 1].1;
+                let joins = match c {
+                    '-' | '/' | '_' => next.is_some_and(char::is_alphanumeric),
+                    '.' | ',' => {
+                        before.is_ascii_digit() && next.is_some_and(|d| d.is_ascii_digit())
+                    }
+                    _ => false,
+                };
+                if joins {
+                    class = 0;
+                }
+            }
             // A token ends where white space stops; punctuation stands alone.
             let split = match prev {
                 None => false,

@@ -335,6 +335,10 @@ pub struct DocumentInfo {
     /// The clauses that govern the document.
     #[serde(default)]
     pub governed_by: Option<String>,
+    /// Header of the column that identifies table rows in mark-ups and
+    /// diffs (default: the first column).
+    #[serde(default)]
+    pub table_key: Option<String>,
 }
 
 impl DocumentInfo {

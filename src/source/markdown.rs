@@ -38,6 +38,25 @@ struct Builder {
     in_head: bool,
 }
 
+/// `text` with runs of spaces and tabs made one space; a leading space is
+/// dropped when the text before already ends in one.
+fn collapse_spaces(text: &str, after_space: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = after_space;
+    for c in text.chars() {
+        if c == ' ' || c == '\t' {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = c == '\n';
+        }
+    }
+    out
+}
+
 #[derive(Clone)]
 enum StyleOp {
     Strong,
@@ -63,6 +82,23 @@ impl Builder {
     fn push_text(&mut self, text: &str, code: bool) {
         let mut style = self.current_style();
         style.code = code;
+        // Runs of spaces are one space when read: a reflowed or re-spaced
+        // line is not a change. Code keeps its spaces.
+        let collapsed;
+        let text = if code {
+            text
+        } else {
+            collapsed = collapse_spaces(
+                text,
+                self.inlines
+                    .last()
+                    .is_some_and(|l| !l.style.code && l.text.ends_with(' ')),
+            );
+            if collapsed.is_empty() {
+                return;
+            }
+            collapsed.as_str()
+        };
         if let Some(last) = self.inlines.last_mut()
             && last.style == style
         {
