@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 
@@ -444,27 +443,6 @@ fn github_and_human_formats() {
             && e.contains("4 │ effective: 2024-01-01")
             && e.contains("^^^^"),
         "{e}"
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.email=t@example.org",
-            "-c",
-            "user.name=T",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
     );
 }
 

@@ -345,20 +345,6 @@ fn exit_code_says_whether_the_two_differ() {
     assert_eq!(o.status.code(), Some(0));
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(["-c", "user.email=t@example.org", "-c", "user.name=T"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn diffs_a_file_at_a_git_revision_without_touching_the_work_tree() {
     let tmp = tempfile::tempdir().unwrap();

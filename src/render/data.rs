@@ -280,7 +280,11 @@ pub fn markup_data(
         .map(|(name, s)| json!({"name": name, "added": s.added, "removed": s.removed, "changed": s.changed, "moved": s.moved}))
         .collect();
     // A plain file compared with a governed version is shown as that document.
-    let doc_side = if new.info.is_none() && old.info.is_some() { old } else { new };
+    let doc_side = if new.info.is_none() && old.info.is_some() {
+        old
+    } else {
+        new
+    };
     json!({
         "doc": doc_json(doc_side),
         "version": meta_json(new),

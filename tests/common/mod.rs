@@ -193,3 +193,25 @@ pub fn watermark_share(pdf: &Path, page: usize) -> f64 {
     }
     tinted as f64 / total as f64
 }
+
+/// Runs git in `dir` with a throwaway identity; panics on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args([
+            "-c",
+            "user.email=t@example.org",
+            "-c",
+            "user.name=T",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
