@@ -36,6 +36,7 @@ pub enum Command {
     List,
     /// Render one version's PDF (`emrr@3.0`, or a Markdown file).
     Render {
+        /// doc@version, or a Markdown file.
         spec: String,
         /// Output file (default: under out/).
         #[arg(short, long)]
@@ -43,7 +44,9 @@ pub enum Command {
     },
     /// Render the mark-up PDF of NEW against OLD.
     Markup {
+        /// The old side: doc@version or a Markdown file.
         old: String,
+        /// The new side: doc@version or a Markdown file.
         new: String,
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -53,45 +56,12 @@ pub enum Command {
         table_key: Option<String>,
     },
     /// Compare two versions (doc@version, a Markdown file, or REV:path).
-    Diff {
-        old: String,
-        new: String,
-        #[arg(short, long, value_enum, default_value = "term")]
-        format: DiffFormat,
-        /// Output file (text formats default to standard output).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Exit with status 1 when the two differ, like `git diff --exit-code`.
-        #[arg(long)]
-        exit_code: bool,
-        /// Colour in the terminal format.
-        #[arg(long, value_enum, default_value = "auto")]
-        color: ColorChoice,
-        /// Author of the tracked changes (docx; default: the document owner).
-        #[arg(long)]
-        author: Option<String>,
-        /// Column header that identifies table rows (default: the
-        /// document's `table_key`, else the first column).
-        #[arg(long, value_name = "HEADER")]
-        table_key: Option<String>,
-    },
+    Diff(DiffArgs),
     /// Validate every document (or the folders given): the CI gate.
-    Check {
-        /// Document folders to check (default: every one under --documents).
-        paths: Vec<PathBuf>,
-        /// Also check against this git revision (e.g. origin/main).
-        #[arg(long, value_name = "REV")]
-        base: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: CheckFormat,
-        /// Fail (exit 1) on warnings too.
-        #[arg(long)]
-        deny_warnings: bool,
-        #[arg(long, value_enum, default_value = "auto")]
-        color: ColorChoice,
-    },
+    Check(CheckArgs),
     /// Start the next draft of a document from its latest version.
     New {
+        /// The document id, e.g. emrr.
         id: String,
         /// The new version (default: the next minor version).
         #[arg(long)]
@@ -115,7 +85,12 @@ pub enum Command {
         effective: Option<String>,
     },
     /// Which version is (or was) in force on a date.
-    At { id: String, date: String },
+    At {
+        /// The document id, e.g. emrr.
+        id: String,
+        /// The date, YYYY-MM-DD.
+        date: String,
+    },
     /// Build every version and every mark-up into a folder.
     Build {
         #[arg(long, default_value = "out")]
@@ -127,6 +102,50 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// Arguments of `regdoc diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old side: doc@version, a Markdown file, or REV:path.
+    pub old: String,
+    /// The new side: doc@version, a Markdown file, or REV:path.
+    pub new: String,
+    #[arg(short, long, value_enum, default_value = "term")]
+    pub format: DiffFormat,
+    /// Output file (text formats default to standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when the two differ, like `git diff --exit-code`.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Colour in the terminal format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Author of the tracked changes (docx; default: the document owner).
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Column header that identifies table rows (default: the
+    /// document's `table_key`, else the first column).
+    #[arg(long, value_name = "HEADER")]
+    pub table_key: Option<String>,
+}
+
+/// Arguments of `regdoc check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Document folders to check (default: every one under --documents).
+    pub paths: Vec<PathBuf>,
+    /// Also check against this git revision (e.g. origin/main).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -214,88 +233,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             println!("wrote {}", path.display());
             Ok(0)
         }
-        Command::Diff {
-            old,
-            new,
-            format,
-            output,
-            exit_code,
-            color,
-            author,
-            table_key,
-        } => {
-            let a = ws.resolve(old)?;
-            let b = ws.resolve(new)?;
-            let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, table_key));
-            let bytes = match format {
-                DiffFormat::Term => {
-                    let color = output.is_none() && use_color(*color, &std::io::stdout())
-                        || *color == ColorChoice::Always;
-                    render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
-                }
-                DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
-                DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
-                DiffFormat::Json => render::json::redline_json(&a, &b, &redline).into_bytes(),
-                DiffFormat::Docx => {
-                    if output.is_none() {
-                        return Err(Error::input(
-                            "the docx format needs an output file: add -o FILE.docx",
-                        ));
-                    }
-                    let rev = render::docx::Revision {
-                        author: author.clone().unwrap_or_else(|| {
-                            b.info
-                                .as_ref()
-                                .map_or_else(|| "regdoc".to_string(), |i| i.owner.clone())
-                        }),
-                        date: revision_date(&b, new),
-                    };
-                    render::docx::redline_docx(&a, &b, &redline, &rev)?
-                }
-            };
-            match output {
-                Some(p) => {
-                    write_atomic(p, &bytes)?;
-                    eprintln!("wrote {}", p.display());
-                }
-                None => {
-                    use std::io::Write;
-                    let mut out = std::io::stdout().lock();
-                    // A closed pipe (`| head`) is not an error worth a message.
-                    let _ = out.write_all(&bytes).and_then(|_| out.flush());
-                }
-            }
-            Ok(if *exit_code && !redline.is_empty() {
-                1
-            } else {
-                0
-            })
-        }
-        Command::Check {
-            paths,
-            base,
-            format,
-            deny_warnings,
-            color,
-        } => {
-            let opts = crate::check::Options {
-                base: base.clone(),
-                only: paths.clone(),
-            };
-            let report = crate::check::check(&ws, &opts)?;
-            let text = match format {
-                CheckFormat::Human => {
-                    crate::check::report::human(&report, use_color(*color, &std::io::stderr()))
-                }
-                CheckFormat::Github => crate::check::report::github(&report),
-                CheckFormat::Json => crate::check::report::json(&report),
-            };
-            match format {
-                CheckFormat::Human => eprint!("{text}"),
-                _ => print!("{text}"),
-            }
-            Ok(crate::check::exit_code(&report, *deny_warnings))
-        }
+        Command::Diff(args) => diff_command(&ws, args),
+        Command::Check(args) => check_command(&ws, args),
         Command::New {
             id,
             version,
@@ -394,6 +333,77 @@ fn revision_date(doc: &SourceDoc, spec: &str) -> String {
         Some(d) => format!("{d}T00:00:00Z"),
         None => "1970-01-01T00:00:00Z".into(),
     }
+}
+
+/// `regdoc diff`: one redline, in the format asked for.
+fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
+    let a = ws.resolve(&args.old)?;
+    let b = ws.resolve(&args.new)?;
+    let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, &args.table_key));
+    let bytes = match args.format {
+        DiffFormat::Term => {
+            let color = args.output.is_none() && use_color(args.color, &std::io::stdout())
+                || args.color == ColorChoice::Always;
+            render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
+        }
+        DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
+        DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
+        DiffFormat::Json => render::json::redline_json(&a, &b, &redline).into_bytes(),
+        DiffFormat::Docx => {
+            if args.output.is_none() {
+                return Err(Error::input(
+                    "the docx format needs an output file: add -o FILE.docx",
+                ));
+            }
+            let rev = render::docx::Revision {
+                author: args.author.clone().unwrap_or_else(|| {
+                    b.info
+                        .as_ref()
+                        .map_or_else(|| "regdoc".to_string(), |i| i.owner.clone())
+                }),
+                date: revision_date(&b, &args.new),
+            };
+            render::docx::redline_docx(&a, &b, &redline, &rev)?
+        }
+    };
+    match &args.output {
+        Some(p) => {
+            write_atomic(p, &bytes)?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(&bytes).and_then(|_| out.flush());
+        }
+    }
+    Ok(if args.exit_code && !redline.is_empty() {
+        1
+    } else {
+        0
+    })
+}
+
+/// `regdoc check`: every rule, reported for people, GitHub or machines.
+fn check_command(ws: &Workspace, args: &CheckArgs) -> Result<i32> {
+    let opts = crate::check::Options {
+        base: args.base.clone(),
+        only: args.paths.clone(),
+    };
+    let report = crate::check::check(ws, &opts)?;
+    let text = match args.format {
+        CheckFormat::Human => {
+            crate::check::report::human(&report, use_color(args.color, &std::io::stderr()))
+        }
+        CheckFormat::Github => crate::check::report::github(&report),
+        CheckFormat::Json => crate::check::report::json(&report),
+    };
+    match args.format {
+        CheckFormat::Human => eprint!("{text}"),
+        _ => print!("{text}"),
+    }
+    Ok(crate::check::exit_code(&report, args.deny_warnings))
 }
 
 fn diff_options(a: &SourceDoc, b: &SourceDoc, table_key: &Option<String>) -> diff::DiffOptions {
