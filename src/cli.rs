@@ -134,7 +134,8 @@ pub struct DiffArgs {
 /// Arguments of `regdoc check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Document folders to check (default: every one under --documents).
+    /// Document folders (or files in them) to check (default: every one
+    /// under --documents).
     pub paths: Vec<PathBuf>,
     /// Also check against this git revision (e.g. origin/main).
     #[arg(long, value_name = "REV")]

@@ -682,3 +682,18 @@ fn new_starts_the_next_draft_and_refuses_a_second() {
     let o = regdoc_in(tmp.path(), &["new", "emrr", "--version", "4.0"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn check_takes_folders_or_files() {
+    let tmp = workspace(&[("v1.0.md", &approved("1.0", "2024-01-01", "2024-01-05"))]);
+    let (code, rules) = check_in(tmp.path(), &["documents/x/v1.0.md"]);
+    assert_eq!(code, 1);
+    assert!(
+        rules
+            .iter()
+            .any(|(r, _)| r == "lifecycle/effective-before-approval"),
+        "{rules:?}"
+    );
+    let (code, _) = check_in(tmp.path(), &["documents/x"]);
+    assert_eq!(code, 1);
+}

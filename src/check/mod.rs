@@ -237,7 +237,20 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
         v.sort();
         v
     } else {
-        opts.only.clone()
+        // A file given stands for its document folder.
+        let mut v: Vec<PathBuf> = opts
+            .only
+            .iter()
+            .map(|p| {
+                if p.is_file() {
+                    p.parent().map(Path::to_path_buf).unwrap_or_default()
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        v.dedup();
+        v
     };
     let mut docs = Vec::new();
     for dir in &dirs {
