@@ -238,7 +238,7 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
     let mut inline_view = String::new();
     let mut side_view = String::new();
     let mut n = 0;
-    for (i, d) in r.blocks.iter().enumerate() {
+    for d in &r.blocks {
         let (cls, id) = if d.is_change() {
             n += 1;
             let path = if d.section.is_empty() {
@@ -285,11 +285,21 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
         };
         let _ = write!(
             side_view,
-            "<div class=\"row {cls}\"{sid}><div class=\"old\">{}</div><div class=\"new\">{note}{}</div></div>",
+            "<div class=\"row {cls}\"{sid}><div class=\"old\">{old_note}{}</div><div class=\"new\">{new_note}{}</div></div>",
             block_html(d, true, false),
             block_html(d, false, true),
+            // A move's note stands on the side where the block is.
+            old_note = if d.change == Change::MovedAway {
+                note.as_str()
+            } else {
+                ""
+            },
+            new_note = if d.change == Change::MovedAway {
+                ""
+            } else {
+                note.as_str()
+            },
         );
-        let _ = i;
     }
     let mut meta = String::new();
     if !r.meta.is_empty() {
