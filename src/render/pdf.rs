@@ -54,6 +54,11 @@ fn produce(
     trace("compile");
     let pdf = export_pdf(&world, &pages, ident)?;
     trace("export");
+    // Free the pages and typst's memo caches before the metadata pass, so
+    // the peak is the larger of the two, not their sum.
+    drop(pages);
+    drop(world);
+    typst::comemo::evict(0);
     let mut entries = Vec::new();
     if let Some(i) = &doc.info {
         entries.push(("DocumentId", i.id.clone()));
