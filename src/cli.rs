@@ -538,9 +538,3 @@ fn stem(origin: &str) -> String {
         })
         .collect()
 }
-
-impl From<Error> for i32 {
-    fn from(e: Error) -> i32 {
-        e.exit_code()
-    }
-}

@@ -158,7 +158,7 @@ pub fn approve(
         yaml::insert_after_key(&y, "status", &approval)
     })?;
     let mut files = vec![(target.path.clone(), text)];
-    if let Some(prev) = predecessor(&doc, target)
+    if let Some(prev) = doc.predecessor(target)
         && prev.meta.status == Status::Approved
     {
         let t = edit_front(&prev.path, &prev.text, |y| {
@@ -174,10 +174,6 @@ pub fn approve(
     Ok(Outcome::Written(
         files.into_iter().map(|(p, _)| p).collect(),
     ))
-}
-
-fn predecessor<'a>(doc: &'a Document, f: &VersionFile) -> Option<&'a VersionFile> {
-    doc.predecessor(f)
 }
 
 /// A version in force and its range: `(file, from, until)`, `until`
