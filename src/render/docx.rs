@@ -244,7 +244,14 @@ pub fn redline_docx(
         if matches!(d.shown(), Block::Rule) {
             continue;
         }
-        let p = add_spans(paragraph_for(d.shown()), &block_spans(d), rev);
+        let mut p = add_spans(paragraph_for(d.shown()), &block_spans(d), rev);
+        // A whole added or removed paragraph tracks its paragraph mark too,
+        // so Word's "Reject all" / "Accept all" removes it completely.
+        p = match d.change {
+            Change::Added | Change::MovedHere => p.insert(rev.author.clone(), rev.date.clone()),
+            Change::Removed | Change::MovedAway => p.delete(rev.author.clone(), rev.date.clone()),
+            _ => p,
+        };
         doc = doc.add_paragraph(p);
     }
     let mut buf = std::io::Cursor::new(Vec::new());
