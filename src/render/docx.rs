@@ -9,7 +9,7 @@ use docx_rs::{
     TableRow,
 };
 
-use crate::diff::{BlockDiff, Change, Op, Redline, Span};
+use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
 use crate::error::{Error, Result};
 use crate::model::{Block, Inline, SourceDoc, Style};
 
@@ -130,9 +130,8 @@ fn table(d: &BlockDiff, rev: &Revision) -> docx_rs::Table {
             t.columns.iter().map(|c| cell(&c.header, true)).collect(),
         ));
         for r in &t.rows {
-            rows.push(TableRow::new(
-                r.cells.iter().map(|c| cell(c, false)).collect(),
-            ));
+            let row = TableRow::new(r.cells.iter().map(|c| cell(c, false)).collect());
+            rows.push(track_row(row, row_op(r.change), rev));
         }
     } else if let Block::Table(t) = d.shown() {
         let op = match d.change {
@@ -144,14 +143,39 @@ fn table(d: &BlockDiff, rev: &Revision) -> docx_rs::Table {
             t.header.iter().map(|h| cell(&whole(op, h), true)).collect(),
         ));
         for r in &t.rows {
-            rows.push(TableRow::new(
-                r.iter().map(|c| cell(&whole(op, c), false)).collect(),
-            ));
+            let row = TableRow::new(r.iter().map(|c| cell(&whole(op, c), false)).collect());
+            rows.push(track_row(row, op, rev));
         }
     }
     // Readers (pandoc among them) need the column grid to see the cells.
     let cols = rows_width(d);
     docx_rs::Table::new(rows).set_grid(vec![9000 / cols.max(1); cols])
+}
+
+fn row_op(change: RowChange) -> Op {
+    match change {
+        RowChange::Added | RowChange::MovedHere => Op::Insert,
+        RowChange::Removed | RowChange::MovedAway => Op::Delete,
+        _ => Op::Equal,
+    }
+}
+
+/// Marks a whole added or removed row as a tracked row change, so that
+/// rejecting or accepting it in Word removes the row, not just its text.
+fn track_row(row: TableRow, op: Op, rev: &Revision) -> TableRow {
+    match op {
+        Op::Insert => row.insert(
+            Insert::new_with_empty()
+                .author(rev.author.clone())
+                .date(rev.date.clone()),
+        ),
+        Op::Delete => row.delete(
+            Delete::new()
+                .author(rev.author.clone())
+                .date(rev.date.clone()),
+        ),
+        Op::Equal => row,
+    }
 }
 
 fn rows_width(d: &BlockDiff) -> usize {
