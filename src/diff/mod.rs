@@ -112,6 +112,11 @@ impl BlockDiff {
     pub fn is_change(&self) -> bool {
         self.change != Change::Unchanged
     }
+
+    /// Whether the block is printed in a PDF (source comments are not).
+    pub fn is_published(&self) -> bool {
+        !self.shown().is_comment()
+    }
 }
 
 /// A changed front-matter field.
@@ -159,8 +164,13 @@ pub struct Redline {
 
 impl Redline {
     pub fn stats(&self) -> Stats {
+        self.stats_where(|_| true)
+    }
+
+    /// Counts of the blocks `keep` accepts.
+    pub fn stats_where(&self, keep: impl Fn(&BlockDiff) -> bool) -> Stats {
         let mut s = Stats::default();
-        for b in &self.blocks {
+        for b in self.blocks.iter().filter(|b| keep(b)) {
             s.count(b.change);
         }
         s
@@ -168,8 +178,16 @@ impl Redline {
 
     /// Counts per top-level section, in order of first appearance.
     pub fn stats_by_section(&self) -> Vec<(String, Stats)> {
+        self.stats_by_section_where(|_| true)
+    }
+
+    /// Counts per top-level section of the blocks `keep` accepts.
+    pub fn stats_by_section_where(
+        &self,
+        keep: impl Fn(&BlockDiff) -> bool,
+    ) -> Vec<(String, Stats)> {
         let mut out: Vec<(String, Stats)> = Vec::new();
-        for b in &self.blocks {
+        for b in self.blocks.iter().filter(|b| keep(b)) {
             let name = b
                 .section
                 .first()

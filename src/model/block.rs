@@ -144,6 +144,18 @@ impl Block {
         }
     }
 
+    /// An HTML comment on its own: a source note, kept in the model (and
+    /// in diffs) but never printed in a PDF.
+    pub fn is_comment(&self) -> bool {
+        match self {
+            Block::Html { text } => {
+                let t = text.trim();
+                t.starts_with("<!--") && t.ends_with("-->") && t.matches("<!--").count() == 1
+            }
+            _ => false,
+        }
+    }
+
     /// Plain text of the block, for similarity and searching.
     pub fn text(&self) -> String {
         match self {

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::diff::{Change, Op, Redline, RowChange, Span};
+use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
 use crate::model::{Block, Document, Inline, SourceDoc, Status, VersionMeta};
 
 fn op_name(op: Op) -> &'static str {
@@ -122,6 +122,7 @@ fn section_name(section: &[String]) -> String {
 pub fn redline_blocks(r: &Redline) -> Vec<Value> {
     r.blocks
         .iter()
+        .filter(|d| d.is_published())
         .map(|d| match d.change {
             Change::Unchanged => with_change(block_json(d.shown(), Op::Equal), "none", None),
             Change::Added => with_change(block_json(d.shown(), Op::Insert), "added", None),
@@ -254,6 +255,7 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
     let blocks: Vec<Value> = doc
         .blocks
         .iter()
+        .filter(|b| !b.is_comment())
         .map(|b| with_change(block_json(b, Op::Equal), "none", None))
         .collect();
     json!({
@@ -272,9 +274,9 @@ pub fn markup_data(
     redline: &Redline,
     attachment: Option<&str>,
 ) -> Value {
-    let stats = redline.stats();
+    let stats = redline.stats_where(BlockDiff::is_published);
     let sections: Vec<Value> = redline
-        .stats_by_section()
+        .stats_by_section_where(BlockDiff::is_published)
         .into_iter()
         .filter(|(_, s)| s.total_changes() > 0)
         .map(|(name, s)| json!({"name": name, "added": s.added, "removed": s.removed, "changed": s.changed, "moved": s.moved}))

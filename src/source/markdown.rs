@@ -5,8 +5,7 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagE
 use crate::model::{Align, Block, Inline, Style, Table};
 
 /// Parses Markdown into blocks. Never fails: anything it cannot place is
-/// kept as text or raw HTML rather than dropped. HTML comments are source
-/// notes, not content, and are left out.
+/// kept as text or raw HTML rather than dropped.
 pub fn parse(text: &str) -> Vec<Block> {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
@@ -298,10 +297,9 @@ impl Builder {
             TagEnd::HtmlBlock => {
                 let text = self.html.take().unwrap_or_default();
                 let trimmed = text.trim();
-                let only_comment = trimmed.starts_with("<!--")
-                    && trimmed.ends_with("-->")
-                    && trimmed.matches("<!--").count() == 1;
-                if !only_comment && !trimmed.is_empty() {
+                // HTML comments are kept (a diff never drops text); the PDFs
+                // leave them out as source notes (`Block::is_comment`).
+                if !trimmed.is_empty() {
                     self.blocks.push(Block::Html {
                         text: trimmed.to_string(),
                     });
