@@ -19,7 +19,7 @@ pub struct ColumnDiff {
 
 /// How a row changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RowChange {
     Unchanged,
     Added,
