@@ -425,3 +425,26 @@ fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
     // Quiet prints nothing.
     assert_eq!(run(&["--quiet", "--force"]), "");
 }
+
+#[test]
+fn any_markdown_file_renders_without_governed_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("plain.md"),
+        "# Plain title\n\nSome text.\n",
+    );
+    let o = regdoc_in(tmp.path(), &["render", "plain.md", "-o", "p.pdf"]);
+    assert_ok(&o);
+    let p = tmp.path().join("p.pdf");
+    let text = squash(&pdf_text(&p, None));
+    assert!(
+        text.contains("Plain title") && text.contains("Some text."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Document control") && !text.contains("·"),
+        "empty metadata shown: {text}"
+    );
+    assert!(text.contains("Page 1 of"), "{text}");
+    assert_eq!(info(&p, "DocumentStatus"), None);
+}
