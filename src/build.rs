@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::diff;
 use crate::error::Result;
 use crate::fsutil::write_atomic;
-use crate::model::{Document, SourceDoc, Status, VersionFile};
+use crate::model::{Document, SourceDoc, Status, VersionMeta};
 use crate::render::pdf;
 use crate::render::typst::Templates;
 use crate::source::Workspace;
@@ -26,22 +26,19 @@ pub enum Job {
 }
 
 /// File name of a version's PDF: `emrr-v2.0.pdf`, `emrr-v3.0-draft.pdf`.
-pub fn version_file_name(id: &str, file: &VersionFile) -> String {
-    let suffix = match file.meta.status {
+pub fn version_file_name(id: &str, meta: &VersionMeta) -> String {
+    let suffix = match meta.status {
         Status::Approved => "",
         Status::Draft => "-draft",
         Status::Superseded => "-superseded",
         Status::Withdrawn => "-withdrawn",
     };
-    format!("{id}-v{}{suffix}.pdf", file.meta.version)
+    format!("{id}-v{}{suffix}.pdf", meta.version)
 }
 
 /// File name of a mark-up: `emrr-v2.0-to-v3.0-markup.pdf`.
-pub fn markup_file_name(id: &str, old: &VersionFile, new: &VersionFile) -> String {
-    format!(
-        "{id}-v{}-to-v{}-markup.pdf",
-        old.meta.version, new.meta.version
-    )
+pub fn markup_file_name(id: &str, old: &VersionMeta, new: &VersionMeta) -> String {
+    format!("{id}-v{}-to-v{}-markup.pdf", old.version, new.version)
 }
 
 /// Every version, and the mark-up of each version against the one it
@@ -71,14 +68,14 @@ pub fn output_path(docs: &[Document], job: &Job, out: &Path) -> PathBuf {
         Job::Version { doc, index } => {
             let d = &docs[doc];
             out.join(&d.info.id)
-                .join(version_file_name(&d.info.id, &d.versions[index]))
+                .join(version_file_name(&d.info.id, &d.versions[index].meta))
         }
         Job::Markup { doc, old, new } => {
             let d = &docs[doc];
             out.join(&d.info.id).join(markup_file_name(
                 &d.info.id,
-                &d.versions[old],
-                &d.versions[new],
+                &d.versions[old].meta,
+                &d.versions[new].meta,
             ))
         }
     }

@@ -209,7 +209,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let bytes = pdf::render_version(document.as_ref(), &doc, &templates)?;
             let path = match output {
                 Some(p) => p.clone(),
-                None => default_path(&doc, build::version_file_name),
+                None => default_path(&doc),
             };
             write_atomic(&path, &bytes)?;
             println!("wrote {}", path.display());
@@ -492,31 +492,23 @@ fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<crate::mode
     }
 }
 
-fn default_path(
-    doc: &SourceDoc,
-    name: impl Fn(&str, &crate::model::VersionFile) -> String,
-) -> PathBuf {
+/// Where `render` writes without `-o`: `out/<id>/` as `build` names it,
+/// or `out/<file>.pdf` for a plain Markdown file.
+fn default_path(doc: &SourceDoc) -> PathBuf {
     match (&doc.info, &doc.meta) {
-        (Some(info), Some(meta)) => {
-            let file = crate::model::VersionFile {
-                path: PathBuf::new(),
-                meta: meta.clone(),
-                blocks: Vec::new(),
-                text: String::new(),
-                body_offset: 0,
-            };
-            Path::new("out").join(&info.id).join(name(&info.id, &file))
-        }
+        (Some(info), Some(meta)) => Path::new("out")
+            .join(&info.id)
+            .join(build::version_file_name(&info.id, meta)),
         _ => Path::new("out").join(format!("{}.pdf", stem(&doc.origin))),
     }
 }
 
+/// Where `markup` writes without `-o`.
 fn markup_default_path(a: &SourceDoc, b: &SourceDoc) -> PathBuf {
     match (&b.info, &a.meta, &b.meta) {
-        (Some(info), Some(ma), Some(mb)) => Path::new("out").join(&info.id).join(format!(
-            "{}-v{}-to-v{}-markup.pdf",
-            info.id, ma.version, mb.version
-        )),
+        (Some(info), Some(ma), Some(mb)) => Path::new("out")
+            .join(&info.id)
+            .join(build::markup_file_name(&info.id, ma, mb)),
         _ => Path::new("out").join(format!(
             "{}-to-{}-markup.pdf",
             stem(&a.origin),

@@ -182,11 +182,14 @@ pub fn in_force(
     doc: &Document,
     date: EffectiveDate,
 ) -> Option<(&VersionFile, EffectiveDate, Option<EffectiveDate>)> {
-    doc.in_force_on(date)
-        .map(|(f, next)| (f, f.meta.effective, next.and_then(|n| n.add_days(-1))))
+    doc.versions.iter().find_map(|f| {
+        let (from, until) = range_of(doc, f)?;
+        (from <= date && until.is_none_or(|u| date <= u)).then_some((f, from, until))
+    })
 }
 
-/// The effective range of a version, for `list`: `None` if never in force.
+/// The effective range of a version (`until` inclusive, `None` while in
+/// force), for `list` and `at`: `None` if it was never in force.
 pub fn range_of(doc: &Document, f: &VersionFile) -> Option<(EffectiveDate, Option<EffectiveDate>)> {
     if !matches!(f.meta.status, Status::Approved | Status::Superseded) {
         return None;

@@ -448,3 +448,17 @@ fn any_markdown_file_renders_without_governed_metadata() {
     assert!(text.contains("Page 1 of"), "{text}");
     assert_eq!(info(&p, "DocumentStatus"), None);
 }
+
+#[test]
+fn render_and_markup_default_to_the_build_names_under_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    assert_ok(&regdoc_in(tmp.path(), &["render", "emrr@3.0"]));
+    assert_ok(&regdoc_in(tmp.path(), &["markup", "emrr@2.0", "emrr@3.0"]));
+    assert!(tmp.path().join("out/emrr/emrr-v3.0-draft.pdf").is_file());
+    assert!(
+        tmp.path()
+            .join("out/emrr/emrr-v2.0-to-v3.0-markup.pdf")
+            .is_file()
+    );
+}

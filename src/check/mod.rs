@@ -112,14 +112,10 @@ impl Report {
     }
 }
 
-/// A document as far as it could be loaded: what failed is a diagnostic.
-pub struct Loaded {
-    pub document: Option<Document>,
-}
-
-/// Loads one document folder, turning every problem into a diagnostic.
-/// Only an unreadable folder is an error (exit status 2).
-pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<Loaded> {
+/// Loads one document folder as far as it can, turning every problem into
+/// a diagnostic (`None` when its document.yaml is unusable). Only an
+/// unreadable folder is an error (exit status 2).
+pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<Option<Document>> {
     let root = ws
         .root()
         .canonicalize()
@@ -175,13 +171,11 @@ pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<
         }
     }
     versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
-    Ok(Loaded {
-        document: info.map(|info| Document {
-            dir: dir.to_path_buf(),
-            info,
-            versions,
-        }),
-    })
+    Ok(info.map(|info| Document {
+        dir: dir.to_path_buf(),
+        info,
+        versions,
+    }))
 }
 
 /// Reads a file for checking. Content problems (binary, too large, a link
@@ -265,8 +259,7 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
             );
             continue;
         }
-        let loaded = load_tolerant(ws, dir, &mut report)?;
-        if let Some(doc) = loaded.document {
+        if let Some(doc) = load_tolerant(ws, dir, &mut report)? {
             rules::check_document(&doc, &mut report);
             docs.push(doc);
         }

@@ -111,24 +111,4 @@ impl Document {
             blocks: file.blocks.clone(),
         }
     }
-
-    /// The version in force on `date`, with the date its successor took over.
-    pub fn in_force_on(
-        &self,
-        date: EffectiveDate,
-    ) -> Option<(&VersionFile, Option<EffectiveDate>)> {
-        let in_force: Vec<&VersionFile> = self
-            .versions
-            .iter()
-            .filter(|f| matches!(f.meta.status, Status::Approved | Status::Superseded))
-            .collect();
-        let mut found = None;
-        for (i, f) in in_force.iter().enumerate() {
-            if f.meta.effective <= date {
-                let until = in_force.get(i + 1).map(|n| n.meta.effective);
-                found = Some((*f, until));
-            }
-        }
-        found
-    }
 }
