@@ -336,6 +336,15 @@ fn revision_date(doc: &SourceDoc, spec: &str) -> String {
     }
 }
 
+/// The images both sides show, read from their folders (the new side's
+/// win where both name the same file).
+fn images_of(a: &SourceDoc, b: &SourceDoc) -> Result<crate::source::assets::Images> {
+    let mut images = crate::source::assets::Images::default();
+    images.load(b)?;
+    images.load(a)?;
+    Ok(images)
+}
+
 /// `regdoc diff`: one redline, in the format asked for.
 fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
     let a = ws.resolve(&args.old)?;
@@ -347,7 +356,9 @@ fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
                 || args.color == ColorChoice::Always;
             render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
         }
-        DiffFormat::Html => render::html::redline_html(&a, &b, &redline).into_bytes(),
+        DiffFormat::Html => {
+            render::html::redline_html(&a, &b, &redline, &images_of(&a, &b)?).into_bytes()
+        }
         DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
         DiffFormat::Json => render::json::redline_json(&a, &b, &redline).into_bytes(),
         DiffFormat::Docx => {
@@ -364,7 +375,7 @@ fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
                 }),
                 date: revision_date(&b, &args.new),
             };
-            render::docx::redline_docx(&a, &b, &redline, &rev)?
+            render::docx::redline_docx(&a, &b, &redline, &rev, &images_of(&a, &b)?)?
         }
     };
     match &args.output {

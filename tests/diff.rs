@@ -90,7 +90,7 @@ fn md_is_criticmarkup_that_accepts_to_new_and_rejects_to_old() {
 #[test]
 fn json_has_a_versioned_schema_and_is_lossless() {
     let j: serde_json::Value = serde_json::from_str(&diff_out(&["--format", "json"])).unwrap();
-    assert_eq!(j["schema_version"], 1);
+    assert_eq!(j["schema_version"], 2);
     assert_eq!(j["old"]["version"], "2.0");
     assert_eq!(j["new"]["version"], "2.1");
     assert_eq!(j["counts"]["added"], 2);
@@ -127,8 +127,10 @@ fn json_has_a_versioned_schema_and_is_lossless() {
     );
     // Lossless: the blocks rebuild both versions.
     let blocks: Vec<BlockDiff> = serde_json::from_value(j["blocks"].clone()).unwrap();
-    let new: Vec<Block> = blocks.iter().filter_map(|b| b.side(true)).collect();
-    let old: Vec<Block> = blocks.iter().filter_map(|b| b.side(false)).collect();
+    let new: Vec<Block> =
+        regdoc::model::unflatten(&blocks.iter().filter_map(|b| b.side(true)).collect::<Vec<_>>());
+    let old: Vec<Block> =
+        regdoc::model::unflatten(&blocks.iter().filter_map(|b| b.side(false)).collect::<Vec<_>>());
     assert_eq!(new, edit_blocks());
     assert_eq!(old, v2_blocks());
 }

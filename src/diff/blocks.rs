@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::words::{self, Span};
 use super::{BlockDiff, Change, DiffOptions, Redline, table};
-use crate::model::{Block, inlines_text};
+use crate::model::{Block, Leaf, flatten, inlines_text};
 
 /// Blocks looked at ahead when pairing inside a changed range. Keeps the
 /// work linear on a complete rewrite.
@@ -20,28 +20,31 @@ const MOVE_AT: f64 = 0.8;
 /// Cap on removed × added pairs tried for edited moves.
 const MOVE_PAIRS: usize = 250_000;
 
-/// Identity of a block for alignment. A list item's number is left out:
+/// Identity of a leaf for alignment: the block and the kinds of the
+/// containers above it. Container ids and list numbers are left out:
 /// renumbering a list is not a change of its items.
-fn hash(b: &Block) -> u64 {
+fn hash(l: &Leaf) -> u64 {
     let mut h = DefaultHasher::new();
-    match b {
-        Block::ListItem {
-            depth,
-            number,
-            content,
-        } => ("list_item", depth, number.is_some(), content).hash(&mut h),
-        b => b.hash(&mut h),
+    l.path.len().hash(&mut h);
+    for f in &l.path {
+        f.hash_kind(&mut h);
     }
+    l.block.hash(&mut h);
     h.finish()
 }
 
-/// Compares two block sequences.
+/// Compares two documents.
 pub fn diff_blocks(old: &[Block], new: &[Block]) -> Redline {
     diff_blocks_with(old, new, &DiffOptions::default())
 }
 
-/// Compares two block sequences with options.
+/// Compares two documents with options: their leaves, in reading order.
 pub fn diff_blocks_with(old: &[Block], new: &[Block], opts: &DiffOptions) -> Redline {
+    diff_leaves(&flatten(old), &flatten(new), opts)
+}
+
+/// Compares two leaf sequences.
+pub fn diff_leaves(old: &[Leaf], new: &[Leaf], opts: &DiffOptions) -> Redline {
     let ha: Vec<u64> = old.iter().map(hash).collect();
     let hb: Vec<u64> = new.iter().map(hash).collect();
     let mut out: Vec<BlockDiff> = Vec::new();
@@ -68,11 +71,12 @@ pub fn diff_blocks_with(old: &[Block], new: &[Block], opts: &DiffOptions) -> Red
     set_sections(&mut out);
     Redline {
         meta: Vec::new(),
+        front_matter: Default::default(),
         blocks: out,
     }
 }
 
-fn diff_of(change: Change, old: Option<&Block>, new: Option<&Block>) -> BlockDiff {
+fn diff_of(change: Change, old: Option<&Leaf>, new: Option<&Leaf>) -> BlockDiff {
     BlockDiff {
         change,
         old: old.cloned(),
@@ -84,8 +88,12 @@ fn diff_of(change: Change, old: Option<&Block>, new: Option<&Block>) -> BlockDif
     }
 }
 
-/// How alike two blocks are, 0 when they cannot be compared word by word.
-fn affinity(a: &Block, b: &Block) -> f64 {
+/// How alike two leaves are, 0 when they cannot be compared word by word.
+fn affinity(a: &Leaf, b: &Leaf) -> f64 {
+    block_affinity(&a.block, &b.block)
+}
+
+fn block_affinity(a: &Block, b: &Block) -> f64 {
     if !a.same_shape(b) {
         return 0.0;
     }
@@ -111,8 +119,8 @@ fn affinity(a: &Block, b: &Block) -> f64 {
 /// become word-level changes, the rest whole removals and additions.
 fn pair_range(
     out: &mut Vec<BlockDiff>,
-    old: &[Block],
-    new: &[Block],
+    old: &[Leaf],
+    new: &[Leaf],
     ra: std::ops::Range<usize>,
     rb: std::ops::Range<usize>,
 ) {
@@ -149,7 +157,7 @@ fn pair_range(
 }
 
 /// A pair of blocks to compare; [`fill_changed`] does the comparing.
-fn changed(a: &Block, b: &Block) -> BlockDiff {
+fn changed(a: &Leaf, b: &Leaf) -> BlockDiff {
     diff_of(Change::Changed, Some(a), Some(b))
 }
 
@@ -158,15 +166,15 @@ fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) {
     let (Some(a), Some(b)) = (d.old.as_ref(), d.new.as_ref()) else {
         return;
     };
-    if hash(a) == hash(b) && a.text() == b.text() {
+    if hash(a) == hash(b) && a.block == b.block {
         d.change = Change::Unchanged;
         return;
     }
-    match (a, b) {
+    match (&a.block, &b.block) {
         (Block::Table(x), Block::Table(y)) => {
             d.table = Some(table::diff_tables_keyed(x, y, table_key))
         }
-        _ => d.words = text_spans(a, b),
+        (x, y) => d.words = text_spans(x, y),
     }
 }
 
@@ -285,8 +293,8 @@ fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
 }
 
 /// Worth reporting as a move: not a rule or a one-word line.
-fn movable(b: &Block) -> bool {
-    !matches!(b, Block::Rule) && b.text().split_whitespace().count() >= 2
+fn movable(l: &Leaf) -> bool {
+    !matches!(l.block, Block::Rule) && l.block.text().split_whitespace().count() >= 2
 }
 
 /// Turns a removal and an addition of the same (or a lightly edited)
@@ -325,7 +333,7 @@ fn find_moves(out: &mut [BlockDiff]) {
     }
     for a in unmatched {
         let nb = out[a].new.clone().expect("new");
-        if nb.inlines().is_none() || nb.text().split_whitespace().count() < 8 {
+        if nb.block.inlines().is_none() || nb.block.text().split_whitespace().count() < 8 {
             continue;
         }
         let best = removed
@@ -335,7 +343,7 @@ fn find_moves(out: &mut [BlockDiff]) {
             .filter(|&(_, s)| s >= MOVE_AT)
             .max_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((r, _)) = best {
-            let spans = text_spans(out[r].old.as_ref().expect("old"), &nb);
+            let spans = text_spans(&out[r].old.as_ref().expect("old").block, &nb.block);
             link(out, r, a, spans);
             used[r] = true;
         }
@@ -357,7 +365,7 @@ fn set_sections(out: &mut [BlockDiff]) {
     for d in out.iter_mut() {
         // Headings of moved-away blocks are not where the reader is.
         let block = if d.change == Change::MovedAway {
-            d.old.as_ref()
+            d.old_block()
         } else {
             Some(d.shown())
         };

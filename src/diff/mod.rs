@@ -25,7 +25,7 @@ pub use blocks::{diff_blocks, diff_blocks_with};
 pub use table::{ColumnDiff, RowChange, RowDiff, TableDiff};
 pub use words::{Op, Span};
 
-use crate::model::{Block, SourceDoc, VersionMeta};
+use crate::model::{Block, Frame, FrontMatter, Leaf, SourceDoc, VersionMeta, unflatten};
 
 /// How one block changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,14 +41,15 @@ pub enum Change {
     MovedHere,
 }
 
-/// The comparison of one block (or one pair of blocks).
+/// The comparison of one leaf block (or one pair of them), with the
+/// containers above it on each side.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockDiff {
     pub change: Change,
-    /// The old block, for every change but `Added` and `MovedHere`.
-    pub old: Option<Block>,
-    /// The new block, for every change but `Removed` and `MovedAway`.
-    pub new: Option<Block>,
+    /// The old leaf, for every change but `Added`.
+    pub old: Option<Leaf>,
+    /// The new leaf, for every change but `Removed` and `MovedAway`.
+    pub new: Option<Leaf>,
     /// Word-level spans of a changed or moved text block.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Span>,
@@ -67,7 +68,7 @@ impl BlockDiff {
     /// The block as it reads with every change accepted (`new`) or
     /// rejected, rebuilt from the spans rather than copied, so that tests
     /// of it prove the spans are lossless.
-    pub fn side(&self, new: bool) -> Option<Block> {
+    pub fn side(&self, new: bool) -> Option<Leaf> {
         let present = match self.change {
             Change::Unchanged | Change::Changed => true,
             Change::Added | Change::MovedHere => new,
@@ -81,32 +82,49 @@ impl BlockDiff {
         } else {
             self.old.as_ref()
         }?;
+        let path = base.path.clone();
         if let Some(t) = &self.table {
-            return Some(Block::Table(t.side(new)));
+            return Some(Leaf {
+                path,
+                block: Block::Table(t.side(new)),
+            });
         }
         if self.words.is_empty() {
             return Some(base.clone());
         }
         let content = words::side(&self.words, new);
-        Some(match base.clone() {
-            Block::Heading { level, .. } => Block::Heading { level, content },
-            Block::Paragraph { .. } => Block::Paragraph { content },
-            Block::ListItem { depth, number, .. } => Block::ListItem {
-                depth,
-                number,
+        let block = match &base.block {
+            Block::Heading { level, .. } => Block::Heading {
+                level: *level,
                 content,
             },
-            Block::Quote { depth, .. } => Block::Quote { depth, content },
-            other => other,
-        })
+            Block::Paragraph { .. } => Block::Paragraph { content },
+            other => other.clone(),
+        };
+        Some(Leaf { path, block })
     }
 
-    /// The block to show: the new one where there is one.
-    pub fn shown(&self) -> &Block {
+    /// The leaf to show: the new one where there is one.
+    pub fn shown_leaf(&self) -> &Leaf {
         self.new
             .as_ref()
             .or(self.old.as_ref())
             .expect("a block diff has a side")
+    }
+
+    /// The block to show: the new one where there is one.
+    pub fn shown(&self) -> &Block {
+        &self.shown_leaf().block
+    }
+
+    /// The old block, if there is one.
+    pub fn old_block(&self) -> Option<&Block> {
+        self.old.as_ref().map(|l| &l.block)
+    }
+
+    /// The new block, if there is one.
+    pub fn new_block(&self) -> Option<&Block> {
+        self.new.as_ref().map(|l| &l.block)
     }
 
     pub fn is_change(&self) -> bool {
@@ -159,7 +177,20 @@ impl Stats {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Redline {
     pub meta: Vec<MetaChange>,
+    /// Plain files' front matter, both sides verbatim: what the fields in
+    /// `meta` were read from, kept so that every output can give it back.
+    #[serde(default)]
+    pub front_matter: FrontMatters,
     pub blocks: Vec<BlockDiff>,
+}
+
+/// The front matter of a plain file on each side.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrontMatters {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<FrontMatter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<FrontMatter>,
 }
 
 impl Redline {
@@ -174,11 +205,6 @@ impl Redline {
             s.count(b.change);
         }
         s
-    }
-
-    /// Counts per top-level section, in order of first appearance.
-    pub fn stats_by_section(&self) -> Vec<(String, Stats)> {
-        self.stats_by_section_where(|_| true)
     }
 
     /// Counts per top-level section of the blocks `keep` accepts.
@@ -205,20 +231,103 @@ impl Redline {
         out
     }
 
-    /// The new document's blocks, rebuilt from the redline.
+    /// The new document, rebuilt from the redline.
     pub fn accept(&self) -> Vec<Block> {
+        unflatten(&self.accept_leaves())
+    }
+
+    /// The old document, rebuilt from the redline.
+    pub fn reject(&self) -> Vec<Block> {
+        unflatten(&self.reject_leaves())
+    }
+
+    /// The new document's leaves, rebuilt from the redline.
+    pub fn accept_leaves(&self) -> Vec<Leaf> {
         self.blocks.iter().filter_map(|b| b.side(true)).collect()
     }
 
-    /// The old document's blocks, rebuilt from the redline.
-    pub fn reject(&self) -> Vec<Block> {
+    /// The old document's leaves, rebuilt from the redline.
+    pub fn reject_leaves(&self) -> Vec<Leaf> {
         self.blocks.iter().filter_map(|b| b.side(false)).collect()
+    }
+
+    /// The containers to show each block in, for renderers that draw one
+    /// merged document: the new side's, and for a block that only the old
+    /// side has, the old side's with its containers renamed to the new
+    /// ones they were paired with, so that a removed list item is drawn
+    /// inside the list it was removed from rather than in a list of its own.
+    pub fn display_paths(&self) -> Vec<Vec<Frame>> {
+        let mut rename: rustc_hash::FxHashMap<(usize, u32), (u32, Option<u32>)> =
+            Default::default();
+        for d in &self.blocks {
+            if let (Some(o), Some(n)) = (&d.old, &d.new) {
+                for (level, (a, b)) in o.path.iter().zip(&n.path).enumerate() {
+                    if !a.same_kind(b) {
+                        break;
+                    }
+                    let list = |f: &Frame| match f {
+                        Frame::Item { list, .. } => Some(*list),
+                        _ => None,
+                    };
+                    rename.entry((level, a.id())).or_insert((b.id(), list(b)));
+                    if let (Some(la), Some(lb)) = (list(a), list(b)) {
+                        rename.entry((level, la | OLD_LIST)).or_insert((lb, None));
+                    }
+                }
+            }
+        }
+        self.blocks
+            .iter()
+            .map(|d| match (&d.new, &d.old) {
+                (Some(n), _) if d.change != Change::MovedAway => n.path.clone(),
+                (_, Some(o)) => o
+                    .path
+                    .iter()
+                    .enumerate()
+                    .map(|(level, f)| {
+                        let id = |x: u32| {
+                            rename
+                                .get(&(level, x))
+                                .map_or(x | OLD_ID, |(new_id, _)| *new_id)
+                        };
+                        match f.clone() {
+                            Frame::Quote { id: x } => Frame::Quote { id: id(x) },
+                            Frame::Footnote { id: x, label } => Frame::Footnote { id: id(x), label },
+                            Frame::Item {
+                                id: x,
+                                list,
+                                start,
+                                tight,
+                                number,
+                                task,
+                            } => Frame::Item {
+                                id: id(x),
+                                list: rename
+                                    .get(&(level, list | OLD_LIST))
+                                    .map_or(list | OLD_ID, |(l, _)| *l),
+                                start,
+                                tight,
+                                number,
+                                task,
+                            },
+                        }
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
         self.meta.is_empty() && self.blocks.iter().all(|b| !b.is_change())
     }
 }
+
+/// Marks an old side's container id that has no new counterpart, so that
+/// it cannot be mistaken for a new id in [`Redline::display_paths`].
+const OLD_ID: u32 = 1 << 31;
+/// Keys the rename table by list rather than by item.
+const OLD_LIST: u32 = 1 << 30;
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]
@@ -250,8 +359,88 @@ pub fn diff_docs(old: &SourceDoc, new: &SourceDoc) -> Redline {
 pub fn diff_docs_with(old: &SourceDoc, new: &SourceDoc, opts: &DiffOptions) -> Redline {
     let mut r = diff_blocks_with(&old.blocks, &new.blocks, opts);
     r.meta = diff_meta(old.meta.as_ref(), new.meta.as_ref());
+    if old.front_matter.is_some() || new.front_matter.is_some() {
+        // Keys regdoc's schema covers were compared above where both
+        // sides follow it.
+        let schema = old.meta.is_some() && new.meta.is_some();
+        r.meta.extend(diff_front_matter(
+            old.front_matter.as_ref(),
+            new.front_matter.as_ref(),
+            schema,
+        ));
+        r.front_matter = FrontMatters {
+            old: old.front_matter.clone(),
+            new: new.front_matter.clone(),
+        };
+    }
     r
 }
+
+/// Plain files' front matter, key by key where both sides parse (and the
+/// keys regdoc's own schema already compared are left out); otherwise the
+/// whole text, verbatim.
+pub fn diff_front_matter(
+    old: Option<&FrontMatter>,
+    new: Option<&FrontMatter>,
+    skip_schema: bool,
+) -> Vec<MetaChange> {
+    let fields = |f: Option<&FrontMatter>| f.map(FrontMatter::display_fields).unwrap_or_default();
+    let (a, b) = (fields(old), fields(new));
+    let verbatim = |f: Option<&FrontMatter>| f.is_some_and(|f| f.fields.is_none());
+    if verbatim(old) != verbatim(new) || (verbatim(old) && verbatim(new)) {
+        let text = |f: Option<&FrontMatter>| f.map(|f| f.raw.trim_end().to_string());
+        let (o, n) = (text(old), text(new));
+        return if o == n {
+            Vec::new()
+        } else {
+            vec![MetaChange {
+                field: "front matter".into(),
+                old: o,
+                new: n,
+            }]
+        };
+    }
+    let mut keys: Vec<&String> = b.iter().map(|(k, _)| k).collect();
+    for (k, _) in &a {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let get = |fs: &[(String, String)], k: &str| fs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    let mut out: Vec<MetaChange> = keys
+        .into_iter()
+        .filter(|k| !(skip_schema && SCHEMA_FIELDS.contains(&k.as_str())))
+        .filter_map(|k| {
+            let (o, n) = (get(&a, k), get(&b, k));
+            (o != n).then(|| MetaChange {
+                field: k.clone(),
+                old: o,
+                new: n,
+            })
+        })
+        .collect();
+    // A change of fence or closing line only (`...` for `---`, say).
+    if out.is_empty() && old.map(|f| (&f.close, f.format)) != new.map(|f| (&f.close, f.format)) {
+        out.push(MetaChange {
+            field: "front matter fences".into(),
+            old: old.map(|f| f.close.clone()),
+            new: new.map(|f| f.close.clone()),
+        });
+    }
+    out
+}
+
+/// The keys [`diff_meta`] compares for files that follow regdoc's schema.
+const SCHEMA_FIELDS: [&str; 8] = [
+    "version",
+    "status",
+    "effective",
+    "approved",
+    "supersedes",
+    "consultation",
+    "summary",
+    "title",
+];
 
 /// Front-matter fields that differ, as display strings.
 pub fn diff_meta(old: Option<&VersionMeta>, new: Option<&VersionMeta>) -> Vec<MetaChange> {

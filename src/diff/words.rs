@@ -37,6 +37,15 @@ fn tokenize(inlines: &[Inline]) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     for inline in inlines {
         let s = inline.text.as_str();
+        // An image, a footnote reference or a tag is one token, even when
+        // its text is empty: half of one cannot be accepted.
+        if inline.style.is_atomic() {
+            out.push(Token {
+                text: s,
+                style: &inline.style,
+            });
+            continue;
+        }
         let mut start = 0;
         let mut prev: Option<u8> = None;
         let chars: Vec<(usize, char)> = s.char_indices().collect();
@@ -154,6 +163,10 @@ fn tidy_whitespace(spans: &mut Vec<Span>) {
         let last_ins = (start..end).rev().find(|&k| spans[k].op == Op::Insert);
         let trailing = |sp: &Span| sp.text.chars().last().filter(|c| c.is_whitespace());
         let style = spans[end - 1].style.clone();
+        if spans[start..end].iter().any(|s| s.style.is_atomic()) {
+            i = end;
+            continue;
+        }
         let next_ok = end == spans.len() || spans[end].style == style;
         match (last_del, last_ins) {
             (Some(d), Some(n)) => {
@@ -190,7 +203,7 @@ fn tidy_whitespace(spans: &mut Vec<Span>) {
         }
         i = end;
     }
-    spans.retain(|s| !s.text.is_empty());
+    spans.retain(|s| !s.text.is_empty() || s.style.is_atomic());
 }
 
 fn push_front_equal(spans: &mut Vec<Span>, at: usize, c: char, style: &Style) {
@@ -411,6 +424,7 @@ fn emit(spans: &mut Vec<Span>, op: Op, toks: &[Token<'_>]) {
         if let Some(last) = spans.last_mut()
             && last.op == op
             && &last.style == t.style
+            && !t.style.is_atomic()
         {
             last.text.push_str(t.text);
             continue;
@@ -431,6 +445,7 @@ pub fn side(spans: &[Span], new: bool) -> Vec<Inline> {
     for s in spans.iter().filter(|s| s.op != skip) {
         if let Some(last) = out.last_mut()
             && last.style == s.style
+            && !s.style.is_atomic()
         {
             last.text.push_str(&s.text);
             continue;

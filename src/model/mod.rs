@@ -5,7 +5,10 @@
 mod block;
 mod meta;
 
-pub use block::{Align, Block, Inline, Style, Table, blocks_text, inlines_text};
+pub use block::{
+    Align, Block, Frame, Image, Inline, Leaf, List, ListItem, Style, Table, blocks_text, flatten,
+    inlines_text, leaf_inlines, unflatten, walk,
+};
 pub use meta::{
     Approval, Consultation, DocumentInfo, EffectiveDate, Status, VersionMeta, VersionNumber,
 };
@@ -20,9 +23,62 @@ pub struct SourceDoc {
     /// The document's folder, for the document-level metadata and assets.
     pub dir: Option<PathBuf>,
     pub info: Option<DocumentInfo>,
-    /// `None` for a plain Markdown file without front matter.
+    /// regdoc's own front matter: a governed version's, or a plain file's
+    /// that happens to follow regdoc's schema.
     pub meta: Option<VersionMeta>,
+    /// A plain file's front matter, whatever tool it was written for. A
+    /// governed version has none: its front matter is `meta`.
+    pub front_matter: Option<FrontMatter>,
     pub blocks: Vec<Block>,
+}
+
+/// Front matter of another tool (a static-site generator, kramdown-rfc…):
+/// kept verbatim, and read into fields where it parses.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FrontMatter {
+    pub format: FrontMatterFormat,
+    /// The text between the fences, byte for byte.
+    pub raw: String,
+    /// The closing line: `---`, `...`, `+++`, or a kramdown-rfc section
+    /// marker such as `--- abstract`.
+    pub close: String,
+    /// Top-level keys and their values as display text, in source order;
+    /// `None` where the text does not parse (it is then compared verbatim).
+    pub fields: Option<Vec<(String, String)>>,
+}
+
+/// The language of front matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrontMatterFormat {
+    /// Fenced by `---` (Jekyll, Hugo, kramdown-rfc, pandoc…).
+    Yaml,
+    /// Fenced by `+++` (Hugo, Zola).
+    Toml,
+}
+
+impl FrontMatter {
+    /// The front matter as it stands in a file, fences included.
+    pub fn fenced(&self) -> String {
+        let open = match self.format {
+            FrontMatterFormat::Yaml => "---",
+            FrontMatterFormat::Toml => "+++",
+        };
+        let nl = if self.raw.is_empty() || self.raw.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        format!("{open}\n{}{nl}{}\n", self.raw, self.close)
+    }
+
+    /// The fields to show and compare: the parsed keys, or the whole text.
+    pub fn display_fields(&self) -> Vec<(String, String)> {
+        match &self.fields {
+            Some(f) => f.clone(),
+            None => vec![("front matter".into(), self.raw.trim_end().to_string())],
+        }
+    }
 }
 
 impl SourceDoc {
@@ -108,6 +164,7 @@ impl Document {
             dir: Some(self.dir.clone()),
             info: Some(self.info.clone()),
             meta: Some(file.meta.clone()),
+            front_matter: None,
             blocks: file.blocks.clone(),
         }
     }

@@ -4,14 +4,52 @@
 //! so Word's "Accept all" gives the new version and "Reject all" the old.
 //! Headings use Word's heading styles and tables are Word tables.
 
+use std::collections::HashMap;
+
 use docx_rs::{
-    Delete, Docx, Insert, Paragraph, Run, RunFonts, Style as WordStyle, StyleType, TableCell,
-    TableRow,
+    AbstractNumbering, Delete, Docx, Footnote, Hyperlink, HyperlinkType, IndentLevel, Insert,
+    Level, LevelJc, LevelOverride, LevelText, NumberFormat, Numbering, NumberingId, Paragraph, Pic,
+    Run, RunFonts, SpecialIndentType, Start, Style as WordStyle, StyleType, TableCell, TableRow,
 };
 
 use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
 use crate::error::{Error, Result};
-use crate::model::{Block, Inline, SourceDoc, Style};
+use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
+use crate::source::assets::Images;
+
+/// What runs need beyond their text: images to embed and footnote texts.
+struct Ctx<'a> {
+    images: &'a Images,
+    notes: HashMap<String, Vec<Paragraph>>,
+}
+
+/// Characters XML 1.0 forbids: a Word file that holds one is unreadable.
+fn xml_safe(s: &str) -> String {
+    s.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}'))
+        .collect()
+}
+
+/// An image as a Word picture, at most 6 inches (576 px at 96 dpi) wide.
+fn picture(images: &Images, src: &str) -> Option<Pic> {
+    let p = images.get(src)?;
+    let (bytes, w, h) = match p.format {
+        "png" => (p.bytes.clone(), p.width, p.height),
+        "jpeg" | "gif" => {
+            let img = image::load_from_memory(&p.bytes).ok()?;
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png).ok()?;
+            (out.into_inner(), img.width(), img.height())
+        }
+        _ => return None,
+    };
+    let (w, h) = if w > 576 {
+        (576, ((h as u64 * 576) / w as u64).max(1) as u32)
+    } else {
+        (w, h)
+    };
+    Some(Pic::new_with_dimensions(bytes, w, h))
+}
 
 /// Who and when the tracked changes are attributed to.
 #[derive(Debug, Clone)]
@@ -21,8 +59,34 @@ pub struct Revision {
     pub date: String,
 }
 
-fn run(text: &str, style: &Style, deleted: bool) -> Run {
+fn run(text: &str, style: &Style, deleted: bool, ctx: &Ctx) -> Run {
     let mut r = Run::new();
+    if let Some(label) = &style.footnote
+        && let Some(paras) = ctx.notes.get(label)
+    {
+        let mut note = Footnote::new();
+        for p in paras {
+            note.add_content(p.clone());
+        }
+        return r.add_footnote_reference(note);
+    }
+    if let Some(img) = &style.image
+        && let Some(pic) = picture(ctx.images, &img.src)
+    {
+        return r.add_image(pic);
+    }
+    let shown;
+    let text = if let Some(img) = &style.image {
+        // Not embeddable (remote, SVG): its alt text and address.
+        shown = format!("[{}] <{}>", text, img.src);
+        shown.as_str()
+    } else if let Some(label) = &style.footnote {
+        shown = format!("[^{label}]");
+        shown.as_str()
+    } else {
+        text
+    };
+    let text = xml_safe(text);
     let parts: Vec<&str> = text.split('\n').collect();
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -45,28 +109,59 @@ fn run(text: &str, style: &Style, deleted: bool) -> Run {
     if style.strike {
         r = r.strike();
     }
-    if style.code {
+    if style.code || style.html {
         r = r.fonts(RunFonts::new().ascii("Courier New").hi_ansi("Courier New"));
+    }
+    if style.link.is_some() {
+        r = r.style("Hyperlink");
     }
     r
 }
 
-fn add_spans(mut p: Paragraph, spans: &[Span], rev: &Revision) -> Paragraph {
+/// An external link target Word can open.
+fn external(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
+}
+
+fn add_spans(mut p: Paragraph, spans: &[Span], rev: &Revision, ctx: &Ctx) -> Paragraph {
     for s in spans {
-        p = match s.op {
-            Op::Equal => p.add_run(run(&s.text, &s.style, false)),
-            Op::Insert => p.add_insert(
-                Insert::new(run(&s.text, &s.style, false))
-                    .author(rev.author.clone())
-                    .date(rev.date.clone()),
-            ),
-            Op::Delete => p.add_delete(
-                Delete::new()
-                    .add_run(run(&s.text, &s.style, true))
-                    .author(rev.author.clone())
-                    .date(rev.date.clone()),
-            ),
-        };
+        let link = s.style.link.as_deref().filter(|u| external(u));
+        match link {
+            Some(url) => {
+                let h = Hyperlink::new(url, HyperlinkType::External);
+                let h = match s.op {
+                    Op::Equal => h.add_run(run(&s.text, &s.style, false, ctx)),
+                    Op::Insert => h.add_insert(
+                        Insert::new(run(&s.text, &s.style, false, ctx))
+                            .author(rev.author.clone())
+                            .date(rev.date.clone()),
+                    ),
+                    Op::Delete => h.add_delete(
+                        Delete::new()
+                            .add_run(run(&s.text, &s.style, true, ctx))
+                            .author(rev.author.clone())
+                            .date(rev.date.clone()),
+                    ),
+                };
+                p = p.add_hyperlink(h);
+            }
+            None => {
+                p = match s.op {
+                    Op::Equal => p.add_run(run(&s.text, &s.style, false, ctx)),
+                    Op::Insert => p.add_insert(
+                        Insert::new(run(&s.text, &s.style, false, ctx))
+                            .author(rev.author.clone())
+                            .date(rev.date.clone()),
+                    ),
+                    Op::Delete => p.add_delete(
+                        Delete::new()
+                            .add_run(run(&s.text, &s.style, true, ctx))
+                            .author(rev.author.clone())
+                            .date(rev.date.clone()),
+                    ),
+                };
+            }
+        }
     }
     p
 }
@@ -75,25 +170,102 @@ fn whole(op: Op, inlines: &[Inline]) -> Vec<Span> {
     crate::diff::words::whole(op, inlines)
 }
 
-fn paragraph_for(block: &Block) -> Paragraph {
-    let p = Paragraph::new();
-    match block {
-        Block::Heading { level, .. } => p.style(&format!("Heading{}", (*level).clamp(1, 6))),
-        Block::ListItem { depth, number, .. } => {
-            let marker = number.map_or("•".to_string(), |n| format!("{n}."));
-            p.style("ListParagraph")
-                .indent(
-                    Some(360 * (*depth as i32 + 1)),
-                    Some(docx_rs::SpecialIndentType::Hanging(360)),
-                    None,
-                    None,
-                )
-                .add_run(Run::new().add_text(format!("{marker}\t")))
+/// Word numbering: one definition for bullets and one for numbers, nine
+/// levels each, and one numbering instance per list so that each list
+/// counts from its own start.
+struct Lists {
+    /// Display list id → numbering id.
+    ids: HashMap<u32, usize>,
+    numberings: Vec<Numbering>,
+}
+
+const BULLETS: usize = 1;
+const NUMBERS: usize = 2;
+/// Word has nine list levels; deeper lists stay at the ninth.
+const MAX_LEVEL: usize = 8;
+
+fn abstract_numbering(id: usize, ordered: bool) -> AbstractNumbering {
+    let mut a = AbstractNumbering::new(id);
+    for level in 0..=MAX_LEVEL {
+        let (format, text) = if ordered {
+            ("decimal", format!("%{}.", level + 1))
+        } else {
+            ("bullet", ["•", "◦", "▪"][level % 3].to_string())
+        };
+        a = a.add_level(
+            Level::new(
+                level,
+                Start::new(1),
+                NumberFormat::new(format),
+                LevelText::new(text),
+                LevelJc::new("left"),
+            )
+            .indent(
+                Some(720 * (level as i32 + 1)),
+                Some(SpecialIndentType::Hanging(360)),
+                None,
+                None,
+            ),
+        );
+    }
+    a
+}
+
+impl Lists {
+    fn new(paths: &[Vec<Frame>]) -> Lists {
+        let mut lists = Lists {
+            ids: HashMap::new(),
+            numberings: Vec::new(),
+        };
+        for path in paths {
+            let mut level = 0;
+            for f in path {
+                if let Frame::Item { list, start, .. } = f {
+                    if !lists.ids.contains_key(list) {
+                        let id = lists.numberings.len() + 1;
+                        let n = match start {
+                            Some(s) => Numbering::new(id, NUMBERS).add_override(
+                                LevelOverride::new(level.min(MAX_LEVEL)).start(*s as usize),
+                            ),
+                            None => Numbering::new(id, BULLETS),
+                        };
+                        lists.ids.insert(*list, id);
+                        lists.numberings.push(n);
+                    }
+                    level += 1;
+                }
+            }
         }
-        Block::Quote { .. } => p.style("Quote"),
+        lists
+    }
+}
+
+/// The paragraph a leaf starts as: its style, and in a list its number
+/// (on the line that starts the item) or its indent.
+fn paragraph_for(block: &Block, path: &[Frame], starts_item: bool, lists: &Lists) -> Paragraph {
+    let mut p = Paragraph::new();
+    p = match block {
+        Block::Heading { level, .. } => p.style(&format!("Heading{}", (*level).clamp(1, 6))),
         Block::Code { .. } | Block::Html { .. } => p.style("SourceCode"),
         _ => p,
+    };
+    let items: Vec<&Frame> = path.iter().filter(|f| matches!(f, Frame::Item { .. })).collect();
+    let quotes = path.iter().filter(|f| matches!(f, Frame::Quote { .. })).count() as i32;
+    if let Some(Frame::Item { list, .. }) = items.last() {
+        let level = (items.len() - 1).min(MAX_LEVEL);
+        if starts_item && matches!(path.last(), Some(Frame::Item { .. })) {
+            if let Some(id) = lists.ids.get(list) {
+                p = p
+                    .style("ListParagraph")
+                    .numbering(NumberingId::new(*id), IndentLevel::new(level));
+            }
+        } else {
+            p = p.indent(Some(720 * (level as i32 + 1) + 360 * quotes), None, None, None);
+        }
+    } else if quotes > 0 {
+        p = p.style("Quote").indent(Some(360 * quotes), None, None, None);
     }
+    p
 }
 
 fn block_spans(d: &BlockDiff) -> Vec<Span> {
@@ -116,9 +288,9 @@ fn block_spans(d: &BlockDiff) -> Vec<Span> {
     }
 }
 
-fn table(d: &BlockDiff, rev: &Revision) -> docx_rs::Table {
+fn table(d: &BlockDiff, rev: &Revision, ctx: &Ctx) -> docx_rs::Table {
     let cell = |spans: &[Span], header: bool| {
-        let mut p = add_spans(Paragraph::new(), spans, rev);
+        let mut p = add_spans(Paragraph::new(), spans, rev, ctx);
         if header {
             p = p.style("TableHeader");
         }
@@ -199,6 +371,12 @@ fn styles(doc: Docx) -> Docx {
     }
     doc.add_style(WordStyle::new("ListParagraph", StyleType::Paragraph).name("List Paragraph"))
         .add_style(
+            WordStyle::new("Hyperlink", StyleType::Character)
+                .name("Hyperlink")
+                .color("0563C1")
+                .underline("single"),
+        )
+        .add_style(
             WordStyle::new("Quote", StyleType::Paragraph)
                 .name("Quote")
                 .italic(),
@@ -217,14 +395,48 @@ pub fn redline_docx(
     new: &SourceDoc,
     r: &Redline,
     rev: &Revision,
+    images: &Images,
 ) -> Result<Vec<u8>> {
+    let paths = r.display_paths();
+    let lists = Lists::new(&paths);
+    // Footnote texts go to Word footnotes, where they are referred to.
+    let mut referenced = std::collections::HashSet::new();
+    for d in &r.blocks {
+        leaf_inlines(d.shown(), &mut |i| {
+            if let Some(l) = &i.style.footnote {
+                referenced.insert(l.clone());
+            }
+        });
+    }
+    let note_of = |path: &[Frame]| {
+        path.iter().find_map(|f| match f {
+            Frame::Footnote { label, .. } if referenced.contains(label) => Some(label.clone()),
+            _ => None,
+        })
+    };
+    let mut ctx = Ctx {
+        images,
+        notes: HashMap::new(),
+    };
+    for (d, path) in r.blocks.iter().zip(&paths) {
+        if let Some(label) = note_of(path) {
+            let p = add_spans(Paragraph::new(), &block_spans(d), rev, &ctx);
+            ctx.notes.entry(label).or_default().push(p);
+        }
+    }
     let mut doc = styles(Docx::new())
+        .add_abstract_numbering(abstract_numbering(BULLETS, false))
+        .add_abstract_numbering(abstract_numbering(NUMBERS, true));
+    for n in lists.numberings.iter().cloned() {
+        doc = doc.add_numbering(n);
+    }
+    let mut doc = doc
         .created_at(&rev.date)
         .updated_at(&rev.date)
         .add_paragraph(
             Paragraph::new().style("Title").add_run(
                 Run::new()
-                    .add_text(crate::model::comparison_title(old, new))
+                    .add_text(xml_safe(&crate::model::comparison_title(old, new)))
                     .bold()
                     .size(36),
             ),
@@ -232,11 +444,11 @@ pub fn redline_docx(
         .add_paragraph(
             Paragraph::new().add_run(
                 Run::new()
-                    .add_text(format!(
+                    .add_text(xml_safe(&format!(
                         "Tracked changes: {} compared with {}",
                         new.label(),
                         old.label()
-                    ))
+                    )))
                     .italic(),
             ),
         );
@@ -258,17 +470,32 @@ pub fn redline_docx(
                 style: Style::default(),
             },
         ];
-        doc = doc.add_paragraph(add_spans(Paragraph::new(), &spans, rev));
+        doc = doc.add_paragraph(add_spans(Paragraph::new(), &spans, rev, &ctx));
     }
-    for d in &r.blocks {
+    let mut prev: Option<&[Frame]> = None;
+    for (d, path) in r.blocks.iter().zip(&paths) {
+        let starts_item = path
+            .last()
+            .is_some_and(|f| prev.is_none_or(|p| p.get(path.len() - 1).is_none_or(|g| g.id() != f.id())));
+        prev = Some(path);
+        if note_of(path).is_some() {
+            continue;
+        }
         if matches!(d.shown(), Block::Table(_)) {
-            doc = doc.add_table(table(d, rev));
+            doc = doc.add_table(table(d, rev, &ctx));
             continue;
         }
         if matches!(d.shown(), Block::Rule) {
             continue;
         }
-        let mut p = add_spans(paragraph_for(d.shown()), &block_spans(d), rev);
+        let mut p = paragraph_for(d.shown(), path, starts_item, &lists);
+        // An unreferenced footnote's text stands where it is, labelled.
+        if let Some(Frame::Footnote { label, .. }) = path.first()
+            && starts_item
+        {
+            p = p.add_run(Run::new().add_text(xml_safe(&format!("[^{label}]: "))));
+        }
+        let mut p = add_spans(p, &block_spans(d), rev, &ctx);
         // A whole added or removed paragraph tracks its paragraph mark too,
         // so Word's "Reject all" / "Accept all" removes it completely.
         p = match d.change {

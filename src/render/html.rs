@@ -7,8 +7,13 @@
 
 use std::fmt::Write;
 
+use std::collections::HashMap;
+
+use base64::Engine as _;
+
 use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span, TableDiff};
-use crate::model::{Block, Inline, SourceDoc, Style};
+use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
+use crate::source::assets::Images;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -27,8 +32,78 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-fn styled(text: &str, style: &Style) -> String {
-    let mut s = esc(text);
+/// What the page needs beyond the redline: the images to embed and the
+/// numbers of the footnotes.
+pub struct Ctx<'a> {
+    images: &'a Images,
+    notes: HashMap<String, usize>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Footnotes are numbered in the order they are first referred to.
+    pub fn new(r: &Redline, images: &'a Images) -> Self {
+        let mut notes = HashMap::new();
+        for d in &r.blocks {
+            leaf_inlines(d.shown(), &mut |i| {
+                if let Some(l) = &i.style.footnote {
+                    let n = notes.len() + 1;
+                    notes.entry(l.clone()).or_insert(n);
+                }
+            });
+        }
+        Ctx { images, notes }
+    }
+
+    fn note_number(&self, label: &str) -> String {
+        self.notes
+            .get(label)
+            .map_or_else(|| label.to_string(), |n| n.to_string())
+    }
+}
+
+/// A URL that is safe to put in `href`: no `javascript:` and the like.
+fn safe_url(url: &str) -> bool {
+    url.starts_with("https://")
+        || url.starts_with("http://")
+        || url.starts_with("mailto:")
+        || url.starts_with('#')
+        || !crate::source::assets::is_remote(url)
+            && !url.contains(':')
+}
+
+fn styled(text: &str, style: &Style, ctx: &Ctx) -> String {
+    let mut s = if let Some(img) = &style.image {
+        match ctx.images.get(&img.src) {
+            // Embedded: the page stays self-contained.
+            Some(p) => format!(
+                "<img src=\"data:{};base64,{}\" alt=\"{}\"{}>",
+                p.mime(),
+                base64::engine::general_purpose::STANDARD.encode(&p.bytes),
+                esc(text),
+                img.title
+                    .as_ref()
+                    .map(|t| format!(" title=\"{}\"", esc(t)))
+                    .unwrap_or_default()
+            ),
+            // Remote (never fetched) or not available: alt text and address.
+            None => format!(
+                "<span class=\"img-ref\">[{}] <code>{}</code></span>",
+                esc(text),
+                esc(&img.src)
+            ),
+        }
+    } else if let Some(label) = &style.footnote {
+        format!(
+            "<sup class=\"fnref\"><a href=\"#fn-{}\">{}</a></sup>",
+            esc(label),
+            esc(&ctx.note_number(label))
+        )
+    } else if style.html {
+        // Inline HTML is shown as source, never run.
+        format!("<code class=\"html\">{}</code>", esc(text))
+    } else {
+        esc(text)
+    };
     if style.code {
         s = format!("<code>{s}</code>");
     }
@@ -41,19 +116,20 @@ fn styled(text: &str, style: &Style) -> String {
     if style.strike {
         s = format!("<s>{s}</s>");
     }
-    if let Some(url) = &style.link {
-        let safe = url.starts_with("https://")
-            || url.starts_with("http://")
-            || url.starts_with("mailto:")
-            || url.starts_with('#');
-        if safe {
-            s = format!("<a href=\"{}\">{s}</a>", esc(url));
-        }
+    if let Some(url) = &style.link
+        && safe_url(url)
+    {
+        let title = style
+            .link_title
+            .as_ref()
+            .map(|t| format!(" title=\"{}\"", esc(t)))
+            .unwrap_or_default();
+        s = format!("<a href=\"{}\"{title}>{s}</a>", esc(url));
     }
     s
 }
 
-fn inlines(v: &[Inline], op: Op) -> String {
+fn inlines(v: &[Inline], op: Op, ctx: &Ctx) -> String {
     spans_html(
         &v.iter()
             .map(|i| Span {
@@ -64,20 +140,21 @@ fn inlines(v: &[Inline], op: Op) -> String {
             .collect::<Vec<_>>(),
         true,
         true,
+        ctx,
     )
 }
 
 /// Spans as HTML; `show_del`/`show_ins` pick the sides (side-by-side view).
-fn spans_html(spans: &[Span], show_del: bool, show_ins: bool) -> String {
+fn spans_html(spans: &[Span], show_del: bool, show_ins: bool, ctx: &Ctx) -> String {
     let mut o = String::new();
     for s in spans {
         match s.op {
-            Op::Equal => o.push_str(&styled(&s.text, &s.style)),
+            Op::Equal => o.push_str(&styled(&s.text, &s.style, ctx)),
             Op::Delete if show_del => {
-                let _ = write!(o, "<del>{}</del>", styled(&s.text, &s.style));
+                let _ = write!(o, "<del>{}</del>", styled(&s.text, &s.style, ctx));
             }
             Op::Insert if show_ins => {
-                let _ = write!(o, "<ins>{}</ins>", styled(&s.text, &s.style));
+                let _ = write!(o, "<ins>{}</ins>", styled(&s.text, &s.style, ctx));
             }
             _ => {}
         }
@@ -89,32 +166,101 @@ fn wrap_block(b: &Block, body: String) -> String {
     match b {
         Block::Heading { level, .. } => format!("<h{l}>{body}</h{l}>", l = (*level).clamp(1, 6)),
         Block::Paragraph { .. } => format!("<p>{body}</p>"),
-        Block::ListItem { depth, number, .. } => {
-            let marker = number.map_or("•".to_string(), |n| format!("{n}."));
-            format!(
-                "<div class=\"li\" style=\"--depth:{depth}\"><span class=\"mk\">{}</span><span>{body}</span></div>",
-                esc(&marker)
-            )
-        }
-        Block::Quote { depth, .. } => {
-            format!("<blockquote style=\"--depth:{depth}\">{body}</blockquote>")
-        }
         Block::Code { .. } | Block::Html { .. } => format!("<pre>{body}</pre>"),
         Block::Rule => "<hr>".into(),
-        Block::Table(_) => body,
+        _ => body,
     }
 }
 
-fn plain_table(t: &crate::model::Table, op: Op) -> String {
+/// Closes the containers of `prev` that `cur` is not in, and opens those
+/// of `cur` that `prev` was not in: real nested lists, quotes and notes.
+fn containers(prev: &[Frame], cur: &[Frame], out: &mut String, ctx: &Ctx) {
+    let common = prev
+        .iter()
+        .zip(cur)
+        .take_while(|(a, b)| a.id() == b.id())
+        .count();
+    let same_list = |k: usize, a: &Frame, b: Option<&Frame>| {
+        k == common
+            && matches!((a, b), (Frame::Item { list: x, .. }, Some(Frame::Item { list: y, .. })) if x == y)
+    };
+    for k in (common..prev.len()).rev() {
+        match &prev[k] {
+            Frame::Quote { .. } => out.push_str("</blockquote>"),
+            Frame::Footnote { .. } => out.push_str("</div>"),
+            f @ Frame::Item { start, .. } => {
+                out.push_str("</li>");
+                if !same_list(k, f, cur.get(k)) {
+                    out.push_str(if start.is_some() { "</ol>" } else { "</ul>" });
+                }
+            }
+        }
+    }
+    for k in common..cur.len() {
+        match &cur[k] {
+            Frame::Quote { .. } => out.push_str("<blockquote>"),
+            Frame::Footnote { label, .. } => {
+                let _ = write!(
+                    out,
+                    "<div class=\"fn\" id=\"fn-{}\"><span class=\"fnn\">{}.</span>",
+                    esc(label),
+                    esc(&ctx.note_number(label))
+                );
+            }
+            f @ Frame::Item { start, task, .. } => {
+                if !same_list(k, f, prev.get(k)) {
+                    match start {
+                        Some(1) => out.push_str("<ol>"),
+                        Some(n) => {
+                            let _ = write!(out, "<ol start=\"{n}\">");
+                        }
+                        None => out.push_str("<ul>"),
+                    }
+                }
+                out.push_str("<li>");
+                if let Some(done) = task {
+                    out.push_str(if *done {
+                        "<input type=\"checkbox\" disabled checked> "
+                    } else {
+                        "<input type=\"checkbox\" disabled> "
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The side-by-side view's stand-in for containers: an indent, and the
+/// marker on the line that starts an item.
+fn side_nest(prev: Option<&[Frame]>, cur: &[Frame], body: String) -> String {
+    if cur.is_empty() || body.is_empty() {
+        return body;
+    }
+    let mut marker = String::new();
+    if let Some(f @ Frame::Item { number, .. }) = cur.last()
+        && prev.is_none_or(|p| p.get(cur.len() - 1).is_none_or(|g| g.id() != f.id()))
+    {
+        marker = number.map_or("•".into(), |n| format!("{n}."));
+    }
+    let quotes = cur.iter().filter(|f| matches!(f, Frame::Quote { .. })).count();
+    format!(
+        "<div class=\"nest{}\" style=\"--depth:{}\"><span class=\"mk\">{}</span><div>{body}</div></div>",
+        if quotes > 0 { " q" } else { "" },
+        cur.len(),
+        esc(&marker)
+    )
+}
+
+fn plain_table(t: &crate::model::Table, op: Op, ctx: &Ctx) -> String {
     let mut o = String::from("<table><thead><tr>");
     for h in &t.header {
-        let _ = write!(o, "<th>{}</th>", inlines(h, op));
+        let _ = write!(o, "<th>{}</th>", inlines(h, op, ctx));
     }
     o.push_str("</tr></thead><tbody>");
     for r in &t.rows {
         o.push_str("<tr>");
         for c in r {
-            let _ = write!(o, "<td>{}</td>", inlines(c, op));
+            let _ = write!(o, "<td>{}</td>", inlines(c, op, ctx));
         }
         o.push_str("</tr>");
     }
@@ -122,7 +268,7 @@ fn plain_table(t: &crate::model::Table, op: Op) -> String {
     o
 }
 
-fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool) -> String {
+fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> String {
     let mut o = String::from("<table><thead><tr>");
     let keep = |op: Op| (op != Op::Delete || show_del) && (op != Op::Insert || show_ins);
     for c in t.columns.iter().filter(|c| keep(c.op)) {
@@ -130,7 +276,7 @@ fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool) -> String {
             o,
             "<th class=\"{}\">{}</th>",
             op_class(c.op),
-            spans_html(&c.header, show_del, show_ins)
+            spans_html(&c.header, show_del, show_ins, ctx)
         );
     }
     o.push_str("</tr></thead><tbody>");
@@ -151,7 +297,7 @@ fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool) -> String {
         let _ = write!(o, "<tr class=\"{class}\">");
         for (c, cell) in t.columns.iter().zip(&r.cells) {
             if keep(c.op) {
-                let _ = write!(o, "<td>{}</td>", spans_html(cell, show_del, show_ins));
+                let _ = write!(o, "<td>{}</td>", spans_html(cell, show_del, show_ins, ctx));
             }
         }
         o.push_str("</tr>");
@@ -169,19 +315,22 @@ fn op_class(op: Op) -> &'static str {
 }
 
 /// A block diff as HTML for one view: both sides (inline), old, or new.
-fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool) -> String {
+fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> String {
     let shown = d.shown();
+    if d.shown_leaf().is_placeholder() {
+        return String::new();
+    }
     match d.change {
         Change::Unchanged => match shown {
-            Block::Table(t) => plain_table(t, Op::Equal),
-            b => wrap_block(b, inlines(b.inlines().unwrap_or(&[]), Op::Equal))
+            Block::Table(t) => plain_table(t, Op::Equal, ctx),
+            b => wrap_block(b, inlines(b.inlines().unwrap_or(&[]), Op::Equal, ctx))
                 .replace("<pre></pre>", &format!("<pre>{}</pre>", esc(&b.text()))),
         },
         Change::Added | Change::MovedHere if !show_ins => String::new(),
         Change::Removed | Change::MovedAway if !show_del => String::new(),
         _ => {
             if let Some(t) = &d.table {
-                return table_diff(t, show_del, show_ins);
+                return table_diff(t, show_del, show_ins, ctx);
             }
             let op = match d.change {
                 Change::Added | Change::MovedHere => Op::Insert,
@@ -193,11 +342,12 @@ fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool) -> String {
                     &d.words,
                     show_del && d.change != Change::MovedHere,
                     show_ins,
+                    ctx,
                 )
             } else {
                 match shown {
-                    Block::Table(t) => return plain_table(t, op),
-                    b if b.inlines().is_some() => inlines(b.inlines().unwrap_or(&[]), op),
+                    Block::Table(t) => return plain_table(t, op, ctx),
+                    b if b.inlines().is_some() => inlines(b.inlines().unwrap_or(&[]), op, ctx),
                     b => spans_html(
                         &[Span {
                             op,
@@ -206,6 +356,7 @@ fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool) -> String {
                         }],
                         true,
                         true,
+                        ctx,
                     ),
                 }
             };
@@ -226,7 +377,10 @@ fn change_label(d: &BlockDiff) -> &'static str {
 }
 
 /// The whole page.
-pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
+pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline, images: &Images) -> String {
+    let ctx = Ctx::new(r, images);
+    let paths = r.display_paths();
+    let mut prev_path: &[Frame] = &[];
     let title = format!(
         "{}: {} → {}",
         crate::model::comparison_title(old, new),
@@ -238,7 +392,10 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
     let mut inline_view = String::new();
     let mut side_view = String::new();
     let mut n = 0;
-    for d in &r.blocks {
+    for (d, path) in r.blocks.iter().zip(&paths) {
+        containers(prev_path, path, &mut inline_view, &ctx);
+        let side_prev = Some(prev_path);
+        prev_path = path;
         let (cls, id) = if d.is_change() {
             n += 1;
             let path = if d.section.is_empty() {
@@ -276,7 +433,7 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
         let _ = write!(
             inline_view,
             "<div class=\"{cls}\"{id}>{note}{}</div>",
-            block_html(d, true, true)
+            block_html(d, true, true, &ctx)
         );
         let sid = if d.is_change() {
             format!(" id=\"s{n}\"")
@@ -286,8 +443,8 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
         let _ = write!(
             side_view,
             "<div class=\"row {cls}\"{sid}><div class=\"old\">{old_note}{}</div><div class=\"new\">{new_note}{}</div></div>",
-            block_html(d, true, false),
-            block_html(d, false, true),
+            side_nest(side_prev, path, block_html(d, true, false, &ctx)),
+            side_nest(side_prev, path, block_html(d, false, true, &ctx)),
             // A move's note stands on the side where the block is.
             old_note = if d.change == Change::MovedAway {
                 note.as_str()
@@ -301,6 +458,7 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
             },
         );
     }
+    containers(prev_path, &[], &mut inline_view, &ctx);
     let mut meta = String::new();
     if !r.meta.is_empty() {
         meta.push_str(&format!(
@@ -400,9 +558,15 @@ del { color: var(--del); text-decoration: line-through; text-decoration-thicknes
 .blk.chg { border-left: 3px solid var(--bar); margin-left: -14px; padding-left: 11px; }
 .blk.current, .row.current { outline: 2px solid #f59e0b; outline-offset: 2px; }
 .note { font-size: .8rem; font-style: italic; color: var(--muted); }
-.li { display: flex; gap: .5em; margin: .25em 0 .25em calc(1.5em * var(--depth)); }
-.li .mk { min-width: 1.5em; }
-blockquote { margin: .5em 0 .5em calc(1em * var(--depth)); padding-left: .8em; border-left: 2px solid #bbb; font-style: italic; }
+.nest { display: flex; gap: .5em; margin-left: calc(1.5em * (var(--depth) - 1)); }
+.nest .mk { min-width: 1.5em; }
+.nest.q > div { border-left: 2px solid #bbb; padding-left: .8em; }
+blockquote { margin: .5em 0 .5em 1em; padding-left: .8em; border-left: 2px solid #bbb; }
+li > .blk > p, li > .blk > pre { margin: .2em 0; }
+.fn { font-size: .9rem; display: flex; gap: .4em; border-top: 1px solid #ddd; margin-top: .6em; }
+.fn > .blk { flex: 1; }
+img { max-width: 100%; height: auto; }
+.img-ref code { font-size: .85em; }
 pre { background: #f6f6f6; padding: 8px; overflow: auto; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .92rem; }
 th, td { border: 1px solid #bbb; padding: 4px 7px; vertical-align: top; text-align: left; }

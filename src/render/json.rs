@@ -11,7 +11,7 @@ use crate::diff::{BlockDiff, Change, MetaChange, Redline, Span, Stats, TableDiff
 use crate::model::SourceDoc;
 
 /// Bumped whenever a field is removed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Side<'a> {
@@ -129,12 +129,12 @@ fn change_out<'a>(
         old_text: if d.change == Change::Added {
             None
         } else {
-            d.old.as_ref().map(|b| b.text())
+            d.old_block().map(crate::model::Block::text)
         },
         new_text: if matches!(d.change, Change::Removed | Change::MovedAway) {
             None
         } else {
-            d.new.as_ref().map(|b| b.text())
+            d.new_block().map(crate::model::Block::text)
         },
         spans: (!d.words.is_empty()).then_some(&d.words[..]),
         table: d.table.as_ref(),

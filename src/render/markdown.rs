@@ -1,13 +1,27 @@
-//! Markdown out: the canonical Markdown of blocks, and the CriticMarkup of
-//! a redline (`regdoc diff --format md`).
+//! Markdown out: the canonical Markdown of a document tree, and the
+//! CriticMarkup of a redline (`regdoc diff --format md`).
 //!
 //! Canonical means `source::markdown::parse` reads it back to the same
-//! blocks, which is what makes the CriticMarkup lossless.
+//! tree. The CriticMarkup is checked the same way before it is written:
+//! accepting every change must read back as the new document and
+//! rejecting every change as the old one. Where a container's markup would
+//! not (a list item split in two, say), that container is shown replaced
+//! whole; where the document as a whole would not, the whole document is.
+//!
+//! Text from the source can hold CriticMarkup's own delimiters (`{++` in a
+//! code span, `<<}` in a URL). Each such occurrence is broken with an empty
+//! comment `{>><<}`, which accepting and rejecting both drop, so
+//! [`apply_critic`] gives back both sides exactly.
 
-use crate::diff::{Change, Op, Redline, RowChange, Span, TableDiff};
-use crate::model::{Align, Block, Inline, Style, Table};
+use rustc_hash::FxHashMap as HashMap;
 
-/// Escapes text so Markdown (and CriticMarkup) read it literally.
+use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span, TableDiff};
+use crate::model::{Align, Block, Frame, FrontMatter, Inline, Leaf, Style, Table, flatten};
+
+// ---------------------------------------------------------------------
+// Markdown of inline runs and leaf blocks.
+
+/// Escapes text so Markdown reads it literally.
 fn escape(text: &str, out: &mut String) {
     for c in text.chars() {
         if matches!(
@@ -68,25 +82,82 @@ fn escape_line_start(s: &mut String) {
     }
 }
 
+/// A link destination in angle brackets, which allow spaces; what would
+/// end or change it is backslash-escaped.
+fn destination(url: &str) -> String {
+    let mut s = String::from("<");
+    for c in url.chars() {
+        match c {
+            '<' | '>' | '\\' | '&' => {
+                s.push('\\');
+                s.push(c);
+            }
+            '\n' => s.push_str("%0A"),
+            c => s.push(c),
+        }
+    }
+    s.push('>');
+    s
+}
+
+/// ` "title"`, escaped, or nothing.
+fn title_md(title: Option<&str>) -> String {
+    match title {
+        None => String::new(),
+        Some(t) => {
+            let mut s = String::from(" \"");
+            for c in t.chars() {
+                if matches!(c, '"' | '\\' | '&') {
+                    s.push('\\');
+                }
+                s.push(c);
+            }
+            s.push('"');
+            s
+        }
+    }
+}
+
+/// An atomic run (image, footnote reference, HTML) as Markdown.
+fn atomic_md(text: &str, style: &Style) -> String {
+    if style.html {
+        return text.to_string();
+    }
+    if let Some(label) = &style.footnote {
+        return format!("[^{label}]");
+    }
+    if let Some(img) = &style.image {
+        let mut alt = String::new();
+        push_text(text, &mut alt);
+        return format!(
+            "![{alt}]({}{})",
+            destination(&img.src),
+            title_md(img.title.as_deref())
+        );
+    }
+    text.to_string()
+}
+
 /// One inline run with its style delimiters. White space at the edges of
 /// a styled run goes outside the delimiters, where Markdown allows it.
 fn inline_md(text: &str, style: &Style, out: &mut String) {
+    if style.is_atomic() {
+        styled(&atomic_md(text, style), style, out);
+        return;
+    }
     if text == "\n" {
         out.push_str("\\\n");
         return;
     }
     if style.code {
-        let ticks = longest_run(text, '`') + 1;
-        let fence = "`".repeat(ticks);
-        let pad = text.starts_with('`')
-            || text.ends_with('`')
-            || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
-        let sp = if pad { " " } else { "" };
-        let mut s = format!("{fence}{sp}{text}{sp}{fence}");
-        if let Some(url) = &style.link {
-            s = format!("[{s}](<{}>)", url.replace('>', "%3E"));
-        }
-        out.push_str(&s);
+        let mut s = String::new();
+        code_span(text, &mut s);
+        let link_only = Style {
+            link: style.link.clone(),
+            link_title: style.link_title.clone(),
+            ..Style::default()
+        };
+        styled(&s, &link_only, out);
         return;
     }
     let trimmed = text.trim_matches(' ');
@@ -102,6 +173,16 @@ fn inline_md(text: &str, style: &Style, out: &mut String) {
     push_text(trimmed, &mut inner);
     styled(&inner, style, out);
     out.push_str(trail);
+}
+
+fn code_span(text: &str, out: &mut String) {
+    let ticks = longest_run(text, '`') + 1;
+    let fence = "`".repeat(ticks);
+    let pad = text.starts_with('`')
+        || text.ends_with('`')
+        || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
+    let sp = if pad { " " } else { "" };
+    out.push_str(&format!("{fence}{sp}{text}{sp}{fence}"));
 }
 
 fn push_text(text: &str, out: &mut String) {
@@ -137,58 +218,6 @@ pub fn inlines_md(inlines: &[Inline]) -> String {
     s
 }
 
-/// Word spans as CriticMarkup: `{--old--}`, `{++new++}`, `{~~old~>new~~}`.
-///
-/// Spans of one style are grouped so the markup goes inside the style's
-/// delimiters (`**{~~the~>DCC~~} rules**`): accepting or rejecting then
-/// leaves one styled run, as in the source. A group with a single
-/// operation keeps the delimiters inside the markup instead, so that
-/// removing it leaves no empty `****`.
-pub fn spans_critic(spans: &[Span]) -> String {
-    let mut s = String::new();
-    let mut i = 0;
-    while i < spans.len() {
-        let style = &spans[i].style;
-        let mut j = i;
-        while j < spans.len() && &spans[j].style == style {
-            j += 1;
-        }
-        let group = &spans[i..j];
-        let single_op = group.iter().all(|g| g.op == group[0].op);
-        let plain =
-            !style.code && !style.strong && !style.emph && !style.strike && style.link.is_none();
-        if single_op || plain {
-            critic_ops(group, &mut s, |sp, out| inline_md(&sp.text, &sp.style, out));
-        } else if style.code {
-            // CriticMarkup is read before Markdown, so it works inside a
-            // code span too.
-            let mut inner = String::new();
-            critic_ops(group, &mut inner, |sp, out| out.push_str(&sp.text));
-            let fence = "`".repeat(longest_run(&inner, '`') + 1);
-            let pad = if inner.starts_with('`') || inner.ends_with('`') {
-                " "
-            } else {
-                ""
-            };
-            let code = format!("{fence}{pad}{inner}{pad}{fence}");
-            match &style.link {
-                Some(url) => s.push_str(&format!("[{code}](<{}>)", url.replace('>', "%3E"))),
-                None => s.push_str(&code),
-            }
-        } else {
-            let mut inner = String::new();
-            critic_ops(group, &mut inner, |sp, out| push_text(&sp.text, out));
-            let bare = Style {
-                code: false,
-                ..style.clone()
-            };
-            styled(&inner, &bare, &mut s);
-        }
-        i = j;
-    }
-    s
-}
-
 /// Wraps already-escaped Markdown in a style's delimiters.
 fn styled(inner: &str, style: &Style, out: &mut String) {
     let (mut open, mut close) = (String::new(), String::new());
@@ -212,97 +241,11 @@ fn styled(inner: &str, style: &Style, out: &mut String) {
     out.push_str(&close);
     if let Some(url) = &style.link {
         out.push_str(&format!(
-            "](<{}>)",
-            url.replace('>', "%3E")
-                .replace('<', "%3C")
-                .replace('\n', "")
+            "]({}{})",
+            destination(url),
+            title_md(style.link_title.as_deref())
         ));
     }
-}
-
-/// CriticMarkup for a run of spans, each written by `write`.
-fn critic_ops(spans: &[Span], s: &mut String, write: impl Fn(&Span, &mut String)) {
-    let md = |r: &[Span]| {
-        let mut t = String::new();
-        for sp in r {
-            write(sp, &mut t);
-        }
-        t
-    };
-    let mut i = 0;
-    while i < spans.len() {
-        if spans[i].op == Op::Equal {
-            write(&spans[i], s);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < spans.len() && spans[i].op == Op::Delete {
-            i += 1;
-        }
-        let mid = i;
-        while i < spans.len() && spans[i].op == Op::Insert {
-            i += 1;
-        }
-        let (del, ins) = (md(&spans[start..mid]), md(&spans[mid..i]));
-        // Struck-through text has `~~` of its own: mark it apart.
-        if del.contains("~~") || ins.contains("~~") || del.is_empty() || ins.is_empty() {
-            if !del.is_empty() {
-                s.push_str(&format!("{{--{del}--}}"));
-            }
-            if !ins.is_empty() {
-                s.push_str(&format!("{{++{ins}++}}"));
-            }
-        } else {
-            s.push_str(&format!("{{~~{del}~>{ins}~~}}"));
-        }
-    }
-}
-
-/// The line prefix of a block (heading marks, list marker, quote marks).
-fn prefix(block: &Block) -> String {
-    match block {
-        Block::Heading { level, .. } => format!("{} ", "#".repeat(*level as usize)),
-        Block::ListItem { depth, number, .. } => {
-            let indent = "    ".repeat(*depth as usize);
-            match number {
-                Some(n) => format!("{indent}{n}. "),
-                None => format!("{indent}- "),
-            }
-        }
-        Block::Quote { depth, .. } => "> ".repeat(*depth as usize),
-        _ => String::new(),
-    }
-}
-
-/// Text-block content rendered by `content`, with the block's prefix and
-/// line-start escaping.
-fn text_block(block: &Block, content: String) -> String {
-    text_block_with(block, content, prefix(block))
-}
-
-fn text_block_with(block: &Block, content: String, p: String) -> String {
-    // Every line start is escaped: after a hard break a `-` would start a list.
-    let c = if matches!(block, Block::Heading { .. }) {
-        content
-    } else {
-        content
-            .split("\\\n")
-            .map(|l| {
-                let mut l = l.to_string();
-                escape_line_start(&mut l);
-                l
-            })
-            .collect::<Vec<_>>()
-            .join("\\\n")
-    };
-    // Continuation lines of a list item or quote keep its indentation.
-    let cont = match block {
-        Block::ListItem { .. } => " ".repeat(p.chars().count()),
-        Block::Quote { .. } => p.clone(),
-        _ => String::new(),
-    };
-    format!("{p}{}", c.replace("\\\n", &format!("\\\n{cont}")))
 }
 
 fn align_md(a: Align) -> &'static str {
@@ -332,121 +275,517 @@ fn table_md(t: &Table) -> String {
 }
 
 fn code_md(info: &str, text: &str) -> String {
-    let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
+    // A backtick fence cannot carry an info string with a backtick.
+    let c = if info.contains('`') { '~' } else { '`' };
+    let fence = c.to_string().repeat(longest_run(text, c).max(2) + 1);
     format!("{fence}{info}\n{text}\n{fence}")
 }
 
-/// One block as Markdown.
+/// Text-block content with line-start escaping on every line: after a
+/// hard break a `-` would start a list.
+fn escape_lines(content: &str) -> String {
+    content
+        .split("\\\n")
+        .map(|l| {
+            let mut l = l.to_string();
+            escape_line_start(&mut l);
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\\\n")
+}
+
+/// One leaf block as Markdown, without the prefixes of its containers.
 pub fn block_md(block: &Block) -> String {
     match block {
         Block::Table(t) => table_md(t),
         Block::Code { info, text } => code_md(info, text),
         Block::Html { text } => text.clone(),
         Block::Rule => "---".into(),
-        b => text_block(b, inlines_md(b.inlines().unwrap_or(&[]))),
+        Block::Heading { level, content } => {
+            format!("{} {}", "#".repeat(*level as usize), inlines_md(content))
+        }
+        Block::Paragraph { content } => escape_lines(&inlines_md(content)),
+        container => blocks_md(std::slice::from_ref(container))
+            .trim_end()
+            .to_string(),
     }
 }
 
-/// Blocks joined as a Markdown document. Consecutive list items stay one
-/// list; everything else is separated by a blank line.
-pub fn blocks_md(blocks: &[Block]) -> String {
-    // A nested item needs a parent item just before it; otherwise its
-    // indentation would make it a code block.
-    let mut prev_depth: Option<u8> = None;
-    let blocks: Vec<Block> = blocks
-        .iter()
-        .map(|b| match b {
-            Block::ListItem {
-                depth,
-                number,
-                content,
-            } => {
-                let d = prev_depth.map_or(0, |p| (*depth).min(p + 1));
-                prev_depth = Some(d);
-                Block::ListItem {
-                    depth: d,
-                    number: *number,
-                    content: content.clone(),
+// ---------------------------------------------------------------------
+// Containers: prefixes and separators, computed leaf by leaf.
+
+/// How one leaf stands in the text of one side: what separates it from the
+/// leaf before, the prefix of its first line and of its other lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Layout {
+    sep: String,
+    first: String,
+    cont: String,
+}
+
+/// Lays out the leaves of one side in order: which lists must change their
+/// marker to stay apart from the list just before them.
+#[derive(Default)]
+struct Layouter {
+    /// List id → whether it uses the alternative marker (`*`, `)`).
+    alt: HashMap<u32, bool>,
+}
+
+impl Layouter {
+    fn layout(&mut self, prev: Option<&Leaf>, cur: &Leaf) -> Layout {
+        let path = &cur.path;
+        let d = prev.map_or(0, |p| {
+            p.path
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a.id() == b.id())
+                .count()
+        });
+        // Markers first: a list that follows another list at its level takes
+        // the other marker, or the two would read as one list.
+        for (k, f) in path.iter().enumerate().skip(d) {
+            if let Frame::Item { list, .. } = f
+                && !self.alt.contains_key(list)
+            {
+                let after_alt = prev
+                    .and_then(|p| p.path.get(k))
+                    .and_then(|g| match g {
+                        Frame::Item { list: other, .. } if other != list => {
+                            Some(*self.alt.get(other).unwrap_or(&false))
+                        }
+                        _ => None,
+                    });
+                self.alt.insert(*list, after_alt == Some(false));
+            }
+        }
+        let mut first = String::new();
+        let mut cont = String::new();
+        for (k, f) in path.iter().enumerate() {
+            let starts = k >= d;
+            match f {
+                Frame::Quote { .. } => {
+                    first.push_str("> ");
+                    cont.push_str("> ");
+                }
+                Frame::Footnote { label, .. } => {
+                    if starts {
+                        first.push_str(&format!("[^{label}]: "));
+                    } else {
+                        first.push_str("    ");
+                    }
+                    cont.push_str("    ");
+                }
+                Frame::Item {
+                    list,
+                    number,
+                    task,
+                    ..
+                } => {
+                    let alt = *self.alt.get(list).unwrap_or(&false);
+                    let marker = match number {
+                        Some(n) => format!("{n}{} ", if alt { ')' } else { '.' }),
+                        None => format!("{} ", if alt { '*' } else { '-' }),
+                    };
+                    let width = marker.len();
+                    if starts {
+                        first.push_str(&marker);
+                        // The box belongs to the item's first paragraph.
+                        if let Some(done) = task
+                            && k + 1 == path.len()
+                            && !cur.is_placeholder()
+                            && matches!(cur.block, Block::Paragraph { .. })
+                        {
+                            first.push_str(if *done { "[x] " } else { "[ ] " });
+                        }
+                    } else {
+                        first.push_str(&" ".repeat(width));
+                    }
+                    cont.push_str(&" ".repeat(width));
                 }
             }
-            other => {
-                prev_depth = None;
-                other.clone()
-            }
-        })
-        .collect();
-    let mut s = String::new();
-    for (i, b) in blocks.iter().enumerate() {
-        if i > 0 {
-            s.push_str(separator(Some(&blocks[i - 1]), b));
         }
-        s.push_str(&block_md(b));
+        let sep = match prev {
+            None => String::new(),
+            Some(p) => {
+                let tight = tight_between(&p.path, path, d) && !needs_blank(p, cur, d);
+                if tight {
+                    "\n".to_string()
+                } else {
+                    // A blank line inside a quote keeps its `>`.
+                    let mut blank = String::new();
+                    for f in &path[..d] {
+                        match f {
+                            Frame::Quote { .. } => blank.push_str("> "),
+                            Frame::Footnote { .. } => blank.push_str("    "),
+                            Frame::Item { number, .. } => {
+                                let w = number.map_or(2, |n| n.to_string().len() + 2);
+                                blank.push_str(&" ".repeat(w));
+                            }
+                        }
+                    }
+                    format!("\n{}\n", blank.trim_end())
+                }
+            }
+        };
+        Layout { sep, first, cont }
+    }
+}
+
+/// Whether two leaves that part at level `d` stand on consecutive lines:
+/// inside a tight list, unless they are two quotes or notes that would
+/// run together.
+fn tight_between(prev: &[Frame], cur: &[Frame], d: usize) -> bool {
+    if let (Some(a), Some(b)) = (prev.get(d), cur.get(d)) {
+        match (a, b) {
+            (Frame::Item { list: x, tight, .. }, Frame::Item { list: y, .. }) if x == y => {
+                return *tight;
+            }
+            (Frame::Item { .. }, Frame::Item { .. }) => {}
+            _ => return false,
+        }
+    }
+    // Inside an item of a tight list, blocks follow line by line; inside a
+    // quote or a note, paragraphs need a blank line between them.
+    match cur[..d].last() {
+        Some(Frame::Item { tight, .. }) => *tight,
+        _ => false,
+    }
+}
+
+/// Whether `cur` needs a blank line after `prev` (they part at level
+/// `d`): a paragraph takes the next line as its own, a table takes it as a
+/// row, an HTML block as HTML. A new list item or quote interrupts a
+/// paragraph by its marker, except an empty item or a numbered list not
+/// starting at 1, which CommonMark does not let interrupt one.
+fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
+    let para = matches!(prev.block, Block::Paragraph { .. }) && !prev.is_placeholder();
+    if let Some(opened) = cur.path.get(d) {
+        return match opened {
+            // A sibling item starts at its list's margin: no paragraph of
+            // the item before can take it.
+            Frame::Item { list, .. }
+                if matches!(prev.path.get(d), Some(Frame::Item { list: l, .. }) if l == list) =>
+            {
+                false
+            }
+            Frame::Item { start, .. } => {
+                para && (cur.is_placeholder() || start.is_some_and(|s| s != 1))
+            }
+            Frame::Quote { .. } => false,
+            Frame::Footnote { .. } => true,
+        };
+    }
+    matches!(prev.block, Block::Table(_) | Block::Html { .. })
+        || (para && matches!(cur.block, Block::Paragraph { .. } | Block::Table(_) | Block::Html { .. }))
+}
+
+/// The lines of `content` with their prefixes.
+fn prefixed(first: &str, cont: &str, content: &str) -> String {
+    let mut s = String::new();
+    for (i, line) in content.split('\n').enumerate() {
+        if i > 0 {
+            s.push('\n');
+            if line.is_empty() {
+                s.push_str(cont.trim_end());
+            } else {
+                s.push_str(cont);
+            }
+        } else if line.is_empty() {
+            s.push_str(first.trim_end());
+        } else {
+            s.push_str(first);
+        }
+        s.push_str(line);
+    }
+    s
+}
+
+/// A leaf's block as Markdown where it stands: a rule inside a list item
+/// is `___`, since `- ---` (or `* ***`) would be a rule, not an item.
+fn leaf_md(leaf: &Leaf) -> String {
+    match &leaf.block {
+        _ if leaf.is_placeholder() => String::new(),
+        Block::Rule if !leaf.path.is_empty() => "___".into(),
+        b => block_md(b),
+    }
+}
+
+/// Leaves joined as a Markdown document.
+pub fn leaves_md(leaves: &[Leaf]) -> String {
+    let mut lay = Layouter::default();
+    let mut s = String::new();
+    let mut prev: Option<&Leaf> = None;
+    for leaf in leaves {
+        let l = lay.layout(prev, leaf);
+        s.push_str(&l.sep);
+        s.push_str(&prefixed(&l.first, &l.cont, &leaf_md(leaf)));
+        prev = Some(leaf);
     }
     s.push('\n');
     s
 }
 
-/// What goes between two blocks: list items of one list stay tight; a
-/// deeper item gets a blank line, since a nested ordered list that does
-/// not start at 1 cannot interrupt its parent's paragraph.
-fn separator(prev: Option<&Block>, next: &Block) -> &'static str {
-    match (prev, next) {
-        (
-            Some(Block::ListItem {
-                number: a,
-                depth: da,
-                ..
-            }),
-            Block::ListItem {
-                number: c,
-                depth: dc,
-                ..
-            },
-        ) if a.is_some() == c.is_some() && dc <= da => "\n",
-        _ => "\n\n",
+/// A document tree as Markdown.
+pub fn blocks_md(blocks: &[Block]) -> String {
+    leaves_md(&flatten(blocks))
+}
+
+// ---------------------------------------------------------------------
+// CriticMarkup writing.
+
+/// The delimiters of CriticMarkup, which text must never form by itself.
+const DELIMITERS: [&str; 11] = [
+    "{++", "{--", "{~~", "{>>", "{==", "++}", "--}", "~~}", "<<}", "==}", "~>",
+];
+/// An empty comment: breaks a delimiter in text; accept and reject drop it.
+const BREAK: &str = "{>><<}";
+
+/// CriticMarkup being written: text from the source and real markup,
+/// told apart so that delimiters the text forms (alone or with the markup
+/// beside it) can be broken at the end.
+#[derive(Default)]
+struct Critic {
+    buf: String,
+    /// Per byte of `buf`: written as markup.
+    real: Vec<bool>,
+}
+
+impl Critic {
+    fn text(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.real.resize(self.buf.len(), false);
+    }
+
+    fn mark(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.real.resize(self.buf.len(), true);
+    }
+
+    fn append(&mut self, other: Critic) {
+        self.buf.push_str(&other.buf);
+        self.real.extend(other.real);
+    }
+
+    /// `old` where both sides agree, else the change between them.
+    fn both(&mut self, old: &str, new: &str) {
+        if old == new {
+            self.text(new);
+        } else {
+            self.change(old, new);
+        }
+    }
+
+    fn change(&mut self, old: &str, new: &str) {
+        match (old.is_empty(), new.is_empty()) {
+            (true, true) => {}
+            (false, true) => {
+                self.mark("{--");
+                self.text(old);
+                self.mark("--}");
+            }
+            (true, false) => {
+                self.mark("{++");
+                self.text(new);
+                self.mark("++}");
+            }
+            (false, false) => {
+                self.mark("{~~");
+                self.text(old);
+                self.mark("~>");
+                self.text(new);
+                self.mark("~~}");
+            }
+        }
+    }
+
+    fn comment(&mut self, s: &str) {
+        self.mark("{>>");
+        self.text(s);
+        self.mark("<<}");
+    }
+
+    /// The text with every delimiter that is not all markup broken.
+    fn finish(self) -> String {
+        let b = self.buf.as_bytes();
+        let mut out: Vec<u8> = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let hit = DELIMITERS.iter().find(|d| {
+                b[i..].starts_with(d.as_bytes()) && !self.real[i..i + d.len()].iter().all(|r| *r)
+            });
+            match hit {
+                Some(d) => {
+                    let j = (i..i + d.len()).find(|&k| !self.real[k]).unwrap_or(i);
+                    let at = if j == i { i + 1 } else { j };
+                    out.extend_from_slice(&b[i..at]);
+                    out.extend_from_slice(BREAK.as_bytes());
+                    i = at;
+                }
+                None => {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).expect("breaks are inserted between ASCII bytes")
     }
 }
 
-fn wrap(op: Op, md: &str) -> String {
-    match op {
-        Op::Insert => format!("{{++{md}++}}"),
-        Op::Delete => format!("{{--{md}--}}"),
-        Op::Equal => md.to_string(),
+/// Word spans as CriticMarkup: `{--old--}`, `{++new++}`, `{~~old~>new~~}`.
+///
+/// Spans of one style are grouped so the markup goes inside the style's
+/// delimiters (`**{~~the~>DCC~~} rules**`): accepting or rejecting then
+/// leaves one styled run, as in the source. A group with a single
+/// operation keeps the delimiters inside the markup instead, so that
+/// removing it leaves no empty `****`.
+fn spans_critic(spans: &[Span], c: &mut Critic) {
+    let mut i = 0;
+    while i < spans.len() {
+        let style = &spans[i].style;
+        let mut j = i;
+        while j < spans.len() && &spans[j].style == style {
+            j += 1;
+        }
+        let group = &spans[i..j];
+        let single_op = group.iter().all(|g| g.op == group[0].op);
+        let plain = !style.code
+            && !style.strong
+            && !style.emph
+            && !style.strike
+            && style.link.is_none()
+            && !style.is_atomic();
+        if single_op || plain || style.is_atomic() {
+            critic_ops(group, c, |sp, out| inline_md(&sp.text, &sp.style, out));
+        } else if style.code {
+            // CriticMarkup is read before Markdown, so it works inside a
+            // code span too.
+            let mut inner = Critic::default();
+            critic_ops(group, &mut inner, |sp, out| out.push_str(&sp.text));
+            let fence = "`".repeat(longest_run(&inner.buf, '`') + 1);
+            let pad = if inner.buf.starts_with('`') || inner.buf.ends_with('`') {
+                " "
+            } else {
+                ""
+            };
+            let open = if style.link.is_some() { "[" } else { "" };
+            c.text(&format!("{open}{fence}{pad}"));
+            c.append(inner);
+            c.text(&format!("{pad}{fence}"));
+            if let Some(url) = &style.link {
+                c.text(&format!(
+                    "]({}{})",
+                    destination(url),
+                    title_md(style.link_title.as_deref())
+                ));
+            }
+        } else {
+            let mut inner = Critic::default();
+            critic_ops(group, &mut inner, |sp, out| push_text(&sp.text, out));
+            let bare = Style {
+                code: false,
+                ..style.clone()
+            };
+            // The style's delimiters around the inner markup.
+            let mut wrapped = String::new();
+            styled("\u{0}", &bare, &mut wrapped);
+            let (open, close) = wrapped.split_once('\u{0}').expect("placeholder");
+            c.text(open);
+            c.append(inner);
+            c.text(close);
+        }
+        i = j;
     }
 }
 
-fn table_critic(t: &TableDiff) -> Option<String> {
+/// CriticMarkup for a run of spans, each written by `write`.
+fn critic_ops(spans: &[Span], c: &mut Critic, write: impl Fn(&Span, &mut String)) {
+    let md = |r: &[Span]| {
+        let mut t = String::new();
+        for sp in r {
+            write(sp, &mut t);
+        }
+        t
+    };
+    let mut i = 0;
+    while i < spans.len() {
+        if spans[i].op == Op::Equal {
+            let mut t = String::new();
+            write(&spans[i], &mut t);
+            c.text(&t);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < spans.len() && spans[i].op == Op::Delete {
+            i += 1;
+        }
+        let mid = i;
+        while i < spans.len() && spans[i].op == Op::Insert {
+            i += 1;
+        }
+        let (del, ins) = (md(&spans[start..mid]), md(&spans[mid..i]));
+        c.change(&del, &ins);
+    }
+}
+
+fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
     // Column changes cannot be marked inside a GFM table and keep it one:
     // the caller then shows the whole table replaced.
     if t.columns.iter().any(|c| c.op != Op::Equal) {
-        return None;
+        return false;
     }
-    let mut s = String::new();
-    let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    s.push_str(&row(t
+    let row = |c: &mut Critic, cells: Vec<Critic>| {
+        c.text("| ");
+        let n = cells.len();
+        for (k, cell) in cells.into_iter().enumerate() {
+            c.append(cell);
+            if k + 1 < n {
+                c.text(" | ");
+            }
+        }
+        c.text(" |\n");
+    };
+    let header = t
         .columns
         .iter()
-        .map(|c| spans_critic(&c.header))
-        .collect()));
-    s.push_str(&row(t
+        .map(|col| {
+            let mut x = Critic::default();
+            spans_critic(&col.header, &mut x);
+            x
+        })
+        .collect();
+    row(c, header);
+    let aligns = t
         .columns
         .iter()
-        .map(|c| align_md(c.align).to_string())
-        .collect()));
+        .map(|col| {
+            let mut x = Critic::default();
+            x.text(align_md(col.align));
+            x
+        })
+        .collect();
+    row(c, aligns);
     for r in &t.rows {
-        s.push_str(&row(r
+        let cells = r
             .cells
             .iter()
-            .map(|c| match r.change {
-                RowChange::Added | RowChange::MovedHere => wrap(Op::Insert, &spans_md(c)),
-                RowChange::Removed | RowChange::MovedAway => wrap(Op::Delete, &spans_md(c)),
-                _ => spans_critic(c),
+            .map(|cell| {
+                let mut x = Critic::default();
+                let md = spans_md(cell);
+                match r.change {
+                    RowChange::Added | RowChange::MovedHere => x.change("", &md),
+                    RowChange::Removed | RowChange::MovedAway => x.change(&md, ""),
+                    _ => spans_critic(cell, &mut x),
+                }
+                x
             })
-            .map(|c| if c.is_empty() { String::new() } else { c })
-            .collect()));
+            .collect();
+        row(c, cells);
     }
-    s.pop();
-    Some(s)
+    c.buf.pop();
+    c.real.pop();
+    true
 }
 
 fn spans_md(spans: &[Span]) -> String {
@@ -457,138 +796,434 @@ fn spans_md(spans: &[Span]) -> String {
     s
 }
 
+/// The marked-up content of a changed leaf (without prefixes), or `None`
+/// where it cannot be marked inline.
+fn changed_content(d: &BlockDiff) -> Option<Critic> {
+    let mut c = Critic::default();
+    if let Some(t) = &d.table {
+        return table_critic(t, &mut c).then_some(c);
+    }
+    match d.shown() {
+        Block::Heading { level, .. } if !d.words.is_empty() => {
+            c.text(&format!("{} ", "#".repeat(*level as usize)));
+            spans_critic(&d.words, &mut c);
+            Some(c)
+        }
+        Block::Paragraph { .. } if !d.words.is_empty() => {
+            spans_critic(&d.words, &mut c);
+            // Line starts after hard breaks are escaped as in block_md.
+            if c.buf.split("\\\n").any(|l| {
+                let mut e = l.to_string();
+                escape_line_start(&mut e);
+                e != l
+            }) {
+                return None;
+            }
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// Adds `content` (one leaf's Markdown, maybe marked) after its prefixes.
+/// `first` and `cont` are the old and new prefixes.
+fn put_prefixed(c: &mut Critic, first: (&str, &str), cont: (&str, &str), content: Critic) {
+    // Split the content into lines, keeping what is markup.
+    let mut line = Critic::default();
+    let mut k = 0;
+    let mut start = true;
+    let b = content.buf.as_bytes();
+    let flush = |c: &mut Critic, line: Critic, start: bool, k: usize| {
+        let empty = line.buf.is_empty();
+        let (o, n) = if k == 0 { first } else { cont };
+        let (o, n) = if empty {
+            (o.trim_end(), n.trim_end())
+        } else {
+            (o, n)
+        };
+        let _ = start;
+        c.both(o, n);
+        c.append(line);
+    };
+    let mut i = 0;
+    let mut depth = 0i32;
+    while i < b.len() {
+        if content.real[i] {
+            let rest = &content.buf[i..];
+            if rest.starts_with("{++")
+                || rest.starts_with("{--")
+                || rest.starts_with("{~~")
+                || rest.starts_with("{>>")
+            {
+                depth += 1;
+            } else if rest.starts_with("++}")
+                || rest.starts_with("--}")
+                || rest.starts_with("~~}")
+                || rest.starts_with("<<}")
+            {
+                depth -= 1;
+            }
+        }
+        if b[i] == b'\n' && depth == 0 {
+            let done = std::mem::take(&mut line);
+            flush(c, done, start, k);
+            c.text("\n");
+            k += 1;
+            start = false;
+            i += 1;
+            continue;
+        }
+        // Copy one char with its flag.
+        let ch_len = content.buf[i..].chars().next().map_or(1, char::len_utf8);
+        if content.real[i] {
+            line.mark(&content.buf[i..i + ch_len]);
+        } else {
+            line.text(&content.buf[i..i + ch_len]);
+        }
+        i += ch_len;
+    }
+    flush(c, line, start, k);
+}
+
+fn plain(s: &str) -> Critic {
+    let mut c = Critic::default();
+    c.text(s);
+    c
+}
+
+/// Where a move came from or went to.
+fn move_note(r: &Redline, d: &BlockDiff, to: bool) -> String {
+    let place = d
+        .partner
+        .map(|p| r.blocks[p].section.join(" › "))
+        .unwrap_or_default();
+    if to {
+        format!("moved to: {place}")
+    } else {
+        let edited = if d.words.is_empty() { "" } else { ", edited" };
+        format!("moved from: {place}{edited}")
+    }
+}
+
+/// Layout state of both sides, carried from group to group so that
+/// adjacent lists keep apart.
+#[derive(Default)]
+struct Sides<'a> {
+    old: Layouter,
+    new: Layouter,
+    prev_old: Option<&'a Leaf>,
+    prev_new: Option<&'a Leaf>,
+}
+
+/// The CriticMarkup of the leaves `range` of a redline: each leaf in its
+/// containers, as each side lays it out. The group's first leaf on each
+/// side has no separator: groups are joined by a blank line.
+fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Sides<'a>) -> Critic {
+    let mut c = Critic::default();
+    let (mut first_old, mut first_new) = (true, true);
+    for d in &r.blocks[range] {
+        let old = match d.change {
+            Change::Added | Change::MovedHere => None,
+            _ => d.old.as_ref(),
+        };
+        let new = match d.change {
+            Change::Removed | Change::MovedAway => None,
+            _ => d.new.as_ref(),
+        };
+        let mut lay_old = old.map(|l| st.old.layout(st.prev_old, l));
+        let mut lay_new = new.map(|l| st.new.layout(st.prev_new, l));
+        if let Some(l) = &mut lay_old
+            && std::mem::take(&mut first_old)
+        {
+            l.sep.clear();
+        }
+        if let Some(l) = &mut lay_new
+            && std::mem::take(&mut first_new)
+        {
+            l.sep.clear();
+        }
+        match (old, new, &lay_old, &lay_new) {
+            (Some(o), Some(n), Some(a), Some(b)) => {
+                let content = if d.change == Change::Unchanged || o.block == n.block {
+                    Some(plain(&leaf_md(n)))
+                } else {
+                    changed_content(d)
+                };
+                match content {
+                    Some(content) => {
+                        c.both(&a.sep, &b.sep);
+                        put_prefixed(&mut c, (&a.first, &b.first), (&a.cont, &b.cont), content);
+                    }
+                    None => {
+                        // Shown whole: the old leaf removed, the new one added.
+                        let old_text = format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
+                        let new_text = format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
+                        c.change(&old_text, "");
+                        c.change("", &new_text);
+                    }
+                }
+            }
+            (Some(o), None, Some(a), None) => {
+                let text = format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
+                c.change(&text, "");
+                if d.change == Change::MovedAway {
+                    c.comment(&move_note(r, d, true));
+                }
+            }
+            (None, Some(n), None, Some(b)) => {
+                let text = format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
+                c.change("", &text);
+                if d.change == Change::MovedHere {
+                    c.comment(&move_note(r, d, false));
+                }
+            }
+            _ => {}
+        }
+        if old.is_some() {
+            st.prev_old = old;
+        }
+        if new.is_some() {
+            st.prev_new = new;
+        }
+    }
+    c
+}
+
+/// Labels of the footnotes that leaves refer to.
+fn footnote_labels<'a>(leaves: impl Iterator<Item = &'a Leaf>) -> Vec<String> {
+    let mut labels = Vec::new();
+    for l in leaves {
+        let mut visit = |inl: &[Inline]| {
+            for i in inl {
+                if let Some(f) = &i.style.footnote
+                    && !labels.contains(f)
+                {
+                    labels.push(f.clone());
+                }
+            }
+        };
+        match &l.block {
+            Block::Table(t) => {
+                for row in std::iter::once(&t.header).chain(&t.rows) {
+                    for cell in row {
+                        visit(cell);
+                    }
+                }
+            }
+            b => visit(b.inlines().unwrap_or(&[])),
+        }
+    }
+    labels
+}
+
+/// Whether `text`, read alone, is the tree of `leaves`. Footnotes defined
+/// elsewhere in the document are stood in for, so that a reference to one
+/// still reads as a reference.
+fn reads_as(text: &str, leaves: &[Leaf]) -> bool {
+    let want = crate::model::unflatten(leaves);
+    let defined: Vec<&str> = leaves
+        .iter()
+        .flat_map(|l| &l.path)
+        .filter_map(|f| match f {
+            Frame::Footnote { label, .. } => Some(label.as_str()),
+            _ => None,
+        })
+        .collect();
+    let labels: Vec<String> = footnote_labels(leaves.iter())
+        .into_iter()
+        .filter(|l| !defined.contains(&l.as_str()))
+        .collect();
+    let mut t = text.to_string();
+    for l in &labels {
+        t.push_str(&format!("\n\n[^{l}]: stand-in\n"));
+    }
+    let mut got = crate::source::markdown::parse(&t);
+    for _ in &labels {
+        if matches!(got.last(), Some(Block::Footnote { blocks, .. }) if blocks.len() == 1 && blocks[0].text() == "stand-in")
+        {
+            got.pop();
+        }
+    }
+    got == want
+}
+
+/// The front matter of plain files, marked where it changed.
+fn front_matter_critic(old: Option<&FrontMatter>, new: Option<&FrontMatter>, c: &mut Critic) {
+    let o = old.map(FrontMatter::fenced).unwrap_or_default();
+    let n = new.map(FrontMatter::fenced).unwrap_or_default();
+    if o.is_empty() && n.is_empty() {
+        return;
+    }
+    c.both(&o, &n);
+    c.text("\n");
+}
+
 /// The redline as CriticMarkup over the new version's Markdown: valid GFM
 /// where no change is marked, tables kept as tables.
 pub fn critic_markup(r: &Redline) -> String {
-    let mut out = String::new();
-    if !r.meta.is_empty() {
-        out.push_str("{>>Front matter changed:");
+    let mut c = Critic::default();
+    front_matter_critic(
+        r.front_matter.old.as_ref(),
+        r.front_matter.new.as_ref(),
+        &mut c,
+    );
+    if !r.meta.is_empty() && r.front_matter.old.is_none() && r.front_matter.new.is_none() {
+        c.mark("{>>");
+        c.text("Front matter changed:");
         for m in &r.meta {
-            out.push_str(&format!(
+            c.text(&format!(
                 " {}: {} → {};",
                 m.field,
                 m.old.as_deref().unwrap_or("(none)"),
                 m.new.as_deref().unwrap_or("(none)")
             ));
         }
-        out.push_str("<<}\n\n");
+        c.mark("<<}");
+        c.text("\n\n");
     }
-    let mut prev: Option<&Block> = None;
-    for (i, d) in r.blocks.iter().enumerate() {
-        let shown = d.shown();
-        let md = match d.change {
-            Change::Unchanged => match (&d.old, &d.new) {
-                (Some(o), Some(n)) if o != n => text_block_with(
-                    n,
-                    inlines_md(n.inlines().unwrap_or(&[])),
-                    renumbered_prefix(o, n),
-                ),
-                _ => block_md(shown),
-            },
-            Change::Added => wrap(Op::Insert, &block_md(shown)),
-            Change::Removed => wrap(Op::Delete, &block_md(shown)),
-            Change::MovedAway => {
-                let to = d
-                    .partner
-                    .map(|p| r.blocks[p].section.join(" › "))
-                    .unwrap_or_default();
-                format!(
-                    "{}{{>>moved to: {}<<}}",
-                    wrap(Op::Delete, &block_md(shown)),
-                    comment_text(&to)
-                )
+    let head = c;
+    let paths = r.display_paths();
+    // Groups: the leaves of one top-level container, or one top-level leaf.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < r.blocks.len() {
+        let top = paths[i].first().map(Frame::id);
+        let mut j = i + 1;
+        if top.is_some() {
+            while j < r.blocks.len() && paths[j].first().map(Frame::id) == top {
+                j += 1;
             }
-            Change::MovedHere => {
-                // The old text stands (deleted) where it came from, so here
-                // the block is wholly inserted, edits included.
-                let from = d
-                    .partner
-                    .map(|p| r.blocks[p].section.join(" › "))
-                    .unwrap_or_default();
-                let edited = if d.words.is_empty() { "" } else { ", edited" };
-                format!(
-                    "{}{{>>moved from: {}{edited}<<}}",
-                    wrap(Op::Insert, &block_md(shown)),
-                    comment_text(&from)
-                )
-            }
-            Change::Changed => {
-                let old = d.old.as_ref().expect("old");
-                let marked = if let Some(t) = &d.table {
-                    table_critic(t)
-                } else if !d.words.is_empty() && shown.inlines().is_some() {
-                    Some(text_block_with(
-                        shown,
-                        spans_critic(&d.words),
-                        renumbered_prefix(old, shown),
-                    ))
-                } else {
-                    None
-                };
-                // Markdown cannot say everything inline (styles meeting at a
-                // change, say): what would not read back exactly is shown whole.
-                match marked {
-                    Some(m) if reads_back(&m, old, shown) => m,
-                    _ => replaced(d),
-                }
-            }
-        };
-        if i > 0 {
-            out.push_str(separator(prev, shown));
         }
-        out.push_str(&md);
-        prev = Some(shown);
+        groups.push(i..j);
+        i = j;
     }
-    out.push('\n');
-    out
-}
-
-/// Whether accepting and rejecting `marked` gives `new` and `old`.
-fn reads_back(marked: &str, old: &Block, new: &Block) -> bool {
-    let same = |text: String, want: &Block| {
-        let got = crate::source::markdown::parse(&text);
-        match (got.as_slice(), want) {
-            ([Block::Table(a)], Block::Table(b)) => a == b,
-            ([g], w) => g.inlines().is_some() && g.inlines() == w.inlines(),
-            _ => false,
+    let mut body = Critic::default();
+    let mut first = true;
+    let mut sides = Sides::default();
+    for g in groups {
+        let marked = group_critic(r, g.clone(), &mut sides);
+        let old: Vec<Leaf> = r.blocks[g.clone()].iter().filter_map(|d| d.side(false)).collect();
+        let new: Vec<Leaf> = r.blocks[g.clone()].iter().filter_map(|d| d.side(true)).collect();
+        let text = marked.finish();
+        let ok = reads_as(&apply_critic(&text, true), &new)
+            && reads_as(&apply_critic(&text, false), &old);
+        if !first {
+            body.text("\n\n");
+        }
+        first = false;
+        if ok {
+            let mut t = Critic::default();
+            // Already broken: its delimiters are markup now.
+            t.mark(&text);
+            body.append(t);
+        } else {
+            // Markdown cannot say this change inline: shown replaced whole.
+            body.change(leaves_md(&old).trim_end(), leaves_md(&new).trim_end());
+        }
+    }
+    let mut whole = head;
+    whole.append(body);
+    whole.text("\n");
+    let text = whole.finish();
+    // The groups read back one by one; the document must read back whole
+    // (a list split across groups would not).
+    let body_of = |accept: bool| {
+        let t = apply_critic(&text, accept);
+        match (&r.front_matter.old, &r.front_matter.new) {
+            (None, None) => crate::source::markdown::parse(&t),
+            _ => crate::source::parse_plain_markdown("", &t).blocks,
         }
     };
-    // Nested items are checked without their indentation.
-    let flat = marked.trim_start_matches(' ');
-    same(apply_critic(flat, true), new) && same(apply_critic(flat, false), old)
-}
-
-/// A block shown as its old self deleted and its new self inserted.
-fn replaced(d: &crate::diff::BlockDiff) -> String {
-    let old = d.old.as_ref().expect("old");
-    format!(
-        "{}\n\n{}",
-        wrap(Op::Delete, &block_md(old)),
-        wrap(Op::Insert, &block_md(d.shown()))
-    )
-}
-
-/// A list item's prefix, with a renumbering marked as a change.
-fn renumbered_prefix(old: &Block, new: &Block) -> String {
-    match (old, new) {
-        (
-            Block::ListItem {
-                number: Some(a), ..
-            },
-            Block::ListItem {
-                depth,
-                number: Some(b),
-                ..
-            },
-        ) if a != b => {
-            format!("{}{{~~{a}~>{b}~~}}. ", "    ".repeat(*depth as usize))
-        }
-        _ => prefix(new),
+    if body_of(true) == r.accept() && body_of(false) == r.reject() {
+        return text;
     }
+    let mut c = Critic::default();
+    front_matter_critic(
+        r.front_matter.old.as_ref(),
+        r.front_matter.new.as_ref(),
+        &mut c,
+    );
+    c.change(
+        blocks_md(&r.reject()).trim_end(),
+        blocks_md(&r.accept()).trim_end(),
+    );
+    c.text("\n");
+    c.finish()
 }
 
-fn comment_text(s: &str) -> String {
-    s.replace("<<}", "<< }")
+// ---------------------------------------------------------------------
+// CriticMarkup reading.
+
+const OPENERS: [(&str, &str); 5] = [
+    ("{++", "++}"),
+    ("{--", "--}"),
+    ("{~~", "~~}"),
+    ("{>>", "<<}"),
+    ("{==", "==}"),
+];
+
+fn opener_at(s: &str) -> Option<(&'static str, &'static str)> {
+    OPENERS.iter().copied().find(|(o, _)| s.starts_with(o))
+}
+
+/// Where the markup whose body starts at `from` closes: the byte offset of
+/// its closer, skipping markup nested in it; and for a substitution, the
+/// offset of its `~>`.
+fn find_close(text: &str, from: usize, close: &str) -> Option<(usize, Option<usize>)> {
+    let mut i = from;
+    let mut arrow = None;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with(close) {
+            return Some((i, arrow));
+        }
+        if close == "~~}" && arrow.is_none() && rest.starts_with("~>") {
+            arrow = Some(i);
+            i += 2;
+            continue;
+        }
+        if let Some((o, c)) = opener_at(rest) {
+            match find_close(text, i + o.len(), c) {
+                Some((end, _)) => {
+                    i = end + c.len();
+                    continue;
+                }
+                None => {}
+            }
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+fn apply_markup(text: &str, accept: bool, out: &mut String) {
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if let Some((o, c)) = opener_at(rest)
+            && let Some((end, arrow)) = find_close(text, i + o.len(), c)
+        {
+            let body = &text[i + o.len()..end];
+            match o {
+                "{++" if accept => apply_markup(body, accept, out),
+                "{--" if !accept => apply_markup(body, accept, out),
+                "{~~" => {
+                    let (old, new) = match arrow {
+                        Some(a) => (&text[i + o.len()..a], &text[a + 2..end]),
+                        None => (body, ""),
+                    };
+                    apply_markup(if accept { new } else { old }, accept, out);
+                }
+                "{==" => apply_markup(body, accept, out),
+                _ => {}
+            }
+            i = end + c.len();
+            continue;
+        }
+        let n = rest.chars().next().map_or(1, char::len_utf8);
+        out.push_str(&rest[..n]);
+        i += n;
+    }
 }
 
 /// Applies CriticMarkup: accepts (`accept = true`) or rejects every
@@ -598,7 +1233,8 @@ pub fn apply_critic(text: &str, accept: bool) -> String {
     let mut out = String::new();
     for line in split_keep(text) {
         let had_markup = line.contains("{++") || line.contains("{--");
-        let processed = apply_line(&line, accept);
+        let mut processed = String::new();
+        apply_markup(&line, accept, &mut processed);
         let is_row = line.trim_start().starts_with('|');
         if had_markup && is_row {
             let cells: Vec<&str> = processed.trim().trim_matches('|').split('|').collect();
@@ -614,98 +1250,60 @@ pub fn apply_critic(text: &str, accept: bool) -> String {
 /// Lines, except that a CriticMarkup span crossing lines stays in one.
 fn split_keep(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let b = text.as_bytes();
+    let mut start = 0;
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 1 < b.len() {
-            let n = 1 + text[i + 1..].chars().next().map_or(0, char::len_utf8);
-            cur.push_str(&text[i..i + n]);
-            i += n;
+    while i < text.len() {
+        let rest = &text[i..];
+        if let Some((o, c)) = opener_at(rest)
+            && let Some((end, _)) = find_close(text, i + o.len(), c)
+        {
+            i = end + c.len();
             continue;
         }
-        let rest = &text[i..];
-        if rest.starts_with("{++")
-            || rest.starts_with("{--")
-            || rest.starts_with("{~~")
-            || rest.starts_with("{>>")
-        {
-            depth += 1;
-        } else if rest.starts_with("++}")
-            || rest.starts_with("--}")
-            || rest.starts_with("~~}")
-            || rest.starts_with("<<}")
-        {
-            depth -= 1;
+        if rest.starts_with('\n') {
+            lines.push(text[start..=i].to_string());
+            start = i + 1;
         }
-        let c = rest.chars().next().expect("char");
-        cur.push(c);
-        i += c.len_utf8();
-        if c == '\n' && depth <= 0 {
-            lines.push(std::mem::take(&mut cur));
-        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
     }
-    if !cur.is_empty() {
-        lines.push(cur);
+    if start < text.len() {
+        lines.push(text[start..].to_string());
     }
     lines
 }
 
-fn apply_line(text: &str, accept: bool) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < text.len() {
-        let rest = &text[i..];
-        if rest.starts_with('\\') && rest.len() > 1 {
-            let n = 1 + rest[1..].chars().next().expect("char").len_utf8();
-            out.push_str(&rest[..n]);
-            i += n;
-            continue;
-        }
-        let take = |open: &str, close: &str| -> Option<(String, usize)> {
-            rest.strip_prefix(open)?;
-            let body = &rest[open.len()..];
-            let end = find_unescaped(body, close)?;
-            Some((body[..end].to_string(), open.len() + end + close.len()))
-        };
-        if let Some((body, n)) = take("{++", "++}") {
-            if accept {
-                out.push_str(&body);
-            }
-            i += n;
-        } else if let Some((body, n)) = take("{--", "--}") {
-            if !accept {
-                out.push_str(&body);
-            }
-            i += n;
-        } else if let Some((body, n)) = take("{~~", "~~}") {
-            let (old, new) = body.split_once("~>").unwrap_or((&body, ""));
-            out.push_str(if accept { new } else { old });
-            i += n;
-        } else if let Some((_, n)) = take("{>>", "<<}") {
-            i += n;
-        } else {
-            let c = rest.chars().next().expect("char");
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::markdown::parse;
 
-fn find_unescaped(s: &str, pat: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b[i..].starts_with(pat.as_bytes()) {
-            return Some(i);
-        }
-        i += 1;
+    fn round_trip(md: &str) {
+        let doc = parse(md);
+        let out = blocks_md(&doc);
+        assert_eq!(parse(&out), doc, "{md:?} → {out:?}");
     }
-    None
+
+    #[test]
+    fn containers_round_trip() {
+        round_trip("1. one\n\n   more\n\n   ```\n   code\n   ```\n2. two\n   - a\n     - b\n");
+        round_trip("- a\n- b\n\n* c\n");
+        round_trip("> - a\n>   > b\n>\n> c\n");
+        round_trip("- [x] done\n- [ ] todo\n");
+        round_trip("- - foo\n");
+        round_trip("1. a\n\n   | A | B |\n   |---|---|\n   | 1 | 2 |\n");
+        round_trip("Text[^n] and ![alt *x*](<a b.png> \"T\").\n\n[^n]: Note\n\n    more.\n");
+        round_trip("[x](u \"a \\\"q\\\"\") &ouml; &#42; <b>bold</b>\n");
+        round_trip("-\n- b\n");
+        round_trip(">\n");
+    }
+
+    #[test]
+    fn delimiters_in_text_are_broken_and_restored() {
+        let mut c = Critic::default();
+        c.text("a {++b++} `{--c--}` x~>y <<} ~");
+        c.change("old ~", "new {==");
+        let s = c.finish();
+        assert_eq!(apply_critic(&s, true), "a {++b++} `{--c--}` x~>y <<} ~new {==");
+        assert_eq!(apply_critic(&s, false), "a {++b++} `{--c--}` x~>y <<} ~old ~");
+    }
 }

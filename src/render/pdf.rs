@@ -17,7 +17,7 @@ pub fn render_version(
         (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),
         _ => doc.origin.clone(),
     };
-    produce("version.typ", data, doc, templates, &ident, None)
+    produce("version.typ", data, doc, None, templates, &ident, None)
 }
 
 /// The mark-up PDF: `new` compared with `old`.
@@ -36,19 +36,25 @@ pub fn render_markup(
     let data = data::markup_data(document, old, new, redline, attachment);
     let ident = format!("markup:{}:{}", data::side_label(old), data::side_label(new));
     let against = old.meta.as_ref().map(|m| m.version.to_string());
-    produce("markup.typ", data, new, templates, &ident, against)
+    crate::source::assets::check_images(old)?;
+    produce("markup.typ", data, new, old.dir.clone(), templates, &ident, against)
 }
 
 fn produce(
     template: &str,
     data: serde_json::Value,
     doc: &SourceDoc,
+    old_dir: Option<std::path::PathBuf>,
     templates: &Templates,
     ident: &str,
     compared_with: Option<String>,
 ) -> Result<Vec<u8>> {
+    // A missing or broken image is the document's error, located in it,
+    // not a typst error in a template.
+    crate::source::assets::check_images(doc)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone());
+    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+        .with_old_dir(old_dir);
     trace("data");
     let pages = compile(&world)?;
     trace("compile");

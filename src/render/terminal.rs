@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::diff::{Change, Op, Redline, RowChange, Span};
-use crate::model::{Block, SourceDoc};
+use crate::model::{Frame, Leaf, SourceDoc};
 
 struct Paint {
     color: bool,
@@ -46,17 +46,66 @@ impl Paint {
         spans
             .iter()
             .map(|s| match s.op {
-                Op::Equal => s.text.clone(),
-                Op::Delete => self.del(&s.text),
-                Op::Insert => self.ins(&s.text),
+                Op::Equal => clean(&s.text),
+                Op::Delete => self.del(&clean(&s.text)),
+                Op::Insert => self.ins(&clean(&s.text)),
             })
             .collect()
     }
 }
 
-fn block_line(b: &Block) -> String {
-    let md = crate::render::markdown::block_md(b);
-    md.trim_end().to_string()
+/// A leaf as Markdown, indented under the containers it stands in.
+fn block_line(leaf: &Leaf) -> String {
+    let md = crate::render::markdown::block_md(&leaf.block);
+    let mut first = String::new();
+    let mut cont = String::new();
+    for (k, f) in leaf.path.iter().enumerate() {
+        let last = k + 1 == leaf.path.len();
+        match f {
+            Frame::Quote { .. } => {
+                first.push_str("> ");
+                cont.push_str("> ");
+            }
+            Frame::Footnote { label, .. } => {
+                first.push_str(&format!("[^{label}]: "));
+                cont.push_str("    ");
+            }
+            Frame::Item { number, .. } => {
+                let marker = match number {
+                    Some(n) if last => format!("{n}. "),
+                    None if last => "- ".to_string(),
+                    _ => "  ".to_string(),
+                };
+                cont.push_str(&" ".repeat(marker.chars().count()));
+                first.push_str(&marker);
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, line) in md.trim_end().split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&cont);
+        } else {
+            out.push_str(&first);
+        }
+        out.push_str(line);
+    }
+    clean(&out)
+}
+
+/// Text that is safe on a terminal: control characters (an ESC could
+/// recolour or hide what follows) are shown as `\u{..}` escapes.
+pub fn clean(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            o.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            o.push(c);
+        }
+    }
+    o
 }
 
 /// The redline as terminal text; only changed blocks are shown, each under
@@ -64,15 +113,15 @@ fn block_line(b: &Block) -> String {
 pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) -> String {
     let p = Paint { color };
     let mut out = String::new();
-    let _ = writeln!(out, "{}", p.bold(&format!("--- {}", old.label())));
-    let _ = writeln!(out, "{}", p.bold(&format!("+++ {}", new.label())));
+    let _ = writeln!(out, "{}", p.bold(&clean(&format!("--- {}", old.label()))));
+    let _ = writeln!(out, "{}", p.bold(&clean(&format!("+++ {}", new.label()))));
     for m in &r.meta {
         let _ = writeln!(
             out,
             "front matter {}: {} → {}",
-            m.field,
-            p.del(m.old.as_deref().unwrap_or("(none)")),
-            p.ins(m.new.as_deref().unwrap_or("(none)"))
+            clean(&m.field),
+            p.del(&clean(m.old.as_deref().unwrap_or("(none)"))),
+            p.ins(&clean(m.new.as_deref().unwrap_or("(none)")))
         );
     }
     let mut last_section: Option<&Vec<String>> = None;
@@ -83,10 +132,10 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
             } else {
                 d.section.join(" › ")
             };
-            let _ = writeln!(out, "\n{}", p.head(&format!("@@ {path} @@")));
+            let _ = writeln!(out, "\n{}", p.head(&clean(&format!("@@ {path} @@"))));
             last_section = Some(&d.section);
         }
-        let shown = d.shown();
+        let shown = d.shown_leaf();
         match d.change {
             Change::Added => {
                 for line in block_line(shown).lines() {
@@ -103,7 +152,12 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
                     .partner
                     .map(|i| r.blocks[i].section.join(" › "))
                     .unwrap_or_default();
-                let _ = writeln!(out, "< moved to {to}: {}", p.del(&block_line(shown)));
+                let _ = writeln!(
+                    out,
+                    "< moved to {}: {}",
+                    clean(&to),
+                    p.del(&block_line(shown))
+                );
             }
             Change::MovedHere => {
                 let from = d
@@ -115,7 +169,7 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
                 } else {
                     p.spans(&d.words)
                 };
-                let _ = writeln!(out, "> moved from {from}: {body}");
+                let _ = writeln!(out, "> moved from {}: {body}", clean(&from));
             }
             Change::Changed => match &d.table {
                 Some(t) => {

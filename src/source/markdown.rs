@@ -1,40 +1,79 @@
-//! Markdown (CommonMark + GFM tables) into the flat block model.
+//! Markdown (CommonMark + GFM tables, strikethrough, task lists and
+//! footnotes) into the document tree.
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
-use crate::model::{Align, Block, Inline, Style, Table};
+use crate::model::{Align, Block, Image, Inline, List, ListItem, Style, Table};
+
+/// Containers nested deeper than this are read into the deepest one: the
+/// text stays, the extra nesting does not. Without a bound, a few hundred
+/// kilobytes of `>` would make every recursive walk of the tree (and its
+/// drop) overflow the stack.
+pub const MAX_DEPTH: usize = 200;
+
+/// The parser options regdoc reads Markdown with, everywhere.
+pub fn options() -> Options {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    opts
+}
 
 /// Parses Markdown into blocks. Never fails: anything it cannot place is
 /// kept as text or raw HTML rather than dropped.
 pub fn parse(text: &str) -> Vec<Block> {
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let mut b = Builder::default();
-    for event in Parser::new_ext(text, opts) {
+    let mut b = Builder {
+        stack: vec![Open::Root(Vec::new())],
+        ..Builder::default()
+    };
+    for event in Parser::new_ext(text, options()) {
         b.event(event);
     }
-    b.flush_item();
-    b.blocks
+    b.flush_text();
+    while b.stack.len() > 1 {
+        b.close();
+    }
+    match b.stack.pop() {
+        Some(Open::Root(blocks)) => blocks,
+        _ => Vec::new(),
+    }
+}
+
+/// An open container.
+enum Open {
+    Root(Vec<Block>),
+    Quote(Vec<Block>),
+    Footnote(String, Vec<Block>),
+    List {
+        start: Option<u64>,
+        loose: bool,
+        items: Vec<ListItem>,
+    },
+    Item {
+        task: Option<bool>,
+        blocks: Vec<Block>,
+    },
 }
 
 #[derive(Default)]
 struct Builder {
-    blocks: Vec<Block>,
+    stack: Vec<Open>,
+    /// Containers not opened because of [`MAX_DEPTH`], still to be closed.
+    skipped: Vec<usize>,
     /// Inline runs of the block being read.
     inlines: Vec<Inline>,
     style: Vec<StyleOp>,
-    /// Open lists: the next item number (None for bullets).
-    lists: Vec<Option<u64>>,
-    /// Open list items: (depth, number, has emitted).
-    items: Vec<(u8, Option<u64>, bool)>,
-    quote_depth: u8,
     heading: Option<u8>,
     code: Option<(String, String)>,
     html: Option<String>,
+    /// Alt text of an image being read, and its target.
+    image: Option<(Image, String)>,
+    /// Images nested in that alt text.
+    image_depth: usize,
     table: Option<Table>,
     row: Vec<Vec<Inline>>,
-    in_head: bool,
 }
 
 /// `text` with runs of spaces and tabs made one space; a leading space is
@@ -61,7 +100,7 @@ enum StyleOp {
     Strong,
     Emph,
     Strike,
-    Link(String),
+    Link(String, Option<String>),
 }
 
 impl Builder {
@@ -72,13 +111,20 @@ impl Builder {
                 StyleOp::Strong => s.strong = true,
                 StyleOp::Emph => s.emph = true,
                 StyleOp::Strike => s.strike = true,
-                StyleOp::Link(u) => s.link = Some(u.clone()),
+                StyleOp::Link(u, t) => {
+                    s.link = Some(u.clone());
+                    s.link_title = t.clone();
+                }
             }
         }
         s
     }
 
     fn push_text(&mut self, text: &str, code: bool) {
+        if let Some((_, alt)) = &mut self.image {
+            alt.push_str(text);
+            return;
+        }
         let mut style = self.current_style();
         style.code = code;
         // Runs of spaces are one space when read: a reflowed or re-spaced
@@ -89,9 +135,9 @@ impl Builder {
         } else {
             collapsed = collapse_spaces(
                 text,
-                self.inlines
-                    .last()
-                    .is_some_and(|l| !l.style.code && l.text.ends_with(' ')),
+                self.inlines.last().is_some_and(|l| {
+                    !l.style.code && !l.style.is_atomic() && l.text.ends_with(' ')
+                }),
             );
             if collapsed.is_empty() {
                 return;
@@ -110,60 +156,112 @@ impl Builder {
         });
     }
 
+    /// An atomic run: never merged with its neighbours.
+    fn push_atomic(&mut self, text: String, style: Style) {
+        self.inlines.push(Inline { text, style });
+    }
+
     fn take_inlines(&mut self) -> Vec<Inline> {
         let mut v = std::mem::take(&mut self.inlines);
         // Trim the edges: Markdown does not carry leading/trailing blanks.
-        if let Some(first) = v.first_mut() {
-            let t = first.text.trim_start().to_string();
-            first.text = t;
+        if let Some(first) = v.first_mut().filter(|i| !i.style.is_atomic()) {
+            first.text = first.text.trim_start_matches([' ', '\t']).to_string();
         }
-        if let Some(last) = v.last_mut() {
-            let t = last.text.trim_end().to_string();
-            last.text = t;
+        if let Some(last) = v.last_mut().filter(|i| !i.style.is_atomic()) {
+            last.text = last.text.trim_end_matches([' ', '\t']).to_string();
         }
-        v.retain(|i| !i.text.is_empty());
+        v.retain(|i| !i.text.is_empty() || i.style.is_atomic());
         v
     }
 
-    /// Emits the innermost open list item's text, once, before any nested
-    /// block so that document order is kept.
-    fn flush_item(&mut self) {
-        if self.items.is_empty() || self.inlines.is_empty() {
-            return;
-        }
-        let content = self.take_inlines();
-        if content.is_empty() {
-            return;
-        }
-        let (depth, number, emitted) = self.items.last().cloned().expect("item");
-        self.blocks.push(Block::ListItem {
-            depth,
-            number: if emitted { None } else { number },
-            content,
-        });
-        if let Some(item) = self.items.last_mut() {
-            item.2 = true;
+    /// The blocks of the innermost container that holds blocks.
+    fn blocks_mut(&mut self) -> &mut Vec<Block> {
+        // A list holds items, not blocks: text straight in a list (which
+        // pulldown-cmark does not produce) goes to its last item.
+        match self.stack.last_mut().expect("root") {
+            Open::Root(b) | Open::Quote(b) | Open::Footnote(_, b) => b,
+            Open::Item { blocks, .. } => blocks,
+            Open::List { items, .. } => {
+                if items.is_empty() {
+                    items.push(ListItem {
+                        task: None,
+                        blocks: Vec::new(),
+                    });
+                }
+                &mut items.last_mut().expect("item").blocks
+            }
         }
     }
 
-    fn end_paragraph(&mut self) {
-        if !self.items.is_empty() {
-            // Paragraphs of one item are joined by a line break.
-            self.push_text("\n", false);
+    fn push_block(&mut self, block: Block) {
+        self.blocks_mut().push(block);
+    }
+
+    /// Text of a tight list item is not wrapped in a paragraph: it becomes
+    /// one before the next block, or at the item's end.
+    fn flush_text(&mut self) {
+        if self.heading.is_some() || self.table.is_some() || self.inlines.is_empty() {
             return;
         }
         let content = self.take_inlines();
-        if content.is_empty() {
+        if !content.is_empty() {
+            self.push_block(Block::Paragraph { content });
+        }
+    }
+
+    fn open(&mut self, c: Open) {
+        self.flush_text();
+        if self.stack.len() > MAX_DEPTH {
+            if let Some(n) = self.skipped.last_mut() {
+                *n += 1;
+            } else {
+                self.skipped.push(1);
+            }
             return;
         }
-        if self.quote_depth > 0 {
-            self.blocks.push(Block::Quote {
-                depth: self.quote_depth,
-                content,
-            });
-        } else {
-            self.blocks.push(Block::Paragraph { content });
+        self.stack.push(c);
+    }
+
+    fn close(&mut self) {
+        self.flush_text();
+        if let Some(n) = self.skipped.last_mut() {
+            *n -= 1;
+            if *n == 0 {
+                self.skipped.pop();
+            }
+            return;
         }
+        let Some(top) = self.stack.pop() else { return };
+        let block = match top {
+            Open::Root(b) => {
+                self.stack.push(Open::Root(b));
+                return;
+            }
+            Open::Quote(blocks) => Block::Quote { blocks },
+            Open::Footnote(label, blocks) => Block::Footnote { label, blocks },
+            Open::List {
+                start,
+                loose,
+                items,
+            } => Block::List(List {
+                start,
+                tight: !loose,
+                items,
+            }),
+            Open::Item { task, blocks } => {
+                if let Some(Open::List { items, .. }) = self.stack.last_mut() {
+                    items.push(ListItem { task, blocks });
+                    return;
+                }
+                // An item outside a list (not produced by pulldown-cmark).
+                Block::List(List {
+                    start: None,
+                    tight: true,
+                    items: vec![ListItem { task, blocks }],
+                })
+            }
+        };
+        self.push_block(block);
     }
 
     fn event(&mut self, event: Event) {
@@ -175,7 +273,7 @@ impl Builder {
                     if text.ends_with('\n') {
                         text.pop();
                     }
-                    self.blocks.push(Block::Code { info, text });
+                    self.push_block(Block::Code { info, text });
                 }
                 _ => {}
             }
@@ -194,42 +292,77 @@ impl Builder {
             Event::Code(t) => self.push_text(&t, true),
             Event::Html(t) => match &mut self.html {
                 Some(h) => h.push_str(&t),
-                None => self.push_text(&t, false),
+                None => self.push_atomic(
+                    t.to_string(),
+                    Style {
+                        html: true,
+                        ..Style::default()
+                    },
+                ),
             },
-            Event::InlineHtml(t) => self.push_text(&t, false),
+            Event::InlineHtml(t) => {
+                if let Some((_, alt)) = &mut self.image {
+                    alt.push_str(&t);
+                } else {
+                    let style = Style {
+                        html: true,
+                        ..self.current_style()
+                    };
+                    self.push_atomic(t.to_string(), style)
+                }
+            }
             Event::SoftBreak => self.push_text(" ", false),
-            Event::HardBreak => self.push_text("\n", false),
+            Event::HardBreak => {
+                if let Some((_, alt)) = &mut self.image {
+                    alt.push(' ');
+                } else {
+                    self.push_text("\n", false)
+                }
+            }
             Event::Rule => {
-                self.flush_item();
-                self.blocks.push(Block::Rule);
+                self.flush_text();
+                self.push_block(Block::Rule);
             }
             Event::TaskListMarker(done) => {
-                self.push_text(if done { "[x] " } else { "[ ] " }, false)
+                if let Some(Open::Item { task, .. }) = self.stack.last_mut() {
+                    *task = Some(done);
+                }
             }
-            Event::FootnoteReference(r) => self.push_text(&format!("[^{r}]"), false),
+            Event::FootnoteReference(r) => {
+                let style = Style {
+                    footnote: Some(r.to_string()),
+                    ..self.current_style()
+                };
+                self.push_atomic(r.to_string(), style)
+            }
             Event::InlineMath(t) | Event::DisplayMath(t) => self.push_text(&t, true),
         }
     }
 
     fn start(&mut self, tag: Tag) {
         match tag {
-            Tag::Paragraph
-                if !self.items.is_empty() && !self.inlines.is_empty()
-                    // A second paragraph of a list item.
-                    && self.inlines.last().is_some_and(|i| !i.text.ends_with('\n')) =>
-            {
-                self.push_text("\n", false);
+            Tag::Paragraph => {
+                self.flush_text();
+                // A paragraph straight in an item makes its list loose.
+                if let Some(Open::Item { .. }) = self.stack.last() {
+                    let n = self.stack.len();
+                    if n >= 2
+                        && let Open::List { loose, .. } = &mut self.stack[n - 2]
+                    {
+                        *loose = true;
+                    }
+                }
             }
             Tag::Heading { level, .. } => {
-                self.flush_item();
+                self.flush_text();
                 self.heading = Some(level as u8);
             }
-            Tag::BlockQuote(_) => {
-                self.flush_item();
-                self.quote_depth += 1;
+            Tag::BlockQuote(_) => self.open(Open::Quote(Vec::new())),
+            Tag::FootnoteDefinition(label) => {
+                self.open(Open::Footnote(label.to_string(), Vec::new()))
             }
             Tag::CodeBlock(kind) => {
-                self.flush_item();
+                self.flush_text();
                 let info = match kind {
                     CodeBlockKind::Fenced(i) => i.to_string(),
                     CodeBlockKind::Indented => String::new(),
@@ -237,26 +370,20 @@ impl Builder {
                 self.code = Some((info, String::new()));
             }
             Tag::HtmlBlock => {
-                self.flush_item();
+                self.flush_text();
                 self.html = Some(String::new());
             }
-            Tag::List(start) => {
-                self.flush_item();
-                self.lists.push(start);
-            }
-            Tag::Item => {
-                let depth = self.lists.len().saturating_sub(1).min(255) as u8;
-                let number = self.lists.last_mut().and_then(|n| {
-                    let cur = *n;
-                    if let Some(v) = n {
-                        *v += 1;
-                    }
-                    cur
-                });
-                self.items.push((depth, number, false));
-            }
+            Tag::List(start) => self.open(Open::List {
+                start,
+                loose: false,
+                items: Vec::new(),
+            }),
+            Tag::Item => self.open(Open::Item {
+                task: None,
+                blocks: Vec::new(),
+            }),
             Tag::Table(aligns) => {
-                self.flush_item();
+                self.flush_text();
                 let align = aligns
                     .iter()
                     .map(|a| match a {
@@ -272,14 +399,35 @@ impl Builder {
                     rows: Vec::new(),
                 });
             }
-            Tag::TableHead => self.in_head = true,
-            Tag::TableRow => self.row.clear(),
+            Tag::TableRow | Tag::TableHead => self.row.clear(),
             Tag::TableCell => self.inlines.clear(),
+            // Styles inside an image's alt text are read as plain alt text.
+            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. }
+                if self.image.is_some() => {}
             Tag::Emphasis => self.style.push(StyleOp::Emph),
             Tag::Strong => self.style.push(StyleOp::Strong),
             Tag::Strikethrough => self.style.push(StyleOp::Strike),
-            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
-                self.style.push(StyleOp::Link(dest_url.to_string()))
+            Tag::Link {
+                dest_url, title, ..
+            } => self.style.push(StyleOp::Link(
+                dest_url.to_string(),
+                (!title.is_empty()).then(|| title.to_string()),
+            )),
+            Tag::Image {
+                dest_url, title, ..
+            } => {
+                if self.image.is_none() {
+                    self.image = Some((
+                        Image {
+                            src: dest_url.to_string(),
+                            title: (!title.is_empty()).then(|| title.to_string()),
+                        },
+                        String::new(),
+                    ));
+                } else {
+                    // An image inside an image's alt text counts as its alt.
+                    self.image_depth += 1;
+                }
             }
             _ => {}
         }
@@ -287,46 +435,36 @@ impl Builder {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Paragraph => self.end_paragraph(),
+            TagEnd::Paragraph => {
+                let content = self.take_inlines();
+                if !content.is_empty() {
+                    self.push_block(Block::Paragraph { content });
+                }
+            }
             TagEnd::Heading(_) => {
                 let level = self.heading.take().unwrap_or(1);
                 let content = self.take_inlines();
-                self.blocks.push(Block::Heading { level, content });
+                self.push_block(Block::Heading { level, content });
             }
-            TagEnd::BlockQuote(_) => self.quote_depth = self.quote_depth.saturating_sub(1),
+            TagEnd::BlockQuote(_)
+            | TagEnd::FootnoteDefinition
+            | TagEnd::List(_)
+            | TagEnd::Item => self.close(),
             TagEnd::HtmlBlock => {
                 let text = self.html.take().unwrap_or_default();
-                let trimmed = text.trim();
+                let trimmed = text.trim_end_matches('\n');
                 // HTML comments are kept (a diff never drops text); the PDFs
                 // leave them out as source notes (`Block::is_comment`).
-                if !trimmed.is_empty() {
-                    self.blocks.push(Block::Html {
+                if !trimmed.trim().is_empty() {
+                    self.push_block(Block::Html {
                         text: trimmed.to_string(),
                     });
                 }
-            }
-            TagEnd::List(_) => {
-                self.lists.pop();
-            }
-            TagEnd::Item => {
-                // Drop the line break a last paragraph left behind.
-                while self.inlines.last().is_some_and(|i| i.text == "\n") {
-                    self.inlines.pop();
-                }
-                if let Some(last) = self.inlines.last_mut() {
-                    while last.text.ends_with('\n') {
-                        last.text.pop();
-                    }
-                }
-                self.flush_item();
-                self.inlines.clear();
-                self.items.pop();
             }
             TagEnd::TableHead => {
                 if let Some(t) = &mut self.table {
                     t.header = std::mem::take(&mut self.row);
                 }
-                self.in_head = false;
             }
             TagEnd::TableRow => {
                 if let Some(t) = &mut self.table {
@@ -344,17 +482,74 @@ impl Builder {
                     for r in &mut t.rows {
                         r.resize(n, Vec::new());
                     }
-                    self.blocks.push(Block::Table(t));
+                    self.push_block(Block::Table(t));
                 }
             }
-            TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Strikethrough
-            | TagEnd::Link
-            | TagEnd::Image => {
-                self.style.pop();
+            TagEnd::Image if self.image_depth > 0 => self.image_depth -= 1,
+            TagEnd::Image => {
+                if let Some((image, alt)) = self.image.take() {
+                    let style = Style {
+                        image: Some(image),
+                        ..self.current_style()
+                    };
+                    self.push_atomic(alt, style);
+                }
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link => {
+                if self.image.is_none() {
+                    self.style.pop();
+                }
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::inlines_text;
+
+    #[test]
+    fn items_keep_their_blocks() {
+        let doc = parse("1. one\n\n   more\n\n   ```\n   code\n   ```\n2. two\n   - a\n     - b\n");
+        let [Block::List(l)] = doc.as_slice() else {
+            panic!("{doc:?}")
+        };
+        assert_eq!(l.start, Some(1));
+        assert!(!l.tight);
+        assert_eq!(l.items[0].blocks.len(), 3);
+        assert!(matches!(l.items[0].blocks[2], Block::Code { .. }));
+        let Block::List(inner) = &l.items[1].blocks[1] else {
+            panic!()
+        };
+        assert!(inner.tight);
+        assert!(matches!(inner.items[0].blocks[1], Block::List(_)));
+    }
+
+    #[test]
+    fn images_footnotes_and_titles_are_kept() {
+        let doc = parse("See ![A *diagram*](img/d.png \"T\") and [x](u \"t\")[^n].\n\n[^n]: Note.\n");
+        let Block::Paragraph { content } = &doc[0] else {
+            panic!()
+        };
+        let img = content.iter().find(|i| i.style.image.is_some()).expect("image");
+        assert_eq!(img.text, "A diagram");
+        assert_eq!(img.style.image.as_ref().unwrap().src, "img/d.png");
+        assert_eq!(img.style.image.as_ref().unwrap().title.as_deref(), Some("T"));
+        let link = content.iter().find(|i| i.style.link.is_some()).expect("link");
+        assert_eq!(link.style.link_title.as_deref(), Some("t"));
+        assert!(content.iter().any(|i| i.style.footnote.as_deref() == Some("n")));
+        assert!(matches!(&doc[1], Block::Footnote { label, .. } if label == "n"));
+        assert_eq!(inlines_text(content).matches("See").count(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = ">".repeat(100_000) + " deep\n";
+        let doc = parse(&text);
+        let leaves = crate::model::flatten(&doc);
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(leaves[0].path.len(), MAX_DEPTH);
     }
 }

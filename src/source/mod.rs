@@ -4,6 +4,7 @@
 //! (files) or [`read_git`] (revisions), so size limits, UTF-8 checks and the
 //! rule that a document's files stay inside `documents/` hold everywhere.
 
+pub mod assets;
 pub mod frontmatter;
 pub mod markdown;
 pub mod yaml;
@@ -30,8 +31,23 @@ pub fn read_source(path: &Path) -> Result<String> {
     if meta.len() > MAX_SOURCE_BYTES {
         return Err(too_large(path, meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = read_bounded(path, MAX_SOURCE_BYTES)?;
     decode(path, bytes)
+}
+
+/// Reads at most `max` bytes of `path`, counting while reading: a pipe or
+/// a device reports no length, so the file's size is not trusted.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, &e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 fn too_large(path: &Path, len: u64) -> Error {
@@ -120,8 +136,9 @@ pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
     })
 }
 
-/// Parses any Markdown file; front matter is optional but, when present,
-/// must be valid.
+/// Parses a governed Markdown file that is not (or not yet) a version of
+/// its document, such as `REV:documents/emrr/v3.0.md`: front matter is
+/// optional but, when present, must be regdoc's.
 pub fn parse_markdown_file(origin: &str, text: &str) -> Result<SourceDoc> {
     let path = Path::new(origin);
     let split = frontmatter::split(path, text)?;
@@ -134,8 +151,34 @@ pub fn parse_markdown_file(origin: &str, text: &str) -> Result<SourceDoc> {
         dir: None,
         info: None,
         meta,
+        front_matter: None,
         blocks: markdown::parse(split.body),
     })
+}
+
+/// Parses any other Markdown file. It is never refused for its front
+/// matter: whatever a tool wrote there is kept (and read as regdoc's own
+/// metadata when it happens to follow regdoc's schema).
+pub fn parse_plain_markdown(origin: &str, text: &str) -> SourceDoc {
+    let (front_matter, meta, body) = match frontmatter::detect(text) {
+        Some(d) => {
+            let meta = match d.format {
+                crate::model::FrontMatterFormat::Yaml => yaml::try_parse::<VersionMeta>(d.raw)
+                    .filter(|_| d.close == "---" || d.close == "..."),
+                crate::model::FrontMatterFormat::Toml => None,
+            };
+            (Some(frontmatter::front_matter(&d)), meta, d.body)
+        }
+        None => (None, None, text),
+    };
+    SourceDoc {
+        origin: origin.to_string(),
+        dir: None,
+        info: None,
+        meta,
+        front_matter,
+        blocks: markdown::parse(body),
+    }
 }
 
 /// The `documents/` folder: every governed document, one folder each.
@@ -283,9 +326,7 @@ impl Workspace {
             && !path.is_empty()
         {
             let text = read_git(rev, path)?;
-            let mut doc = parse_markdown_file(spec, &text)?;
-            attach_folder_info(&mut doc, Path::new(path));
-            return Ok(doc);
+            return open_text(spec, &text, Path::new(path));
         }
         Err(Error::in_file(
             spec,
@@ -295,22 +336,42 @@ impl Workspace {
 
     fn open_path(&self, path: &Path) -> Result<SourceDoc> {
         let text = read_source(path)?;
-        let mut doc = parse_markdown_file(&path.display().to_string(), &text)?;
-        attach_folder_info(&mut doc, path);
-        Ok(doc)
+        open_text(&path.display().to_string(), &text, path)
     }
 }
 
-/// A Markdown file in a document folder gets that document's metadata.
-fn attach_folder_info(doc: &mut SourceDoc, path: &Path) {
-    let Some(dir) = path.parent() else { return };
-    let info_path = dir.join(DOCUMENT_FILE);
-    if let Ok(text) = read_source(&info_path)
-        && let Ok(info) = yaml::parse::<DocumentInfo>(&info_path, &text, 1)
-    {
-        doc.info = Some(info);
-        doc.dir = Some(dir.to_path_buf());
+/// A file in a document folder is that document's (regdoc's front matter,
+/// the document's metadata); any other file is plain Markdown.
+fn open_text(origin: &str, text: &str, path: &Path) -> Result<SourceDoc> {
+    match folder_info(path) {
+        Some((dir, info)) => {
+            let mut doc = parse_markdown_file(origin, text)?;
+            doc.info = Some(info);
+            doc.dir = Some(dir);
+            Ok(doc)
+        }
+        None => {
+            let mut doc = parse_plain_markdown(origin, text);
+            // Images are read from the file's own folder.
+            doc.dir = path.parent().map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            });
+            Ok(doc)
+        }
     }
+}
+
+/// The document a Markdown file's folder holds, if any.
+fn folder_info(path: &Path) -> Option<(PathBuf, DocumentInfo)> {
+    let dir = path.parent()?;
+    let info_path = dir.join(DOCUMENT_FILE);
+    let text = read_source(&info_path).ok()?;
+    let info = yaml::parse::<DocumentInfo>(&info_path, &text, 1).ok()?;
+    Some((dir.to_path_buf(), info))
 }
 
 /// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.

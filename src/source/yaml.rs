@@ -159,3 +159,29 @@ pub fn quote(value: &str) -> String {
     s.push('"');
     s
 }
+
+/// The top-level keys of a YAML mapping with their values as one-line
+/// display text (strings as they are, anything else as JSON), in source
+/// order; `None` when the text is not a YAML mapping.
+pub fn top_level_fields(yaml: &str) -> Option<Vec<(String, String)>> {
+    let value: serde_yaml::Value = serde_yaml::from_str(yaml).ok()?;
+    let serde_yaml::Value::Mapping(map) = value else {
+        return None;
+    };
+    let shown = |v: &serde_yaml::Value| match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Null => String::new(),
+        other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
+    };
+    Some(
+        map.iter()
+            .map(|(k, v)| (shown(k), shown(v)))
+            .collect(),
+    )
+}
+
+/// `yaml` read as `T`, or `None`: for files that may or may not follow
+/// regdoc's schema, where not following it is no error.
+pub fn try_parse<T: DeserializeOwned>(yaml: &str) -> Option<T> {
+    serde_yaml::from_str::<T>(yaml).ok()
+}

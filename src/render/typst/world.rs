@@ -57,6 +57,8 @@ pub struct RegdocWorld {
     data: Bytes,
     templates: Templates,
     doc_dir: Option<PathBuf>,
+    /// The old version's folder in a mark-up, for images it deleted.
+    old_dir: Option<PathBuf>,
     sources: Mutex<HashMap<FileId, Source>>,
 }
 
@@ -82,11 +84,18 @@ impl RegdocWorld {
             data: Bytes::new(data),
             templates,
             doc_dir,
+            old_dir: None,
             sources: Mutex::new(HashMap::new()),
         }
     }
 
     /// A path for messages about file `id`.
+    /// Serves `/old/` from this folder (a mark-up's old version).
+    pub fn with_old_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.old_dir = dir;
+        self
+    }
+
     pub fn describe(&self, id: FileId) -> String {
         let p = id.vpath().get_with_slash().to_string();
         match p.strip_prefix("/templates/") {
@@ -114,6 +123,11 @@ impl RegdocWorld {
         }
         if let Some(rel) = vpath.strip_prefix("/doc/")
             && let Some(dir) = &self.doc_dir
+        {
+            return read_inside(dir, rel);
+        }
+        if let Some(rel) = vpath.strip_prefix("/old/")
+            && let Some(dir) = self.old_dir.as_ref().or(self.doc_dir.as_ref())
         {
             return read_inside(dir, rel);
         }

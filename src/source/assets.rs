@@ -1,0 +1,265 @@
+//! Images a document shows: where they may come from, and reading them.
+//!
+//! An image is read from the document's own folder only, through the same
+//! rule as every other source: a path that leaves the folder (`../`, an
+//! absolute path, a symlink) is refused, and a remote address is never
+//! fetched (renderers show its alt text and address instead).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::{Block, SourceDoc, leaf_inlines, walk};
+
+/// Largest image regdoc embeds.
+pub const MAX_IMAGE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A remote (or otherwise non-file) address: never read.
+pub fn is_remote(src: &str) -> bool {
+    let scheme = src
+        .split_once(':')
+        .is_some_and(|(s, _)| !s.is_empty() && s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
+    scheme || src.starts_with("//")
+}
+
+/// A decoded image: its bytes, what kind it is and its size in pixels.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub bytes: Vec<u8>,
+    /// `png`, `jpeg`, `gif`, `webp` or `svg`.
+    pub format: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Picture {
+    pub fn mime(&self) -> &'static str {
+        match self.format {
+            "png" => "image/png",
+            "jpeg" => "image/jpeg",
+            "gif" => "image/gif",
+            "webp" => "image/webp",
+            _ => "image/svg+xml",
+        }
+    }
+}
+
+/// What is wrong with an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageProblem {
+    Outside(String),
+    Missing(String),
+    Undecodable(String),
+}
+
+impl std::fmt::Display for ImageProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageProblem::Outside(s) => write!(f, "{s}"),
+            ImageProblem::Missing(s) => write!(f, "{s}"),
+            ImageProblem::Undecodable(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// The file an image source names inside `dir`, or why it may not be read.
+fn resolve(dir: &Path, src: &str) -> std::result::Result<PathBuf, ImageProblem> {
+    let rel = Path::new(src);
+    if rel.is_absolute() || src.starts_with('/') || src.starts_with('\\') {
+        return Err(ImageProblem::Outside(format!(
+            "the image `{src}` is an absolute path; images must live in the document's folder"
+        )));
+    }
+    if rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return Err(ImageProblem::Outside(format!(
+            "the image `{src}` leaves the document's folder (`..`)"
+        )));
+    }
+    let root = dir
+        .canonicalize()
+        .map_err(|e| ImageProblem::Missing(format!("cannot read the folder {}: {e}", dir.display())))?;
+    let path = root.join(rel);
+    let real = path
+        .canonicalize()
+        .map_err(|_| ImageProblem::Missing(format!("the image `{src}` does not exist")))?;
+    if !real.starts_with(&root) {
+        return Err(ImageProblem::Outside(format!(
+            "the image `{src}` links outside the document's folder (to {})",
+            real.display()
+        )));
+    }
+    Ok(real)
+}
+
+/// Reads and checks one image of the folder `dir`.
+pub fn read_image(dir: &Path, src: &str) -> std::result::Result<Picture, ImageProblem> {
+    let path = resolve(dir, src)?;
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| ImageProblem::Missing(format!("cannot read the image `{src}`: {e}")))?;
+    if !meta.is_file() {
+        return Err(ImageProblem::Missing(format!("the image `{src}` is not a file")));
+    }
+    let bytes = super::read_bounded(&path, MAX_IMAGE_BYTES)
+        .map_err(|e| ImageProblem::Missing(format!("cannot read the image `{src}`: {}", e.message)))?;
+    decode(src, bytes)
+}
+
+fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProblem> {
+    let svg = {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
+        head.contains("<svg")
+    };
+    if svg {
+        return Ok(Picture {
+            bytes,
+            format: "svg",
+            width: 0,
+            height: 0,
+        });
+    }
+    let kind = imagesize::image_type(&bytes).ok();
+    let format = match kind {
+        Some(imagesize::ImageType::Png) => "png",
+        Some(imagesize::ImageType::Jpeg) => "jpeg",
+        Some(imagesize::ImageType::Gif) => "gif",
+        Some(imagesize::ImageType::Webp) => "webp",
+        _ => {
+            return Err(ImageProblem::Undecodable(format!(
+                "the image `{src}` is not a PNG, JPEG, GIF, WebP or SVG file"
+            )));
+        }
+    };
+    let size = imagesize::blob_size(&bytes).map_err(|_| {
+        ImageProblem::Undecodable(format!("the image `{src}` is damaged (its size cannot be read)"))
+    })?;
+    if size.width == 0 || size.height == 0 {
+        return Err(ImageProblem::Undecodable(format!("the image `{src}` has no pixels")));
+    }
+    Ok(Picture {
+        bytes,
+        format,
+        width: size.width as u32,
+        height: size.height as u32,
+    })
+}
+
+/// The local image sources of a document tree, in order, each once.
+pub fn image_sources(blocks: &[Block]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    walk(blocks, &mut |b| {
+        leaf_inlines(b, &mut |i| {
+            if let Some(img) = &i.style.image
+                && !is_remote(&img.src)
+                && !out.contains(&img.src)
+            {
+                out.push(img.src.clone());
+            }
+        })
+    });
+    out
+}
+
+/// The images of one or two documents, by source, for renderers that
+/// embed them (HTML, Word). The PDF reads them through typst's sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct Images {
+    map: BTreeMap<String, Picture>,
+}
+
+impl Images {
+    pub fn get(&self, src: &str) -> Option<&Picture> {
+        self.map.get(src)
+    }
+
+    /// Reads every local image of `doc` (from its folder). The first one
+    /// that cannot be read is an error, located in the document's file.
+    pub fn load(&mut self, doc: &SourceDoc) -> Result<()> {
+        let Some(dir) = &doc.dir else {
+            return Ok(());
+        };
+        for src in image_sources(&doc.blocks) {
+            if self.map.contains_key(&src) {
+                continue;
+            }
+            match read_image(dir, &src) {
+                Ok(p) => {
+                    self.map.insert(src, p);
+                }
+                Err(problem) => return Err(locate(&doc.origin, &src, problem.to_string())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks every local image of `doc` without keeping them.
+pub fn check_images(doc: &SourceDoc) -> Result<()> {
+    Images::default().load(doc)
+}
+
+/// An error at the place in `origin` (a file) where `src` is written.
+fn locate(origin: &str, src: &str, msg: String) -> Error {
+    let err = Error::in_file(origin, msg);
+    let Ok(text) = std::fs::read_to_string(origin) else {
+        return err;
+    };
+    match find_image(&text, src) {
+        Some(at) => {
+            let (l, c) = crate::error::line_col(&text, at);
+            err.at(l, c)
+        }
+        None => err,
+    }
+}
+
+/// Byte offset of the image `src` in Markdown `text`: the `![` before the
+/// first mention of `src` as a destination.
+pub fn find_image(text: &str, src: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(src) {
+        let at = from + i;
+        if let Some(open) = text[..at].rfind("![") {
+            let between = &text[open..at];
+            if between.contains("](") || between.contains("]:") || between.contains("] (") {
+                return Some(open);
+            }
+        }
+        from = at + src.len().max(1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_and_local() {
+        assert!(is_remote("https://example.com/a.png"));
+        assert!(is_remote("//cdn/a.png"));
+        assert!(is_remote("data:image/png;base64,AAAA"));
+        assert!(!is_remote("img/a.png"));
+        assert!(!is_remote("C:/x.png") || cfg!(windows));
+    }
+
+    #[test]
+    fn leaving_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(read_image(dir.path(), "../x.png"), Err(ImageProblem::Outside(_))));
+        assert!(matches!(read_image(dir.path(), "/etc/passwd"), Err(ImageProblem::Outside(_))));
+        assert!(matches!(read_image(dir.path(), "none.png"), Err(ImageProblem::Missing(_))));
+        std::fs::write(dir.path().join("bad.png"), b"not an image").unwrap();
+        assert!(matches!(read_image(dir.path(), "bad.png"), Err(ImageProblem::Undecodable(_))));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/etc/hostname", dir.path().join("l.png")).unwrap();
+            assert!(matches!(read_image(dir.path(), "l.png"), Err(ImageProblem::Outside(_))));
+        }
+    }
+
+    #[test]
+    fn finds_where_an_image_is_written() {
+        let t = "# T\n\nSee ![a diagram](img/d.png \"t\").\n";
+        assert_eq!(find_image(t, "img/d.png"), Some(9));
+    }
+}
