@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use regdoc::diff::{Change, diff_blocks};
-use regdoc::model::{Align, Block, Image, Inline, Leaf, List, ListItem, Style, Table, flatten, unflatten};
+use regdoc::model::{
+    Align, Block, Image, Inline, Leaf, List, ListItem, Style, Table, flatten, unflatten,
+};
 
 /// Cases per property: the given default, or PROPTEST_CASES for a longer run.
 fn cases(default: u32) -> u32 {
@@ -92,7 +94,11 @@ fn inlines() -> impl Strategy<Value = Vec<Inline>> {
                 },
                 _ => Style::default(),
             };
-            let text = if style.footnote.is_some() { "n".to_string() } else { text };
+            let text = if style.footnote.is_some() {
+                "n".to_string()
+            } else {
+                text
+            };
             if style.is_atomic() {
                 out.push(Inline { text, style });
                 continue;
@@ -248,7 +254,13 @@ fn apply_leaves(leaves: &mut Vec<Leaf>, e: &Edit) {
             // Containers are inserted whole, at the top level.
             let leaf_only = flatten(std::slice::from_ref(b));
             if leaf_only.len() == 1 && leaf_only[0].path.is_empty() {
-                leaves.insert(at, Leaf { path, block: b.clone() });
+                leaves.insert(
+                    at,
+                    Leaf {
+                        path,
+                        block: b.clone(),
+                    },
+                );
             } else {
                 for (k, l) in leaf_only.into_iter().enumerate() {
                     leaves.insert(at + k, l);
@@ -258,10 +270,13 @@ fn apply_leaves(leaves: &mut Vec<Leaf>, e: &Edit) {
         Edit::Delete(i) if n > 0 => {
             leaves.remove(i % n);
         }
-        Edit::Replace(i, b) if n > 0 => {
-            if flatten(std::slice::from_ref(b)).first().is_some_and(|l| l.path.is_empty()) {
-                leaves[i % n].block = b.clone();
-            }
+        Edit::Replace(i, b)
+            if n > 0
+                && flatten(std::slice::from_ref(b))
+                    .first()
+                    .is_some_and(|l| l.path.is_empty()) =>
+        {
+            leaves[i % n].block = b.clone();
         }
         Edit::Move(i, j) if n > 0 => {
             let b = leaves.remove(i % n);

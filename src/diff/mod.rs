@@ -292,7 +292,9 @@ impl Redline {
                         };
                         match f.clone() {
                             Frame::Quote { id: x } => Frame::Quote { id: id(x) },
-                            Frame::Footnote { id: x, label } => Frame::Footnote { id: id(x), label },
+                            Frame::Footnote { id: x, label } => {
+                                Frame::Footnote { id: id(x), label }
+                            }
                             Frame::Item {
                                 id: x,
                                 list,
@@ -406,7 +408,8 @@ pub fn diff_front_matter(
             keys.push(k);
         }
     }
-    let get = |fs: &[(String, String)], k: &str| fs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    let get =
+        |fs: &[(String, String)], k: &str| fs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     let mut out: Vec<MetaChange> = keys
         .into_iter()
         .filter(|k| !(skip_schema && SCHEMA_FIELDS.contains(&k.as_str())))

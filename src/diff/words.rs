@@ -39,7 +39,7 @@ fn tokenize(inlines: &[Inline]) -> Vec<Token<'_>> {
         let s = inline.text.as_str();
         // An image, a footnote reference or a tag is one token, even when
         // its text is empty: half of one cannot be accepted.
-        if inline.style.is_atomic() {
+        if inline.is_atomic() {
             out.push(Token {
                 text: s,
                 style: &inline.style,
@@ -203,7 +203,7 @@ fn tidy_whitespace(spans: &mut Vec<Span>) {
         }
         i = end;
     }
-    spans.retain(|s| !s.text.is_empty() || s.style.is_atomic());
+    spans.retain(|s| !s.text.is_empty() || s.style.is_atomic() || s.style.link.is_some());
 }
 
 fn push_front_equal(spans: &mut Vec<Span>, at: usize, c: char, style: &Style) {

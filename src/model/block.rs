@@ -80,6 +80,12 @@ impl Inline {
             style: Style::default(),
         }
     }
+
+    /// A run that is one thing, not words (see [`Style::is_atomic`]); a
+    /// link with no text is one too, or it would vanish.
+    pub fn is_atomic(&self) -> bool {
+        self.style.is_atomic() || (self.text.is_empty() && self.style.link.is_some())
+    }
 }
 
 /// Column alignment of a table.
@@ -337,7 +343,10 @@ impl Leaf {
     pub fn starts_item(&self, level: usize, prev: Option<&Leaf>) -> bool {
         match prev {
             None => true,
-            Some(p) => p.path.get(level).is_none_or(|f| f.id() != self.path[level].id()),
+            Some(p) => p
+                .path
+                .get(level)
+                .is_none_or(|f| f.id() != self.path[level].id()),
         }
     }
 
@@ -399,7 +408,13 @@ fn flatten_into(blocks: &[Block], path: &mut Vec<Frame>, next: &mut u32, out: &m
     }
 }
 
-fn enter(frame: Frame, blocks: &[Block], path: &mut Vec<Frame>, next: &mut u32, out: &mut Vec<Leaf>) {
+fn enter(
+    frame: Frame,
+    blocks: &[Block],
+    path: &mut Vec<Frame>,
+    next: &mut u32,
+    out: &mut Vec<Leaf>,
+) {
     path.push(frame);
     if blocks.is_empty() {
         out.push(Leaf {
@@ -454,7 +469,10 @@ fn build(leaves: &[(&[Frame], &Block)], level: usize) -> Vec<Block> {
                 i = j;
             }
             Frame::Footnote { id, label } => {
-                let j = run_end(i, &|f| matches!(f, Frame::Footnote { id: x, .. } if x == id));
+                let j = run_end(
+                    i,
+                    &|f| matches!(f, Frame::Footnote { id: x, .. } if x == id),
+                );
                 out.push(Block::Footnote {
                     label: label.clone(),
                     blocks: build(&leaves[i..j], level + 1),
@@ -550,7 +568,9 @@ mod tests {
                     ListItem {
                         task: None,
                         blocks: vec![Block::Quote {
-                            blocks: vec![Block::Quote { blocks: vec![p("q")] }],
+                            blocks: vec![Block::Quote {
+                                blocks: vec![p("q")],
+                            }],
                         }],
                     },
                 ],

@@ -6,9 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
-use crate::model::{
-    Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten,
-};
+use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
 
 fn op_name(op: Op) -> &'static str {
     match op {
@@ -203,7 +201,11 @@ fn link_anchors(blocks: &mut [Value]) {
             continue;
         }
         let n = seen.entry(base.clone()).or_insert(0);
-        let name = if *n == 0 { base.clone() } else { format!("{base}-{n}") };
+        let name = if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         *n += 1;
         b.as_object_mut()
             .expect("object")
@@ -219,7 +221,9 @@ fn link_anchors(blocks: &mut [Value]) {
                 && names.contains(target)
             {
                 let t = target.to_string();
-                sp.as_object_mut().expect("object").insert("anchor".into(), t.into());
+                sp.as_object_mut()
+                    .expect("object")
+                    .insert("anchor".into(), t.into());
             }
         }
     };
@@ -282,7 +286,10 @@ pub fn redline_blocks(r: &Redline) -> Vec<Value> {
             && refs.contains(label)
         {
             let v = redline_block(r, d, &empty);
-            notes.entry(label.to_string()).or_default().push(v["spans"].clone());
+            notes
+                .entry(label.to_string())
+                .or_default()
+                .push(v["spans"].clone());
         }
     }
     let mut out = Vec::new();

@@ -179,8 +179,11 @@ struct Lists {
     numberings: Vec<Numbering>,
 }
 
-const BULLETS: usize = 1;
-const NUMBERS: usize = 2;
+// docx-rs always writes a default abstract numbering and numbering with
+// id 1; regdoc's own start above it so that neither is taken for the other.
+const BULLETS: usize = 10;
+const NUMBERS: usize = 11;
+const FIRST_LIST: usize = 10;
 /// Word has nine list levels; deeper lists stay at the ninth.
 const MAX_LEVEL: usize = 8;
 
@@ -222,7 +225,7 @@ impl Lists {
             for f in path {
                 if let Frame::Item { list, start, .. } = f {
                     if !lists.ids.contains_key(list) {
-                        let id = lists.numberings.len() + 1;
+                        let id = FIRST_LIST + lists.numberings.len();
                         let n = match start {
                             Some(s) => Numbering::new(id, NUMBERS).add_override(
                                 LevelOverride::new(level.min(MAX_LEVEL)).start(*s as usize),
@@ -249,8 +252,14 @@ fn paragraph_for(block: &Block, path: &[Frame], starts_item: bool, lists: &Lists
         Block::Code { .. } | Block::Html { .. } => p.style("SourceCode"),
         _ => p,
     };
-    let items: Vec<&Frame> = path.iter().filter(|f| matches!(f, Frame::Item { .. })).collect();
-    let quotes = path.iter().filter(|f| matches!(f, Frame::Quote { .. })).count() as i32;
+    let items: Vec<&Frame> = path
+        .iter()
+        .filter(|f| matches!(f, Frame::Item { .. }))
+        .collect();
+    let quotes = path
+        .iter()
+        .filter(|f| matches!(f, Frame::Quote { .. }))
+        .count() as i32;
     if let Some(Frame::Item { list, .. }) = items.last() {
         let level = (items.len() - 1).min(MAX_LEVEL);
         if starts_item && matches!(path.last(), Some(Frame::Item { .. })) {
@@ -260,10 +269,17 @@ fn paragraph_for(block: &Block, path: &[Frame], starts_item: bool, lists: &Lists
                     .numbering(NumberingId::new(*id), IndentLevel::new(level));
             }
         } else {
-            p = p.indent(Some(720 * (level as i32 + 1) + 360 * quotes), None, None, None);
+            p = p.indent(
+                Some(720 * (level as i32 + 1) + 360 * quotes),
+                None,
+                None,
+                None,
+            );
         }
     } else if quotes > 0 {
-        p = p.style("Quote").indent(Some(360 * quotes), None, None, None);
+        p = p
+            .style("Quote")
+            .indent(Some(360 * quotes), None, None, None);
     }
     p
 }
@@ -474,9 +490,9 @@ pub fn redline_docx(
     }
     let mut prev: Option<&[Frame]> = None;
     for (d, path) in r.blocks.iter().zip(&paths) {
-        let starts_item = path
-            .last()
-            .is_some_and(|f| prev.is_none_or(|p| p.get(path.len() - 1).is_none_or(|g| g.id() != f.id())));
+        let starts_item = path.last().is_some_and(|f| {
+            prev.is_none_or(|p| p.get(path.len() - 1).is_none_or(|g| g.id() != f.id()))
+        });
         prev = Some(path);
         if note_of(path).is_some() {
             continue;

@@ -67,8 +67,7 @@ fn safe_url(url: &str) -> bool {
         || url.starts_with("http://")
         || url.starts_with("mailto:")
         || url.starts_with('#')
-        || !crate::source::assets::is_remote(url)
-            && !url.contains(':')
+        || !crate::source::assets::is_remote(url) && !url.contains(':')
 }
 
 fn styled(text: &str, style: &Style, ctx: &Ctx) -> String {
@@ -196,8 +195,8 @@ fn containers(prev: &[Frame], cur: &[Frame], out: &mut String, ctx: &Ctx) {
             }
         }
     }
-    for k in common..cur.len() {
-        match &cur[k] {
+    for (k, frame) in cur.iter().enumerate().skip(common) {
+        match frame {
             Frame::Quote { .. } => out.push_str("<blockquote>"),
             Frame::Footnote { label, .. } => {
                 let _ = write!(
@@ -242,7 +241,10 @@ fn side_nest(prev: Option<&[Frame]>, cur: &[Frame], body: String) -> String {
     {
         marker = number.map_or("•".into(), |n| format!("{n}."));
     }
-    let quotes = cur.iter().filter(|f| matches!(f, Frame::Quote { .. })).count();
+    let quotes = cur
+        .iter()
+        .filter(|f| matches!(f, Frame::Quote { .. }))
+        .count();
     format!(
         "<div class=\"nest{}\" style=\"--depth:{}\"><span class=\"mk\">{}</span><div>{body}</div></div>",
         if quotes > 0 { " q" } else { "" },

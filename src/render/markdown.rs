@@ -209,13 +209,95 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
-/// Inline runs as Markdown.
+/// Inline runs as Markdown. Runs of one link share one `[…](…)`, and
+/// emphasis opens and closes as the styles of the runs change, so nested
+/// styles read back nested: `**a (*b*, c)**`, not `**a (*****b***…`.
 pub fn inlines_md(inlines: &[Inline]) -> String {
     let mut s = String::new();
-    for i in inlines {
-        inline_md(&i.text, &i.style, &mut s);
+    let mut i = 0;
+    while i < inlines.len() {
+        let link = (&inlines[i].style.link, &inlines[i].style.link_title);
+        let mut j = i + 1;
+        while j < inlines.len() && (&inlines[j].style.link, &inlines[j].style.link_title) == link {
+            j += 1;
+        }
+        let runs = &inlines[i..j];
+        match link.0 {
+            Some(url) => {
+                s.push('[');
+                emphasised(runs, &mut s);
+                s.push_str(&format!(
+                    "]({}{})",
+                    destination(url),
+                    title_md(link.1.as_deref())
+                ));
+            }
+            None => emphasised(runs, &mut s),
+        }
+        i = j;
     }
     s
+}
+
+/// Whether a style has one kind of emphasis.
+type HasMark = fn(&Style) -> bool;
+
+/// The emphasis delimiters regdoc writes, outermost first.
+const MARKS: [(&str, HasMark); 3] = [
+    ("~~", |s| s.strike),
+    ("**", |s| s.strong),
+    ("*", |s| s.emph),
+];
+
+/// Runs (of one link, or of none) with their emphasis opened and closed
+/// as it changes. White space never stands inside a delimiter, where
+/// Markdown would not read it as one.
+fn emphasised(runs: &[Inline], out: &mut String) {
+    let mut open: Vec<usize> = Vec::new();
+    let close_to = |open: &mut Vec<usize>, keep: usize, out: &mut String| {
+        while open.len() > keep {
+            let k = open.pop().expect("open mark");
+            let trail = out.len() - out.trim_end_matches(' ').len();
+            let spaces = out.split_off(out.len() - trail);
+            out.push_str(MARKS[k].0);
+            out.push_str(&spaces);
+        }
+    };
+    for run in runs {
+        let want: Vec<usize> = (0..MARKS.len())
+            .filter(|&k| (MARKS[k].1)(&run.style))
+            .collect();
+        // Keep the longest prefix of open marks that is still wanted.
+        let keep = open.iter().take_while(|k| want.contains(k)).count();
+        close_to(&mut open, keep, out);
+        let body = {
+            let mut b = String::new();
+            let bare = Style {
+                strike: false,
+                strong: false,
+                emph: false,
+                link: None,
+                link_title: None,
+                ..run.style.clone()
+            };
+            inline_md(&run.text, &bare, &mut b);
+            b
+        };
+        let opening: Vec<usize> = want.iter().copied().filter(|k| !open.contains(k)).collect();
+        if !opening.is_empty() {
+            // Leading spaces go before the delimiter.
+            let lead = body.len() - body.trim_start_matches(' ').len();
+            out.push_str(&body[..lead]);
+            for k in opening {
+                out.push_str(MARKS[k].0);
+                open.push(k);
+            }
+            out.push_str(&body[lead..]);
+        } else {
+            out.push_str(&body);
+        }
+    }
+    close_to(&mut open, 0, out);
 }
 
 /// Wraps already-escaped Markdown in a style's delimiters.
@@ -348,14 +430,12 @@ impl Layouter {
             if let Frame::Item { list, .. } = f
                 && !self.alt.contains_key(list)
             {
-                let after_alt = prev
-                    .and_then(|p| p.path.get(k))
-                    .and_then(|g| match g {
-                        Frame::Item { list: other, .. } if other != list => {
-                            Some(*self.alt.get(other).unwrap_or(&false))
-                        }
-                        _ => None,
-                    });
+                let after_alt = prev.and_then(|p| p.path.get(k)).and_then(|g| match g {
+                    Frame::Item { list: other, .. } if other != list => {
+                        Some(*self.alt.get(other).unwrap_or(&false))
+                    }
+                    _ => None,
+                });
                 self.alt.insert(*list, after_alt == Some(false));
             }
         }
@@ -377,10 +457,7 @@ impl Layouter {
                     cont.push_str("    ");
                 }
                 Frame::Item {
-                    list,
-                    number,
-                    task,
-                    ..
+                    list, number, task, ..
                 } => {
                     let alt = *self.alt.get(list).unwrap_or(&false);
                     let marker = match number {
@@ -464,9 +541,7 @@ fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
         return match opened {
             // A sibling item starts at its list's margin: no paragraph of
             // the item before can take it.
-            Frame::Item { list, .. }
-                if matches!(prev.path.get(d), Some(Frame::Item { list: l, .. }) if l == list) =>
-            {
+            Frame::Item { list, .. } if matches!(prev.path.get(d), Some(Frame::Item { list: l, .. }) if l == list) => {
                 false
             }
             Frame::Item { start, .. } => {
@@ -477,7 +552,11 @@ fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
         };
     }
     matches!(prev.block, Block::Table(_) | Block::Html { .. })
-        || (para && matches!(cur.block, Block::Paragraph { .. } | Block::Table(_) | Block::Html { .. }))
+        || (para
+            && matches!(
+                cur.block,
+                Block::Paragraph { .. } | Block::Table(_) | Block::Html { .. }
+            ))
 }
 
 /// The lines of `content` with their prefixes.
@@ -642,13 +721,58 @@ impl Critic {
 fn spans_critic(spans: &[Span], c: &mut Critic) {
     let mut i = 0;
     while i < spans.len() {
+        // One link around runs of several styles: the markup goes inside
+        // it, so that the link stays one link on both sides. Both sides
+        // must keep some of its text, or one would be left an empty link.
+        if let Some(url) = &spans[i].style.link {
+            let title = &spans[i].style.link_title;
+            let mut j = i;
+            while j < spans.len()
+                && spans[j].style.link.as_ref() == Some(url)
+                && &spans[j].style.link_title == title
+            {
+                j += 1;
+            }
+            let group = &spans[i..j];
+            let has = |op: Op| group.iter().any(|s| s.op == op);
+            let mixed = group.iter().any(|s| s.style != group[0].style);
+            if mixed && (has(Op::Equal) || (has(Op::Delete) && has(Op::Insert))) {
+                let inner: Vec<Span> = group
+                    .iter()
+                    .map(|s| Span {
+                        style: Style {
+                            link: None,
+                            link_title: None,
+                            ..s.style.clone()
+                        },
+                        ..s.clone()
+                    })
+                    .collect();
+                c.text("[");
+                spans_critic(&inner, c);
+                c.text(&format!(
+                    "]({}{})",
+                    destination(url),
+                    title_md(title.as_deref())
+                ));
+                i = j;
+                continue;
+            }
+        }
         let style = &spans[i].style;
         let mut j = i;
         while j < spans.len() && &spans[j].style == style {
             j += 1;
         }
+        let single_op = spans[i..j].iter().all(|g| g.op == spans[i].op);
+        if single_op && spans[i].op != Op::Equal {
+            // A deletion or insertion that runs on over other styles is
+            // one change, written as the canonical Markdown of its runs.
+            while j < spans.len() && spans[j].op == spans[i].op {
+                j += 1;
+            }
+        }
         let group = &spans[i..j];
-        let single_op = group.iter().all(|g| g.op == group[0].op);
         let plain = !style.code
             && !style.strong
             && !style.emph
@@ -656,12 +780,14 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
             && style.link.is_none()
             && !style.is_atomic();
         if single_op || plain || style.is_atomic() {
-            critic_ops(group, c, |sp, out| inline_md(&sp.text, &sp.style, out));
+            critic_ops(group, c, spans_as_md);
         } else if style.code {
             // CriticMarkup is read before Markdown, so it works inside a
             // code span too.
             let mut inner = Critic::default();
-            critic_ops(group, &mut inner, |sp, out| out.push_str(&sp.text));
+            critic_ops(group, &mut inner, |r, out| {
+                r.iter().for_each(|sp| out.push_str(&sp.text))
+            });
             let fence = "`".repeat(longest_run(&inner.buf, '`') + 1);
             let pad = if inner.buf.starts_with('`') || inner.buf.ends_with('`') {
                 " "
@@ -681,7 +807,9 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
             }
         } else {
             let mut inner = Critic::default();
-            critic_ops(group, &mut inner, |sp, out| push_text(&sp.text, out));
+            critic_ops(group, &mut inner, |r, out| {
+                r.iter().for_each(|sp| push_text(&sp.text, out))
+            });
             let bare = Style {
                 code: false,
                 ..style.clone()
@@ -698,21 +826,18 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
     }
 }
 
-/// CriticMarkup for a run of spans, each written by `write`.
-fn critic_ops(spans: &[Span], c: &mut Critic, write: impl Fn(&Span, &mut String)) {
+/// CriticMarkup for a run of spans; `write` writes a run of spans of one
+/// operation.
+fn critic_ops(spans: &[Span], c: &mut Critic, write: impl Fn(&[Span], &mut String)) {
     let md = |r: &[Span]| {
         let mut t = String::new();
-        for sp in r {
-            write(sp, &mut t);
-        }
+        write(r, &mut t);
         t
     };
     let mut i = 0;
     while i < spans.len() {
         if spans[i].op == Op::Equal {
-            let mut t = String::new();
-            write(&spans[i], &mut t);
-            c.text(&t);
+            c.text(&md(&spans[i..=i]));
             i += 1;
             continue;
         }
@@ -727,6 +852,19 @@ fn critic_ops(spans: &[Span], c: &mut Critic, write: impl Fn(&Span, &mut String)
         let (del, ins) = (md(&spans[start..mid]), md(&spans[mid..i]));
         c.change(&del, &ins);
     }
+}
+
+/// Spans as Markdown through the canonical writer, so that the styles of
+/// neighbouring spans nest as they do in the source.
+fn spans_as_md(r: &[Span], out: &mut String) {
+    let runs: Vec<Inline> = r
+        .iter()
+        .map(|s| Inline {
+            text: s.text.clone(),
+            style: s.style.clone(),
+        })
+        .collect();
+    out.push_str(&inlines_md(&runs));
 }
 
 fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
@@ -956,8 +1094,10 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
                     }
                     None => {
                         // Shown whole: the old leaf removed, the new one added.
-                        let old_text = format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
-                        let new_text = format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
+                        let old_text =
+                            format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
+                        let new_text =
+                            format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
                         c.change(&old_text, "");
                         c.change("", &new_text);
                     }
@@ -1067,7 +1207,7 @@ pub fn critic_markup(r: &Redline) -> String {
         r.front_matter.new.as_ref(),
         &mut c,
     );
-    if !r.meta.is_empty() && r.front_matter.old.is_none() && r.front_matter.new.is_none() {
+    if !r.meta.is_empty() {
         c.mark("{>>");
         c.text("Front matter changed:");
         for m in &r.meta {
@@ -1085,12 +1225,19 @@ pub fn critic_markup(r: &Redline) -> String {
     let paths = r.display_paths();
     // Groups: the leaves of one top-level container, or one top-level leaf.
     let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    // A list is one container, whichever of its items a leaf is in.
+    let container = |p: &[Frame]| {
+        p.first().map(|f| match f {
+            Frame::Item { list, .. } => (1, *list),
+            other => (0, other.id()),
+        })
+    };
     let mut i = 0;
     while i < r.blocks.len() {
-        let top = paths[i].first().map(Frame::id);
+        let top = container(&paths[i]);
         let mut j = i + 1;
         if top.is_some() {
-            while j < r.blocks.len() && paths[j].first().map(Frame::id) == top {
+            while j < r.blocks.len() && container(&paths[j]) == top {
                 j += 1;
             }
         }
@@ -1102,8 +1249,14 @@ pub fn critic_markup(r: &Redline) -> String {
     let mut sides = Sides::default();
     for g in groups {
         let marked = group_critic(r, g.clone(), &mut sides);
-        let old: Vec<Leaf> = r.blocks[g.clone()].iter().filter_map(|d| d.side(false)).collect();
-        let new: Vec<Leaf> = r.blocks[g.clone()].iter().filter_map(|d| d.side(true)).collect();
+        let old: Vec<Leaf> = r.blocks[g.clone()]
+            .iter()
+            .filter_map(|d| d.side(false))
+            .collect();
+        let new: Vec<Leaf> = r.blocks[g.clone()]
+            .iter()
+            .filter_map(|d| d.side(true))
+            .collect();
         let text = marked.finish();
         let ok = reads_as(&apply_critic(&text, true), &new)
             && reads_as(&apply_critic(&text, false), &old);
@@ -1182,14 +1335,11 @@ fn find_close(text: &str, from: usize, close: &str) -> Option<(usize, Option<usi
             i += 2;
             continue;
         }
-        if let Some((o, c)) = opener_at(rest) {
-            match find_close(text, i + o.len(), c) {
-                Some((end, _)) => {
-                    i = end + c.len();
-                    continue;
-                }
-                None => {}
-            }
+        if let Some((o, c)) = opener_at(rest)
+            && let Some((end, _)) = find_close(text, i + o.len(), c)
+        {
+            i = end + c.len();
+            continue;
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
@@ -1303,7 +1453,22 @@ mod tests {
         c.text("a {++b++} `{--c--}` x~>y <<} ~");
         c.change("old ~", "new {==");
         let s = c.finish();
-        assert_eq!(apply_critic(&s, true), "a {++b++} `{--c--}` x~>y <<} ~new {==");
-        assert_eq!(apply_critic(&s, false), "a {++b++} `{--c--}` x~>y <<} ~old ~");
+        assert_eq!(
+            apply_critic(&s, true),
+            "a {++b++} `{--c--}` x~>y <<} ~new {=="
+        );
+        assert_eq!(
+            apply_critic(&s, false),
+            "a {++b++} `{--c--}` x~>y <<} ~old ~"
+        );
+    }
+}
+#[cfg(test)]
+mod nesting_tests {
+    #[test]
+    fn nested_emphasis_reads_back_nested() {
+        let doc = crate::source::markdown::parse("**G (*G p*, syn.\n*A p*)**\n");
+        let out = super::blocks_md(&doc);
+        assert_eq!(out, "**G (*G p*, syn. *A p*)**\n");
     }
 }

@@ -37,7 +37,15 @@ pub fn render_markup(
     let ident = format!("markup:{}:{}", data::side_label(old), data::side_label(new));
     let against = old.meta.as_ref().map(|m| m.version.to_string());
     crate::source::assets::check_images(old)?;
-    produce("markup.typ", data, new, old.dir.clone(), templates, &ident, against)
+    produce(
+        "markup.typ",
+        data,
+        new,
+        old.dir.clone(),
+        templates,
+        &ident,
+        against,
+    )
 }
 
 fn produce(
@@ -53,8 +61,8 @@ fn produce(
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
-        .with_old_dir(old_dir);
+    let world =
+        RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone()).with_old_dir(old_dir);
     trace("data");
     let pages = compile(&world)?;
     trace("compile");

@@ -99,7 +99,9 @@ fn block_line(leaf: &Leaf) -> String {
 pub fn clean(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
             o.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             o.push(c);

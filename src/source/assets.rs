@@ -16,9 +16,12 @@ pub const MAX_IMAGE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A remote (or otherwise non-file) address: never read.
 pub fn is_remote(src: &str) -> bool {
-    let scheme = src
-        .split_once(':')
-        .is_some_and(|(s, _)| !s.is_empty() && s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
+    let scheme = src.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
     scheme || src.starts_with("//")
 }
 
@@ -70,14 +73,17 @@ fn resolve(dir: &Path, src: &str) -> std::result::Result<PathBuf, ImageProblem> 
             "the image `{src}` is an absolute path; images must live in the document's folder"
         )));
     }
-    if rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+    if rel
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
         return Err(ImageProblem::Outside(format!(
             "the image `{src}` leaves the document's folder (`..`)"
         )));
     }
-    let root = dir
-        .canonicalize()
-        .map_err(|e| ImageProblem::Missing(format!("cannot read the folder {}: {e}", dir.display())))?;
+    let root = dir.canonicalize().map_err(|e| {
+        ImageProblem::Missing(format!("cannot read the folder {}: {e}", dir.display()))
+    })?;
     let path = root.join(rel);
     let real = path
         .canonicalize()
@@ -97,10 +103,13 @@ pub fn read_image(dir: &Path, src: &str) -> std::result::Result<Picture, ImagePr
     let meta = std::fs::metadata(&path)
         .map_err(|e| ImageProblem::Missing(format!("cannot read the image `{src}`: {e}")))?;
     if !meta.is_file() {
-        return Err(ImageProblem::Missing(format!("the image `{src}` is not a file")));
+        return Err(ImageProblem::Missing(format!(
+            "the image `{src}` is not a file"
+        )));
     }
-    let bytes = super::read_bounded(&path, MAX_IMAGE_BYTES)
-        .map_err(|e| ImageProblem::Missing(format!("cannot read the image `{src}`: {}", e.message)))?;
+    let bytes = super::read_bounded(&path, MAX_IMAGE_BYTES).map_err(|e| {
+        ImageProblem::Missing(format!("cannot read the image `{src}`: {}", e.message))
+    })?;
     decode(src, bytes)
 }
 
@@ -130,10 +139,14 @@ fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProble
         }
     };
     let size = imagesize::blob_size(&bytes).map_err(|_| {
-        ImageProblem::Undecodable(format!("the image `{src}` is damaged (its size cannot be read)"))
+        ImageProblem::Undecodable(format!(
+            "the image `{src}` is damaged (its size cannot be read)"
+        ))
     })?;
     if size.width == 0 || size.height == 0 {
-        return Err(ImageProblem::Undecodable(format!("the image `{src}` has no pixels")));
+        return Err(ImageProblem::Undecodable(format!(
+            "the image `{src}` has no pixels"
+        )));
     }
     Ok(Picture {
         bytes,
@@ -245,15 +258,30 @@ mod tests {
     #[test]
     fn leaving_the_folder_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(read_image(dir.path(), "../x.png"), Err(ImageProblem::Outside(_))));
-        assert!(matches!(read_image(dir.path(), "/etc/passwd"), Err(ImageProblem::Outside(_))));
-        assert!(matches!(read_image(dir.path(), "none.png"), Err(ImageProblem::Missing(_))));
+        assert!(matches!(
+            read_image(dir.path(), "../x.png"),
+            Err(ImageProblem::Outside(_))
+        ));
+        assert!(matches!(
+            read_image(dir.path(), "/etc/passwd"),
+            Err(ImageProblem::Outside(_))
+        ));
+        assert!(matches!(
+            read_image(dir.path(), "none.png"),
+            Err(ImageProblem::Missing(_))
+        ));
         std::fs::write(dir.path().join("bad.png"), b"not an image").unwrap();
-        assert!(matches!(read_image(dir.path(), "bad.png"), Err(ImageProblem::Undecodable(_))));
+        assert!(matches!(
+            read_image(dir.path(), "bad.png"),
+            Err(ImageProblem::Undecodable(_))
+        ));
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc/hostname", dir.path().join("l.png")).unwrap();
-            assert!(matches!(read_image(dir.path(), "l.png"), Err(ImageProblem::Outside(_))));
+            assert!(matches!(
+                read_image(dir.path(), "l.png"),
+                Err(ImageProblem::Outside(_))
+            ));
         }
     }
 

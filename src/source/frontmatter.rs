@@ -79,7 +79,9 @@ pub struct Detected<'a> {
 fn is_kramdown_marker(line: &str) -> bool {
     line.strip_prefix("--- ").is_some_and(|rest| {
         let w = rest.trim();
-        !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     })
 }
 
@@ -105,7 +107,9 @@ fn looks_keyed(raw: &str, sep: char) -> bool {
     }
     let rest = line[key_end..].trim_start();
     match sep {
-        ':' => rest.strip_prefix(':').is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t'])),
+        ':' => rest
+            .strip_prefix(':')
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t'])),
         _ => rest.starts_with('='),
     }
 }

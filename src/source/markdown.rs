@@ -72,6 +72,8 @@ struct Builder {
     image: Option<(Image, String)>,
     /// Images nested in that alt text.
     image_depth: usize,
+    /// How many runs there were when the open link started.
+    link_start: Option<usize>,
     table: Option<Table>,
     row: Vec<Vec<Inline>>,
 }
@@ -170,7 +172,7 @@ impl Builder {
         if let Some(last) = v.last_mut().filter(|i| !i.style.is_atomic()) {
             last.text = last.text.trim_end_matches([' ', '\t']).to_string();
         }
-        v.retain(|i| !i.text.is_empty() || i.style.is_atomic());
+        v.retain(|i| !i.text.is_empty() || i.is_atomic());
         v
     }
 
@@ -408,11 +410,23 @@ impl Builder {
             Tag::Strong => self.style.push(StyleOp::Strong),
             Tag::Strikethrough => self.style.push(StyleOp::Strike),
             Tag::Link {
-                dest_url, title, ..
-            } => self.style.push(StyleOp::Link(
-                dest_url.to_string(),
-                (!title.is_empty()).then(|| title.to_string()),
-            )),
+                dest_url,
+                title,
+                link_type,
+                ..
+            } => {
+                // `<a@b.example>` means `mailto:a@b.example`.
+                let url = if link_type == pulldown_cmark::LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
+                self.link_start = Some(self.inlines.len());
+                self.style.push(StyleOp::Link(
+                    url,
+                    (!title.is_empty()).then(|| title.to_string()),
+                ))
+            }
             Tag::Image {
                 dest_url, title, ..
             } => {
@@ -446,10 +460,9 @@ impl Builder {
                 let content = self.take_inlines();
                 self.push_block(Block::Heading { level, content });
             }
-            TagEnd::BlockQuote(_)
-            | TagEnd::FootnoteDefinition
-            | TagEnd::List(_)
-            | TagEnd::Item => self.close(),
+            TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition | TagEnd::List(_) | TagEnd::Item => {
+                self.close()
+            }
             TagEnd::HtmlBlock => {
                 let text = self.html.take().unwrap_or_default();
                 let trimmed = text.trim_end_matches('\n');
@@ -495,10 +508,20 @@ impl Builder {
                     self.push_atomic(alt, style);
                 }
             }
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link => {
-                if self.image.is_none() {
-                    self.style.pop();
+            TagEnd::Link if self.image.is_none() => {
+                // A link with no text is kept as an empty run of the link.
+                if self.link_start == Some(self.inlines.len()) {
+                    let style = self.current_style();
+                    self.inlines.push(Inline {
+                        text: String::new(),
+                        style,
+                    });
                 }
+                self.link_start = None;
+                self.style.pop();
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough if self.image.is_none() => {
+                self.style.pop();
             }
             _ => {}
         }
@@ -529,17 +552,31 @@ mod tests {
 
     #[test]
     fn images_footnotes_and_titles_are_kept() {
-        let doc = parse("See ![A *diagram*](img/d.png \"T\") and [x](u \"t\")[^n].\n\n[^n]: Note.\n");
+        let doc =
+            parse("See ![A *diagram*](img/d.png \"T\") and [x](u \"t\")[^n].\n\n[^n]: Note.\n");
         let Block::Paragraph { content } = &doc[0] else {
             panic!()
         };
-        let img = content.iter().find(|i| i.style.image.is_some()).expect("image");
+        let img = content
+            .iter()
+            .find(|i| i.style.image.is_some())
+            .expect("image");
         assert_eq!(img.text, "A diagram");
         assert_eq!(img.style.image.as_ref().unwrap().src, "img/d.png");
-        assert_eq!(img.style.image.as_ref().unwrap().title.as_deref(), Some("T"));
-        let link = content.iter().find(|i| i.style.link.is_some()).expect("link");
+        assert_eq!(
+            img.style.image.as_ref().unwrap().title.as_deref(),
+            Some("T")
+        );
+        let link = content
+            .iter()
+            .find(|i| i.style.link.is_some())
+            .expect("link");
         assert_eq!(link.style.link_title.as_deref(), Some("t"));
-        assert!(content.iter().any(|i| i.style.footnote.as_deref() == Some("n")));
+        assert!(
+            content
+                .iter()
+                .any(|i| i.style.footnote.as_deref() == Some("n"))
+        );
         assert!(matches!(&doc[1], Block::Footnote { label, .. } if label == "n"));
         assert_eq!(inlines_text(content).matches("See").count(), 1);
     }

@@ -173,11 +173,7 @@ pub fn top_level_fields(yaml: &str) -> Option<Vec<(String, String)>> {
         serde_yaml::Value::Null => String::new(),
         other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
     };
-    Some(
-        map.iter()
-            .map(|(k, v)| (shown(k), shown(v)))
-            .collect(),
-    )
+    Some(map.iter().map(|(k, v)| (shown(k), shown(v))).collect())
 }
 
 /// `yaml` read as `T`, or `None`: for files that may or may not follow
