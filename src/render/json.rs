@@ -71,8 +71,15 @@ struct Output<'a> {
     new: Side<'a>,
     counts: Stats,
     metadata_changes: &'a [MetaChange],
+    /// A plain file's front matter on each side, verbatim.
+    #[serde(skip_serializing_if = "no_front_matter")]
+    front_matter: &'a crate::diff::FrontMatters,
     changes: Vec<ChangeOut<'a>>,
     blocks: &'a [BlockDiff],
+}
+
+fn no_front_matter(f: &crate::diff::FrontMatters) -> bool {
+    f.old.is_none() && f.new.is_none()
 }
 
 /// Positions of each block in the old and new documents.
@@ -153,6 +160,7 @@ pub fn redline_json(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
         new: side(new),
         counts: r.stats(),
         metadata_changes: &r.meta,
+        front_matter: &r.front_matter,
         changes: r
             .blocks
             .iter()
