@@ -401,6 +401,84 @@ fn markdown_rules() {
             .any(|(r, s)| r == "markdown/empty" && s == "warning"),
         "{rules:?}"
     );
+    // Footnotes: one referred to but not defined is an error (it would
+    // print as `[^x]`); one defined but never referred to, a warning.
+    passes(&[(
+        "v1.0.md",
+        &v("# A
+
+Text[^n].
+
+[^n]: A note.
+"),
+    )]);
+    fails_with(
+        &[(
+            "v1.0.md",
+            &v("# A
+
+Text[^missing].
+"),
+        )],
+        "markdown/footnote-undefined",
+    );
+    let (code, rules) = check(&[(
+        "v1.0.md",
+        &v("# A
+
+Text.
+
+[^n]: A note.
+"),
+    )]);
+    assert_eq!(code, 0);
+    assert!(
+        rules
+            .iter()
+            .any(|(r, s)| r == "markdown/footnote-unused" && s == "warning"),
+        "{rules:?}"
+    );
+    // Anchors reach headings inside lists too.
+    passes(&[(
+        "v1.0.md",
+        &v("# A
+
+- ## Inner
+
+See [it](#inner).
+"),
+    )]);
+}
+
+#[test]
+fn images_must_be_readable_files_of_the_document_folder() {
+    let v = |body: &str| {
+        format!(
+            "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-02-01\nsummary: s\n---\n{body}"
+        )
+    };
+    let png = [
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
+    ];
+    let tmp = workspace(&[("v1.0.md", &v("# A\n\n![Plan](img/plan.png)\n"))]);
+    std::fs::create_dir_all(tmp.path().join("documents/x/img")).unwrap();
+    std::fs::write(tmp.path().join("documents/x/img/plan.png"), png).unwrap();
+    let (code, rules) = check_in(tmp.path(), &[]);
+    assert_eq!(code, 0, "{rules:?}");
+    for (body, line) in [
+        ("# A\n\n![Plan](img/missing.png)\n", 9),
+        ("# A\n\nText ![up](../x/v1.0.md)\n", 9),
+    ] {
+        let tmp = workspace(&[("v1.0.md", &v(body))]);
+        let o = regdoc_in(tmp.path(), &["check", "--format", "github"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let out = stdout(&o);
+        assert!(
+            out.contains(&format!("line={line}")) && out.contains("markdown/image"),
+            "{out}"
+        );
+    }
 }
 
 #[test]

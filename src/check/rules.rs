@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use super::{Diagnostic, Report};
 use crate::error::line_col;
@@ -144,14 +144,68 @@ fn check_version(f: &VersionFile, report: &mut Report) {
 /// Tables with consistent columns; headings that do not skip levels.
 fn check_markdown(f: &VersionFile, report: &mut Report) {
     let body = &f.text[f.body_offset..];
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let opts = crate::source::markdown::options();
     let loc = |offset: usize| line_col(&f.text, f.body_offset + offset);
     let mut last_level: Option<u8> = None;
     let mut header_cells: usize = 0;
+    // Every heading's anchor, however deep in lists and quotes it stands.
+    let mut slugs: HashSet<String> = HashSet::new();
+    crate::model::walk(&f.blocks, &mut |b| {
+        if let Block::Heading { content, .. } = b {
+            slugs.insert(slug(&inlines_text(content)));
+        }
+    });
+    let dir = f.path.parent().map(std::path::Path::to_path_buf);
+    let mut notes_used: HashSet<String> = HashSet::new();
+    let mut notes_defined: Vec<(String, usize)> = Vec::new();
+    // Text of the block being read, to find `[^label]` left as text.
+    let mut text = String::new();
+    let mut text_start: Option<usize> = None;
+    let mut undefined: Vec<(String, usize)> = Vec::new();
     for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+        match &event {
+            Event::Text(t) => {
+                text_start.get_or_insert(range.start);
+                text.push_str(t);
+            }
+            Event::End(_) | Event::Start(_) if !text.is_empty() => {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("[^") {
+                    let after = &rest[i + 2..];
+                    match after.find(']') {
+                        Some(j) if j > 0 && !after[..j].contains(char::is_whitespace) => {
+                            undefined.push((after[..j].to_string(), text_start.unwrap_or(0)));
+                            rest = &after[j..];
+                        }
+                        _ => rest = after,
+                    }
+                }
+                text.clear();
+                text_start = None;
+            }
+            _ => {}
+        }
         match event {
+            Event::FootnoteReference(label) => {
+                notes_used.insert(label.to_string());
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                notes_defined.push((label.to_string(), range.start));
+            }
+            Event::Start(Tag::Image { dest_url, .. })
+                if !crate::source::assets::is_remote(&dest_url) =>
+            {
+                if let Some(dir) = &dir
+                    && let Err(problem) = crate::source::assets::read_image(dir, &dest_url)
+                {
+                    let (l, c) = loc(range.start);
+                    report.diagnostics.push(
+                        Diagnostic::error("markdown/image", &f.path, problem.to_string())
+                            .at(l, c)
+                            .help("images are read from the document's own folder (PNG, JPEG, GIF, WebP or SVG)"),
+                    );
+                }
+            }
             Event::Start(Tag::Heading { level, .. }) => {
                 let level = level as u8;
                 let limit = last_level.map_or(1, |l| l + 1);
@@ -195,14 +249,6 @@ fn check_markdown(f: &VersionFile, report: &mut Report) {
             }
             Event::Start(Tag::Link { dest_url, .. }) if dest_url.starts_with('#') => {
                 let anchor = &dest_url[1..];
-                let slugs: HashSet<String> = f
-                    .blocks
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Heading { content, .. } => Some(slug(&inlines_text(content))),
-                        _ => None,
-                    })
-                    .collect();
                 if !slugs.contains(anchor) {
                     let (l, c) = loc(range.start);
                     report.diagnostics.push(
@@ -219,20 +265,37 @@ fn check_markdown(f: &VersionFile, report: &mut Report) {
             _ => {}
         }
     }
-}
-
-/// A heading's anchor, as GitHub makes it.
-pub fn slug(text: &str) -> String {
-    let mut s = String::new();
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() || c == '-' || c == '_' {
-            s.extend(c.to_lowercase());
-        } else if c == ' ' {
-            s.push('-');
+    for (label, at) in undefined {
+        if notes_defined.iter().any(|(l, _)| *l == label) {
+            continue;
+        }
+        let (l, c) = loc(at);
+        report.diagnostics.push(
+            Diagnostic::error(
+                "markdown/footnote-undefined",
+                &f.path,
+                format!("the footnote [^{label}] is not defined: it would print as text"),
+            )
+            .at(l, c)
+            .help(format!("add a line `[^{label}]: …` with the note's text")),
+        );
+    }
+    for (label, at) in notes_defined {
+        if !notes_used.contains(&label) {
+            let (l, c) = loc(at);
+            report.diagnostics.push(
+                Diagnostic::warning(
+                    "markdown/footnote-unused",
+                    &f.path,
+                    format!("the footnote [^{label}] is defined but never referred to"),
+                )
+                .at(l, c),
+            );
         }
     }
-    s
 }
+
+pub use crate::model::slug;
 
 /// Cells of one raw table row: unescaped pipes, edges trimmed.
 fn cell_count(row: &str) -> usize {

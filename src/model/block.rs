@@ -249,6 +249,20 @@ pub fn leaf_inlines<'a>(block: &'a Block, f: &mut impl FnMut(&'a Inline)) {
     }
 }
 
+/// A heading's anchor, as GitHub makes it: lower case, punctuation
+/// dropped, spaces as hyphens.
+pub fn slug(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            s.extend(c.to_lowercase());
+        } else if c == ' ' {
+            s.push('-');
+        }
+    }
+    s
+}
+
 /// Concatenated text of inline runs.
 pub fn inlines_text(inlines: &[Inline]) -> String {
     inlines.iter().map(|i| i.text.as_str()).collect()

@@ -166,17 +166,6 @@ fn note_label(path: &[Frame]) -> Option<&str> {
     })
 }
 
-/// A heading's anchor as GitHub writes it: lower case, punctuation
-/// dropped, spaces as hyphens.
-pub fn slug(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
-}
-
 /// Gives shown headings a unique anchor (`slug`, `slug-1`…) and makes
 /// `#anchor` links to them clickable; a link to no heading stays text, since
 /// typst refuses a link to a label that does not exist.
@@ -196,7 +185,7 @@ fn link_anchors(blocks: &mut [Value]) {
                     .collect()
             })
             .unwrap_or_default();
-        let base = slug(&text);
+        let base = crate::model::slug(&text);
         if base.is_empty() {
             continue;
         }
