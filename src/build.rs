@@ -112,8 +112,9 @@ pub struct BuildReport {
 const MANIFEST: &str = ".regdoc-build.json";
 
 /// A hash of everything a job's PDF depends on: regdoc's version, the
-/// templates, the job, its own versions and the front matter of the others
-/// (for the version history). Content, not timestamps.
+/// templates, the job, its own versions and the images they show, and the
+/// front matter of the others (for the version history). Content, not
+/// timestamps.
 pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -145,6 +146,17 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
             &f.text[..f.body_offset]
         };
         h.update(text.as_bytes());
+        // The pictures it shows are inputs too: a redrawn diagram must
+        // rebuild the PDF even though no Markdown changed.
+        if own.contains(&i) {
+            for src in crate::source::assets::image_sources(&f.blocks) {
+                h.update(src.as_bytes());
+                match crate::source::assets::read_image(&doc.dir, &src) {
+                    Ok(p) => h.update(Sha256::digest(&p.bytes)),
+                    Err(e) => h.update(e.to_string().as_bytes()),
+                }
+            }
+        }
     }
     if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
         h.update(epoch.as_bytes());

@@ -60,8 +60,8 @@ fn span_json(op: Op, text: &str, style: &crate::model::Style, notes: &Notes) -> 
         }
     }
     if let Some(label) = &style.footnote {
-        m.insert("fn".into(), label.clone().into());
-        if let Some(n) = notes.get(label) {
+        m.insert("fn".into(), label.to_string().into());
+        if let Some(n) = notes.get(&**label) {
             m.insert("note".into(), Value::Array(n.clone()));
         }
     }
@@ -239,7 +239,7 @@ fn referenced(leaves: &[&Leaf]) -> std::collections::HashSet<String> {
     for l in leaves {
         crate::model::leaf_inlines(&l.block, &mut |i: &Inline| {
             if let Some(f) = &i.style.footnote {
-                set.insert(f.clone());
+                set.insert(f.to_string());
             }
         });
     }
@@ -266,8 +266,14 @@ fn section_name(section: &[String]) -> String {
 /// go with their references, marked in place.
 pub fn redline_blocks(r: &Redline) -> Vec<Value> {
     let paths = r.display_paths();
-    let shown: Vec<&Leaf> = r.blocks.iter().map(BlockDiff::shown_leaf).collect();
-    let refs = referenced(&shown);
+    // On either side: a note whose reference was deleted is still a note.
+    let both: Vec<&Leaf> = r
+        .blocks
+        .iter()
+        .flat_map(|d| [d.old.as_ref(), d.new.as_ref()])
+        .flatten()
+        .collect();
+    let refs = referenced(&both);
     let mut notes = Notes::new();
     let empty = Notes::new();
     for (d, path) in r.blocks.iter().zip(&paths) {
@@ -456,10 +462,17 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
         blocks.push(v);
     }
     link_anchors(&mut blocks);
+    // A plain file's front matter, as the tool that wrote it keeps it.
+    let front_matter: Vec<(String, String)> = doc
+        .front_matter
+        .as_ref()
+        .map(|f| f.display_fields())
+        .unwrap_or_default();
     json!({
         "doc": doc_json(doc),
         "version": meta_json(doc),
         "history": history_json(document, doc),
+        "front_matter": front_matter,
         "blocks": blocks,
     })
 }

@@ -62,7 +62,7 @@ pub struct Revision {
 fn run(text: &str, style: &Style, deleted: bool, ctx: &Ctx) -> Run {
     let mut r = Run::new();
     if let Some(label) = &style.footnote
-        && let Some(paras) = ctx.notes.get(label)
+        && let Some(paras) = ctx.notes.get(&**label)
     {
         let mut note = Footnote::new();
         for p in paras {
@@ -249,7 +249,9 @@ fn paragraph_for(block: &Block, path: &[Frame], starts_item: bool, lists: &Lists
     let mut p = Paragraph::new();
     p = match block {
         Block::Heading { level, .. } => p.style(&format!("Heading{}", (*level).clamp(1, 6))),
-        Block::Code { .. } | Block::Html { .. } => p.style("SourceCode"),
+        // Not pandoc's "Source Code" style: pandoc reads such a paragraph
+        // as a code block and drops tracked insertions in it.
+        Block::Code { .. } | Block::Html { .. } => p.style("RegdocCode"),
         _ => p,
     };
     let items: Vec<&Frame> = path
@@ -304,39 +306,77 @@ fn block_spans(d: &BlockDiff) -> Vec<Span> {
     }
 }
 
-fn table(d: &BlockDiff, rev: &Revision, ctx: &Ctx) -> docx_rs::Table {
-    let cell = |spans: &[Span], header: bool| {
-        let mut p = add_spans(Paragraph::new(), spans, rev, ctx);
-        if header {
-            p = p.style("TableHeader");
-        }
-        TableCell::new().add_paragraph(p)
-    };
-    let mut rows = Vec::new();
-    if let Some(t) = &d.table {
-        rows.push(TableRow::new(
-            t.columns.iter().map(|c| cell(&c.header, true)).collect(),
-        ));
-        for r in &t.rows {
-            let row = TableRow::new(r.cells.iter().map(|c| cell(c, false)).collect());
-            rows.push(track_row(row, row_op(r.change), rev));
-        }
-    } else if let Block::Table(t) = d.shown() {
-        let op = match d.change {
-            Change::Added | Change::MovedHere => Op::Insert,
-            Change::Removed | Change::MovedAway => Op::Delete,
-            _ => Op::Equal,
-        };
-        rows.push(TableRow::new(
-            t.header.iter().map(|h| cell(&whole(op, h), true)).collect(),
-        ));
-        for r in &t.rows {
-            let row = TableRow::new(r.iter().map(|c| cell(&whole(op, c), false)).collect());
-            rows.push(track_row(row, op, rev));
-        }
+fn cell(spans: &[Span], header: bool, rev: &Revision, ctx: &Ctx) -> TableCell {
+    let mut p = add_spans(Paragraph::new(), spans, rev, ctx);
+    if header {
+        p = p.style("TableHeader");
     }
-    // Readers (pandoc among them) need the column grid to see the cells.
-    let cols = rows_width(d);
+    TableCell::new().add_paragraph(p)
+}
+
+/// The Word tables of a table's diff. Word cannot track an added or removed
+/// column, so a table whose columns changed is shown as the old table
+/// removed and the new one added, row by tracked row; otherwise one table
+/// with its rows and cells tracked.
+fn tables(d: &BlockDiff, rev: &Revision, ctx: &Ctx) -> Vec<docx_rs::Table> {
+    let op = match d.change {
+        Change::Added | Change::MovedHere => Op::Insert,
+        Change::Removed | Change::MovedAway => Op::Delete,
+        _ => Op::Equal,
+    };
+    match (&d.table, d.old_block(), d.new_block()) {
+        (Some(t), Some(Block::Table(old)), Some(Block::Table(new)))
+            if t.columns.iter().any(|c| c.op != Op::Equal) =>
+        {
+            vec![
+                whole_table(old, Op::Delete, rev, ctx),
+                whole_table(new, Op::Insert, rev, ctx),
+            ]
+        }
+        (Some(t), _, _) => {
+            let mut rows = vec![TableRow::new(
+                t.columns
+                    .iter()
+                    .map(|c| cell(&c.header, true, rev, ctx))
+                    .collect(),
+            )];
+            for r in &t.rows {
+                let row = TableRow::new(r.cells.iter().map(|c| cell(c, false, rev, ctx)).collect());
+                rows.push(track_row(row, row_op(r.change), rev));
+            }
+            vec![grid(rows, t.columns.len())]
+        }
+        (None, ..) => match d.shown() {
+            Block::Table(t) => vec![whole_table(t, op, rev, ctx)],
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// A table shown whole with one operation. An added or removed one tracks
+/// its header row too, so that Word's "Accept all" / "Reject all" leaves
+/// no empty table behind.
+fn whole_table(t: &crate::model::Table, op: Op, rev: &Revision, ctx: &Ctx) -> docx_rs::Table {
+    let header = TableRow::new(
+        t.header
+            .iter()
+            .map(|h| cell(&whole(op, h), true, rev, ctx))
+            .collect(),
+    );
+    let mut rows = vec![track_row(header, op, rev)];
+    for r in &t.rows {
+        let row = TableRow::new(
+            r.iter()
+                .map(|c| cell(&whole(op, c), false, rev, ctx))
+                .collect(),
+        );
+        rows.push(track_row(row, op, rev));
+    }
+    grid(rows, t.header.len())
+}
+
+/// Readers (pandoc among them) need the column grid to see the cells.
+fn grid(rows: Vec<TableRow>, cols: usize) -> docx_rs::Table {
     docx_rs::Table::new(rows).set_grid(vec![9000 / cols.max(1); cols])
 }
 
@@ -366,14 +406,6 @@ fn track_row(row: TableRow, op: Op, rev: &Revision) -> TableRow {
     }
 }
 
-fn rows_width(d: &BlockDiff) -> usize {
-    match (&d.table, d.shown()) {
-        (Some(t), _) => t.columns.len(),
-        (None, Block::Table(t)) => t.header.len(),
-        _ => 1,
-    }
-}
-
 fn styles(doc: Docx) -> Docx {
     let mut doc = doc;
     let sizes = [32, 28, 26, 24, 22, 22];
@@ -397,7 +429,11 @@ fn styles(doc: Docx) -> Docx {
                 .name("Quote")
                 .italic(),
         )
-        .add_style(WordStyle::new("SourceCode", StyleType::Paragraph).name("Source Code"))
+        .add_style(
+            WordStyle::new("RegdocCode", StyleType::Paragraph)
+                .name("Code Listing")
+                .fonts(RunFonts::new().ascii("Courier New").hi_ansi("Courier New")),
+        )
         .add_style(
             WordStyle::new("TableHeader", StyleType::Paragraph)
                 .name("Table Header")
@@ -417,10 +453,16 @@ pub fn redline_docx(
     let lists = Lists::new(&paths);
     // Footnote texts go to Word footnotes, where they are referred to.
     let mut referenced = std::collections::HashSet::new();
-    for d in &r.blocks {
-        leaf_inlines(d.shown(), &mut |i| {
+    // On either side: a note whose reference was deleted is still a note.
+    for b in r
+        .blocks
+        .iter()
+        .flat_map(|d| [d.old_block(), d.new_block()])
+        .flatten()
+    {
+        leaf_inlines(b, &mut |i| {
             if let Some(l) = &i.style.footnote {
-                referenced.insert(l.clone());
+                referenced.insert(l.to_string());
             }
         });
     }
@@ -498,7 +540,9 @@ pub fn redline_docx(
             continue;
         }
         if matches!(d.shown(), Block::Table(_)) {
-            doc = doc.add_table(table(d, rev, &ctx));
+            for t in tables(d, rev, &ctx) {
+                doc = doc.add_table(t);
+            }
             continue;
         }
         if matches!(d.shown(), Block::Rule) {
@@ -509,7 +553,18 @@ pub fn redline_docx(
         if let Some(Frame::Footnote { label, .. }) = path.first()
             && starts_item
         {
-            p = p.add_run(Run::new().add_text(xml_safe(&format!("[^{label}]: "))));
+            // The label goes and comes with the note's text.
+            let op = match d.change {
+                Change::Added | Change::MovedHere => Op::Insert,
+                Change::Removed | Change::MovedAway => Op::Delete,
+                _ => Op::Equal,
+            };
+            let label = Span {
+                op,
+                text: format!("[^{label}]: "),
+                style: Style::default(),
+            };
+            p = add_spans(p, &[label], rev, &ctx);
         }
         let mut p = add_spans(p, &block_spans(d), rev, &ctx);
         // A whole added or removed paragraph tracks its paragraph mark too,

@@ -47,7 +47,7 @@ impl<'a> Ctx<'a> {
             leaf_inlines(d.shown(), &mut |i| {
                 if let Some(l) = &i.style.footnote {
                     let n = notes.len() + 1;
-                    notes.entry(l.clone()).or_insert(n);
+                    notes.entry(l.to_string()).or_insert(n);
                 }
             });
         }

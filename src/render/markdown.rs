@@ -690,9 +690,15 @@ impl Critic {
         let mut out: Vec<u8> = Vec::with_capacity(b.len());
         let mut i = 0;
         while i < b.len() {
-            let hit = DELIMITERS.iter().find(|d| {
-                b[i..].starts_with(d.as_bytes()) && !self.real[i..i + d.len()].iter().all(|r| *r)
-            });
+            // Every delimiter starts with one of these bytes.
+            let hit = if matches!(b[i], b'{' | b'+' | b'-' | b'~' | b'<' | b'=') {
+                DELIMITERS.iter().find(|d| {
+                    b[i..].starts_with(d.as_bytes())
+                        && !self.real[i..i + d.len()].iter().all(|r| *r)
+                })
+            } else {
+                None
+            };
             match hit {
                 Some(d) => {
                     let j = (i..i + d.len()).find(|&k| !self.real[k]).unwrap_or(i);
@@ -964,63 +970,49 @@ fn changed_content(d: &BlockDiff) -> Option<Critic> {
 }
 
 /// Adds `content` (one leaf's Markdown, maybe marked) after its prefixes.
-/// `first` and `cont` are the old and new prefixes.
+/// `first` and `cont` are the old and new prefixes of the first line and
+/// of the others. A line break inside a change stays inside it.
 fn put_prefixed(c: &mut Critic, first: (&str, &str), cont: (&str, &str), content: Critic) {
-    // Split the content into lines, keeping what is markup.
-    let mut line = Critic::default();
-    let mut k = 0;
-    let mut start = true;
     let b = content.buf.as_bytes();
-    let flush = |c: &mut Critic, line: Critic, start: bool, k: usize| {
-        let empty = line.buf.is_empty();
+    let mut depth = 0i32;
+    let mut start = 0;
+    let mut k = 0;
+    let line = |c: &mut Critic, from: usize, to: usize, k: usize| {
         let (o, n) = if k == 0 { first } else { cont };
-        let (o, n) = if empty {
+        let (o, n) = if from == to {
             (o.trim_end(), n.trim_end())
         } else {
             (o, n)
         };
-        let _ = start;
         c.both(o, n);
-        c.append(line);
+        c.buf.push_str(&content.buf[from..to]);
+        c.real.extend_from_slice(&content.real[from..to]);
     };
-    let mut i = 0;
-    let mut depth = 0i32;
-    while i < b.len() {
+    for i in 0..b.len() {
         if content.real[i] {
-            let rest = &content.buf[i..];
-            if rest.starts_with("{++")
-                || rest.starts_with("{--")
-                || rest.starts_with("{~~")
-                || rest.starts_with("{>>")
+            let rest = &b[i..];
+            if rest.starts_with(b"{++")
+                || rest.starts_with(b"{--")
+                || rest.starts_with(b"{~~")
+                || rest.starts_with(b"{>>")
             {
                 depth += 1;
-            } else if rest.starts_with("++}")
-                || rest.starts_with("--}")
-                || rest.starts_with("~~}")
-                || rest.starts_with("<<}")
+            } else if rest.starts_with(b"++}")
+                || rest.starts_with(b"--}")
+                || rest.starts_with(b"~~}")
+                || rest.starts_with(b"<<}")
             {
                 depth -= 1;
             }
         }
         if b[i] == b'\n' && depth == 0 {
-            let done = std::mem::take(&mut line);
-            flush(c, done, start, k);
+            line(c, start, i, k);
             c.text("\n");
+            start = i + 1;
             k += 1;
-            start = false;
-            i += 1;
-            continue;
         }
-        // Copy one char with its flag.
-        let ch_len = content.buf[i..].chars().next().map_or(1, char::len_utf8);
-        if content.real[i] {
-            line.mark(&content.buf[i..i + ch_len]);
-        } else {
-            line.text(&content.buf[i..i + ch_len]);
-        }
-        i += ch_len;
     }
-    flush(c, line, start, k);
+    line(c, start, b.len(), k);
 }
 
 fn plain(s: &str) -> Critic {
@@ -1136,9 +1128,9 @@ fn footnote_labels<'a>(leaves: impl Iterator<Item = &'a Leaf>) -> Vec<String> {
         let mut visit = |inl: &[Inline]| {
             for i in inl {
                 if let Some(f) = &i.style.footnote
-                    && !labels.contains(f)
+                    && !labels.iter().any(|l: &String| l.as_str() == &**f)
                 {
-                    labels.push(f.clone());
+                    labels.push(f.to_string());
                 }
             }
         };
@@ -1200,7 +1192,37 @@ fn front_matter_critic(old: Option<&FrontMatter>, new: Option<&FrontMatter>, c: 
 
 /// The redline as CriticMarkup over the new version's Markdown: valid GFM
 /// where no change is marked, tables kept as tables.
+///
+/// Written optimistically first, every change inline; if the whole reads
+/// back as both sides (the common case, checked with one parse per side)
+/// that is the answer. Otherwise each top-level container is checked on its
+/// own and the ones that do not read back are shown replaced whole; and if
+/// even that does not read back, the whole document is.
 pub fn critic_markup(r: &Redline) -> String {
+    let paths = r.display_paths();
+    let groups = groups(&paths);
+    let body_of = |text: &str, accept: bool| {
+        let t = apply_critic(text, accept);
+        match (&r.front_matter.old, &r.front_matter.new) {
+            (None, None) => crate::source::markdown::parse(&t),
+            _ => crate::source::parse_plain_markdown("", &t).blocks,
+        }
+    };
+    let (accept, reject) = (r.accept(), r.reject());
+    for check_groups in [false, true] {
+        let text = compose(r, &groups, check_groups);
+        if body_of(&text, true) == accept && body_of(&text, false) == reject {
+            return text;
+        }
+    }
+    let mut c = head(r);
+    c.change(blocks_md(&reject).trim_end(), blocks_md(&accept).trim_end());
+    c.text("\n");
+    c.finish()
+}
+
+/// Front matter (verbatim) and a comment listing metadata changes.
+fn head(r: &Redline) -> Critic {
     let mut c = Critic::default();
     front_matter_critic(
         r.front_matter.old.as_ref(),
@@ -1221,87 +1243,74 @@ pub fn critic_markup(r: &Redline) -> String {
         c.mark("<<}");
         c.text("\n\n");
     }
-    let head = c;
-    let paths = r.display_paths();
-    // Groups: the leaves of one top-level container, or one top-level leaf.
-    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-    // A list is one container, whichever of its items a leaf is in.
+    c
+}
+
+/// The leaves of one top-level container, or one top-level leaf, each.
+/// A list is one container, whichever of its items a leaf is in.
+fn groups(paths: &[Vec<Frame>]) -> Vec<std::ops::Range<usize>> {
     let container = |p: &[Frame]| {
         p.first().map(|f| match f {
             Frame::Item { list, .. } => (1, *list),
             other => (0, other.id()),
         })
     };
+    let mut groups = Vec::new();
     let mut i = 0;
-    while i < r.blocks.len() {
+    while i < paths.len() {
         let top = container(&paths[i]);
         let mut j = i + 1;
         if top.is_some() {
-            while j < r.blocks.len() && container(&paths[j]) == top {
+            while j < paths.len() && container(&paths[j]) == top {
                 j += 1;
             }
         }
         groups.push(i..j);
         i = j;
     }
+    groups
+}
+
+/// The CriticMarkup of the whole redline; with `check_groups`, each
+/// changed group is read back alone and shown replaced whole if it does
+/// not give both of its sides.
+fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -> String {
     let mut body = Critic::default();
-    let mut first = true;
     let mut sides = Sides::default();
-    for g in groups {
+    for (n, g) in groups.iter().enumerate() {
         let marked = group_critic(r, g.clone(), &mut sides);
-        let old: Vec<Leaf> = r.blocks[g.clone()]
-            .iter()
-            .filter_map(|d| d.side(false))
-            .collect();
-        let new: Vec<Leaf> = r.blocks[g.clone()]
-            .iter()
-            .filter_map(|d| d.side(true))
-            .collect();
-        let text = marked.finish();
-        let ok = reads_as(&apply_critic(&text, true), &new)
-            && reads_as(&apply_critic(&text, false), &old);
-        if !first {
+        if n > 0 {
             body.text("\n\n");
         }
-        first = false;
-        if ok {
-            let mut t = Critic::default();
+        let side = |new: bool| -> Vec<Leaf> {
+            r.blocks[g.clone()]
+                .iter()
+                .filter_map(|d| d.side(new))
+                .collect()
+        };
+        let changed = r.blocks[g.clone()].iter().any(BlockDiff::is_change);
+        if !check_groups || !changed {
+            body.append(marked);
+            continue;
+        }
+        let text = marked.finish();
+        if reads_as(&apply_critic(&text, true), &side(true))
+            && reads_as(&apply_critic(&text, false), &side(false))
+        {
             // Already broken: its delimiters are markup now.
-            t.mark(&text);
-            body.append(t);
+            body.mark(&text);
         } else {
             // Markdown cannot say this change inline: shown replaced whole.
-            body.change(leaves_md(&old).trim_end(), leaves_md(&new).trim_end());
+            body.change(
+                leaves_md(&side(false)).trim_end(),
+                leaves_md(&side(true)).trim_end(),
+            );
         }
     }
-    let mut whole = head;
+    let mut whole = head(r);
     whole.append(body);
     whole.text("\n");
-    let text = whole.finish();
-    // The groups read back one by one; the document must read back whole
-    // (a list split across groups would not).
-    let body_of = |accept: bool| {
-        let t = apply_critic(&text, accept);
-        match (&r.front_matter.old, &r.front_matter.new) {
-            (None, None) => crate::source::markdown::parse(&t),
-            _ => crate::source::parse_plain_markdown("", &t).blocks,
-        }
-    };
-    if body_of(true) == r.accept() && body_of(false) == r.reject() {
-        return text;
-    }
-    let mut c = Critic::default();
-    front_matter_critic(
-        r.front_matter.old.as_ref(),
-        r.front_matter.new.as_ref(),
-        &mut c,
-    );
-    c.change(
-        blocks_md(&r.reject()).trim_end(),
-        blocks_md(&r.accept()).trim_end(),
-    );
-    c.text("\n");
-    c.finish()
+    whole.finish()
 }
 
 // ---------------------------------------------------------------------
@@ -1323,9 +1332,16 @@ fn opener_at(s: &str) -> Option<(&'static str, &'static str)> {
 /// its closer, skipping markup nested in it; and for a substitution, the
 /// offset of its `~>`.
 fn find_close(text: &str, from: usize, close: &str) -> Option<(usize, Option<usize>)> {
+    let b = text.as_bytes();
+    let first = close.as_bytes()[0];
     let mut i = from;
     let mut arrow = None;
-    while i < text.len() {
+    while i < b.len() {
+        // Only these bytes can start a closer, an arrow or a nested opener.
+        match memchr::memchr3(first, b'{', b'~', &b[i..]) {
+            Some(k) => i += k,
+            None => return None,
+        }
         let rest = &text[i..];
         if rest.starts_with(close) {
             return Some((i, arrow));
@@ -1341,14 +1357,22 @@ fn find_close(text: &str, from: usize, close: &str) -> Option<(usize, Option<usi
             i = end + c.len();
             continue;
         }
-        i += rest.chars().next().map_or(1, char::len_utf8);
+        i += 1;
     }
     None
 }
 
 fn apply_markup(text: &str, accept: bool, out: &mut String) {
+    let b = text.as_bytes();
     let mut i = 0;
     while i < text.len() {
+        // Plain text up to the next `{` is copied as it is.
+        let next = memchr::memchr(b'{', &b[i..]).map_or(b.len(), |k| i + k);
+        out.push_str(&text[i..next]);
+        i = next;
+        if i >= text.len() {
+            break;
+        }
         let rest = &text[i..];
         if let Some((o, c)) = opener_at(rest)
             && let Some((end, arrow)) = find_close(text, i + o.len(), c)
@@ -1370,9 +1394,8 @@ fn apply_markup(text: &str, accept: bool, out: &mut String) {
             i = end + c.len();
             continue;
         }
-        let n = rest.chars().next().map_or(1, char::len_utf8);
-        out.push_str(&rest[..n]);
-        i += n;
+        out.push('{');
+        i += 1;
     }
 }
 
@@ -1380,44 +1403,50 @@ fn apply_markup(text: &str, accept: bool, out: &mut String) {
 /// change and drops comments. Table rows that only held a rejected
 /// addition (or an accepted deletion) are dropped with their line.
 pub fn apply_critic(text: &str, accept: bool) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len());
     for line in split_keep(text) {
         let had_markup = line.contains("{++") || line.contains("{--");
-        let mut processed = String::new();
-        apply_markup(&line, accept, &mut processed);
-        let is_row = line.trim_start().starts_with('|');
-        if had_markup && is_row {
-            let cells: Vec<&str> = processed.trim().trim_matches('|').split('|').collect();
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
+        let start = out.len();
+        apply_markup(line, accept, &mut out);
+        if had_markup && line.trim_start().starts_with('|') {
+            let processed = &out[start..];
+            if processed
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .all(|c| c.trim().is_empty())
+            {
+                out.truncate(start);
             }
         }
-        out.push_str(&processed);
     }
     out
 }
 
 /// Lines, except that a CriticMarkup span crossing lines stays in one.
-fn split_keep(text: &str) -> Vec<String> {
+fn split_keep(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
     let mut lines = Vec::new();
     let mut start = 0;
     let mut i = 0;
-    while i < text.len() {
-        let rest = &text[i..];
-        if let Some((o, c)) = opener_at(rest)
-            && let Some((end, _)) = find_close(text, i + o.len(), c)
-        {
-            i = end + c.len();
+    while let Some(k) = memchr::memchr2(b'\n', b'{', &b[i..]) {
+        i += k;
+        if b[i] == b'{' {
+            if let Some((o, c)) = opener_at(&text[i..])
+                && let Some((end, _)) = find_close(text, i + o.len(), c)
+            {
+                i = end + c.len();
+            } else {
+                i += 1;
+            }
             continue;
         }
-        if rest.starts_with('\n') {
-            lines.push(text[start..=i].to_string());
-            start = i + 1;
-        }
-        i += rest.chars().next().map_or(1, char::len_utf8);
+        lines.push(&text[start..=i]);
+        i += 1;
+        start = i;
     }
     if start < text.len() {
-        lines.push(text[start..].to_string());
+        lines.push(&text[start..]);
     }
     lines
 }

@@ -115,7 +115,7 @@ impl Builder {
                 StyleOp::Strike => s.strike = true,
                 StyleOp::Link(u, t) => {
                     s.link = Some(u.clone());
-                    s.link_title = t.clone();
+                    s.link_title = t.as_deref().map(Box::from);
                 }
             }
         }
@@ -332,7 +332,7 @@ impl Builder {
             }
             Event::FootnoteReference(r) => {
                 let style = Style {
-                    footnote: Some(r.to_string()),
+                    footnote: Some(Box::from(&*r)),
                     ..self.current_style()
                 };
                 self.push_atomic(r.to_string(), style)
@@ -502,7 +502,7 @@ impl Builder {
             TagEnd::Image => {
                 if let Some((image, alt)) = self.image.take() {
                     let style = Style {
-                        image: Some(image),
+                        image: Some(Box::new(image)),
                         ..self.current_style()
                     };
                     self.push_atomic(alt, style);
