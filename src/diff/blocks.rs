@@ -99,6 +99,15 @@ fn diff_of(change: Change, old: Option<Leaf>, new: Option<Leaf>) -> BlockDiff {
 
 /// How alike two leaves are, 0 when they cannot be compared word by word.
 fn affinity(a: &Leaf, b: &Leaf) -> f64 {
+    // Leaves in different kinds of container (a list item's paragraph and
+    // a top-level one) are not compared word by word: if they were, a
+    // rewrite would pair every paragraph with every item near it, at twice
+    // the cost, and show an item turned into a paragraph as word edits.
+    let same_containers = a.path.len() == b.path.len()
+        && a.path.iter().zip(&b.path).all(|(x, y)| x.same_kind(y));
+    if !same_containers {
+        return 0.0;
+    }
     block_affinity(&a.block, &b.block)
 }
 
