@@ -103,8 +103,8 @@ fn affinity(a: &Leaf, b: &Leaf) -> f64 {
     // a top-level one) are not compared word by word: if they were, a
     // rewrite would pair every paragraph with every item near it, at twice
     // the cost, and show an item turned into a paragraph as word edits.
-    let same_containers = a.path.len() == b.path.len()
-        && a.path.iter().zip(&b.path).all(|(x, y)| x.same_kind(y));
+    let same_containers =
+        a.path.len() == b.path.len() && a.path.iter().zip(&b.path).all(|(x, y)| x.same_kind(y));
     if !same_containers {
         return 0.0;
     }

@@ -30,6 +30,10 @@ pub struct Style {
     /// Link title (`[text](url "title")`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_title: Option<Box<str>>,
+    /// The label of a reference-style link (`[text][label]`), kept so that
+    /// Markdown out writes the link as the source did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_ref: Option<Box<str>>,
     /// An image: the run's text is its alt text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<Box<Image>>,

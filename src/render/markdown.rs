@@ -155,6 +155,7 @@ fn inline_md(text: &str, style: &Style, out: &mut String) {
         let link_only = Style {
             link: style.link.clone(),
             link_title: style.link_title.clone(),
+            link_ref: style.link_ref.clone(),
             ..Style::default()
         };
         styled(&s, &link_only, out);
@@ -216,23 +217,25 @@ pub fn inlines_md(inlines: &[Inline]) -> String {
     let mut s = String::new();
     let mut i = 0;
     while i < inlines.len() {
-        let link = (&inlines[i].style.link, &inlines[i].style.link_title);
+        let key = |x: &Inline| {
+            (
+                x.style.link.clone(),
+                x.style.link_title.clone(),
+                x.style.link_ref.clone(),
+            )
+        };
+        let link = key(&inlines[i]);
         let mut j = i + 1;
-        while j < inlines.len() && (&inlines[j].style.link, &inlines[j].style.link_title) == link {
+        while j < inlines.len() && key(&inlines[j]) == link {
             j += 1;
         }
         let runs = &inlines[i..j];
-        match link.0 {
-            Some(url) => {
-                s.push('[');
-                emphasised(runs, &mut s);
-                s.push_str(&format!(
-                    "]({}{})",
-                    destination(url),
-                    title_md(link.1.as_deref())
-                ));
-            }
-            None => emphasised(runs, &mut s),
+        if link.0.is_some() {
+            s.push('[');
+            emphasised(runs, &mut s);
+            s.push_str(&link_tail(&runs[0].style));
+        } else {
+            emphasised(runs, &mut s);
         }
         i = j;
     }
@@ -278,6 +281,7 @@ fn emphasised(runs: &[Inline], out: &mut String) {
                 emph: false,
                 link: None,
                 link_title: None,
+                link_ref: None,
                 ..run.style.clone()
             };
             inline_md(&run.text, &bare, &mut b);
@@ -321,13 +325,47 @@ fn styled(inner: &str, style: &Style, out: &mut String) {
     out.push_str(&open);
     out.push_str(inner);
     out.push_str(&close);
-    if let Some(url) = &style.link {
-        out.push_str(&format!(
+    if style.link.is_some() {
+        out.push_str(&link_tail(style));
+    }
+}
+
+/// What closes a link's text: `][label]` for a link the source wrote in
+/// reference form (its definition is written at the end, see
+/// [`definitions`]), `](<url> "title")` for any other.
+fn link_tail(style: &Style) -> String {
+    match (&style.link_ref, &style.link) {
+        (Some(label), _) => format!("][{label}]"),
+        (None, Some(url)) => format!(
             "]({}{})",
             destination(url),
             title_md(style.link_title.as_deref())
-        ));
+        ),
+        (None, None) => "]".into(),
     }
+}
+
+/// The reference definitions of the reference-style links of `leaves`,
+/// one line each, in order of first use: `[label]: <url> "title"`.
+pub fn definitions<'a>(leaves: impl IntoIterator<Item = &'a Leaf>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = String::new();
+    for l in leaves {
+        crate::model::leaf_inlines(&l.block, &mut |i| {
+            if let (Some(label), Some(url)) = (&i.style.link_ref, &i.style.link) {
+                let key = label.to_lowercase();
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    out.push_str(&format!(
+                        "[{label}]: {}{}\n",
+                        destination(url),
+                        title_md(i.style.link_title.as_deref())
+                    ));
+                }
+            }
+        });
+    }
+    out
 }
 
 fn align_md(a: Align) -> &'static str {
@@ -605,9 +643,17 @@ pub fn leaves_md(leaves: &[Leaf]) -> String {
     s
 }
 
-/// A document tree as Markdown.
+/// A document tree as Markdown, with the definitions of its
+/// reference-style links at the end.
 pub fn blocks_md(blocks: &[Block]) -> String {
-    leaves_md(&flatten(blocks))
+    let leaves = flatten(blocks);
+    let mut s = leaves_md(&leaves);
+    let defs = definitions(&leaves);
+    if !defs.is_empty() {
+        s.push('\n');
+        s.push_str(&defs);
+    }
+    s
 }
 
 // ---------------------------------------------------------------------
@@ -730,13 +776,16 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
         // One link around runs of several styles: the markup goes inside
         // it, so that the link stays one link on both sides. Both sides
         // must keep some of its text, or one would be left an empty link.
-        if let Some(url) = &spans[i].style.link {
-            let title = &spans[i].style.link_title;
+        if spans[i].style.link.is_some() {
+            let key = |s: &Span| {
+                (
+                    s.style.link.clone(),
+                    s.style.link_title.clone(),
+                    s.style.link_ref.clone(),
+                )
+            };
             let mut j = i;
-            while j < spans.len()
-                && spans[j].style.link.as_ref() == Some(url)
-                && &spans[j].style.link_title == title
-            {
+            while j < spans.len() && key(&spans[j]) == key(&spans[i]) {
                 j += 1;
             }
             let group = &spans[i..j];
@@ -749,6 +798,7 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
                         style: Style {
                             link: None,
                             link_title: None,
+                            link_ref: None,
                             ..s.style.clone()
                         },
                         ..s.clone()
@@ -756,11 +806,7 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
                     .collect();
                 c.text("[");
                 spans_critic(&inner, c);
-                c.text(&format!(
-                    "]({}{})",
-                    destination(url),
-                    title_md(title.as_deref())
-                ));
+                c.text(&link_tail(&group[0].style));
                 i = j;
                 continue;
             }
@@ -804,12 +850,8 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
             c.text(&format!("{open}{fence}{pad}"));
             c.append(inner);
             c.text(&format!("{pad}{fence}"));
-            if let Some(url) = &style.link {
-                c.text(&format!(
-                    "]({}{})",
-                    destination(url),
-                    title_md(style.link_title.as_deref())
-                ));
+            if style.link.is_some() {
+                c.text(&link_tail(style));
             }
         } else {
             let mut inner = Critic::default();
@@ -1166,6 +1208,9 @@ fn reads_as(text: &str, leaves: &[Leaf]) -> bool {
         .filter(|l| !defined.contains(&l.as_str()))
         .collect();
     let mut t = text.to_string();
+    // The document's reference definitions stand at its end.
+    t.push_str("\n\n");
+    t.push_str(&definitions(leaves));
     for l in &labels {
         t.push_str(&format!("\n\n[^{l}]: stand-in\n"));
     }
@@ -1310,6 +1355,19 @@ fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -
     let mut whole = head(r);
     whole.append(body);
     whole.text("\n");
+    // The definitions of reference-style links, as each side has them.
+    let defs = |new: bool| {
+        definitions(
+            r.blocks
+                .iter()
+                .filter_map(|d| if new { d.new.as_ref() } else { d.old.as_ref() }),
+        )
+    };
+    let (old_defs, new_defs) = (defs(false), defs(true));
+    if !old_defs.is_empty() || !new_defs.is_empty() {
+        whole.text("\n");
+        whole.both(&old_defs, &new_defs);
+    }
     whole.finish()
 }
 

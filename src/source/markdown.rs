@@ -102,7 +102,8 @@ enum StyleOp {
     Strong,
     Emph,
     Strike,
-    Link(String, Option<String>),
+    /// Target, title, and the label of a reference-style link.
+    Link(String, Option<String>, Option<String>),
 }
 
 impl Builder {
@@ -113,9 +114,10 @@ impl Builder {
                 StyleOp::Strong => s.strong = true,
                 StyleOp::Emph => s.emph = true,
                 StyleOp::Strike => s.strike = true,
-                StyleOp::Link(u, t) => {
+                StyleOp::Link(u, t, r) => {
                     s.link = Some(u.clone());
                     s.link_title = t.as_deref().map(Box::from);
+                    s.link_ref = r.as_deref().map(Box::from);
                 }
             }
         }
@@ -413,8 +415,15 @@ impl Builder {
                 dest_url,
                 title,
                 link_type,
-                ..
+                id,
             } => {
+                use pulldown_cmark::LinkType;
+                let label = matches!(
+                    link_type,
+                    LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut
+                )
+                .then(|| id.to_string())
+                .filter(|l| !l.is_empty());
                 // `<a@b.example>` means `mailto:a@b.example`.
                 let url = if link_type == pulldown_cmark::LinkType::Email {
                     format!("mailto:{dest_url}")
@@ -425,6 +434,7 @@ impl Builder {
                 self.style.push(StyleOp::Link(
                     url,
                     (!title.is_empty()).then(|| title.to_string()),
+                    label,
                 ))
             }
             Tag::Image {
