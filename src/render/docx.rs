@@ -123,45 +123,51 @@ fn external(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
 }
 
+/// A span as Word writes it: a run, or a run inside a tracked change.
+/// Short-lived (one per span, added at once), so the variants' sizes do
+/// not matter.
+#[allow(clippy::large_enum_variant)]
+enum Tracked {
+    Run(Run),
+    Insert(Insert),
+    Delete(Delete),
+}
+
+fn tracked(s: &Span, rev: &Revision, ctx: &Ctx) -> Tracked {
+    match s.op {
+        Op::Equal => Tracked::Run(run(&s.text, &s.style, false, ctx)),
+        Op::Insert => Tracked::Insert(
+            Insert::new(run(&s.text, &s.style, false, ctx))
+                .author(rev.author.clone())
+                .date(rev.date.clone()),
+        ),
+        Op::Delete => Tracked::Delete(
+            Delete::new()
+                .add_run(run(&s.text, &s.style, true, ctx))
+                .author(rev.author.clone())
+                .date(rev.date.clone()),
+        ),
+    }
+}
+
 fn add_spans(mut p: Paragraph, spans: &[Span], rev: &Revision, ctx: &Ctx) -> Paragraph {
     for s in spans {
-        let link = s.style.link.as_deref().filter(|u| external(u));
-        match link {
+        let t = tracked(s, rev, ctx);
+        p = match s.style.link.as_deref().filter(|u| external(u)) {
             Some(url) => {
                 let h = Hyperlink::new(url, HyperlinkType::External);
-                let h = match s.op {
-                    Op::Equal => h.add_run(run(&s.text, &s.style, false, ctx)),
-                    Op::Insert => h.add_insert(
-                        Insert::new(run(&s.text, &s.style, false, ctx))
-                            .author(rev.author.clone())
-                            .date(rev.date.clone()),
-                    ),
-                    Op::Delete => h.add_delete(
-                        Delete::new()
-                            .add_run(run(&s.text, &s.style, true, ctx))
-                            .author(rev.author.clone())
-                            .date(rev.date.clone()),
-                    ),
-                };
-                p = p.add_hyperlink(h);
+                p.add_hyperlink(match t {
+                    Tracked::Run(r) => h.add_run(r),
+                    Tracked::Insert(i) => h.add_insert(i),
+                    Tracked::Delete(d) => h.add_delete(d),
+                })
             }
-            None => {
-                p = match s.op {
-                    Op::Equal => p.add_run(run(&s.text, &s.style, false, ctx)),
-                    Op::Insert => p.add_insert(
-                        Insert::new(run(&s.text, &s.style, false, ctx))
-                            .author(rev.author.clone())
-                            .date(rev.date.clone()),
-                    ),
-                    Op::Delete => p.add_delete(
-                        Delete::new()
-                            .add_run(run(&s.text, &s.style, true, ctx))
-                            .author(rev.author.clone())
-                            .date(rev.date.clone()),
-                    ),
-                };
-            }
-        }
+            None => match t {
+                Tracked::Run(r) => p.add_run(r),
+                Tracked::Insert(i) => p.add_insert(i),
+                Tracked::Delete(d) => p.add_delete(d),
+            },
+        };
     }
     p
 }

@@ -26,6 +26,23 @@ pub struct Split<'a> {
     pub body_offset: usize,
 }
 
+/// The lines of `text` from byte `from` on: (start, end after the line
+/// break, the line without trailing white space).
+fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut offset = from;
+    std::iter::from_fn(move || {
+        if offset >= text.len() {
+            return None;
+        }
+        let start = offset;
+        let end = text[start..]
+            .find('\n')
+            .map_or(text.len(), |i| start + i + 1);
+        offset = end;
+        Some((start, end, text[start..end].trim_end()))
+    })
+}
+
 /// Finds regdoc's front matter: a first line `---`, closed by `---` or `...`.
 pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>> {
     let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
@@ -38,12 +55,7 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>> {
             body_offset: 0,
         });
     }
-    let mut offset = first_end;
-    while offset < text.len() {
-        let end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let line = text[offset..end].trim_end();
+    for (offset, end, line) in lines_from(text, first_end) {
         if line == "---" || line == "..." {
             return Ok(Split {
                 yaml: Some(&text[first_end..offset]),
@@ -53,7 +65,6 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>> {
                 body_offset: end,
             });
         }
-        offset = end;
     }
     Err(Error::in_file(path, "the front matter is not closed")
         .at(1, 1)
@@ -124,12 +135,7 @@ pub fn detect(text: &str) -> Option<Detected<'_>> {
         "+++" => FrontMatterFormat::Toml,
         _ => return None,
     };
-    let mut offset = first_end;
-    while offset < text.len() {
-        let end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let line = text[offset..end].trim_end();
+    for (offset, end, line) in lines_from(text, first_end) {
         let closes = match format {
             FrontMatterFormat::Yaml => line == "---" || line == "..." || is_kramdown_marker(line),
             FrontMatterFormat::Toml => line == "+++",
@@ -152,7 +158,6 @@ pub fn detect(text: &str) -> Option<Detected<'_>> {
                 body_offset: end,
             });
         }
-        offset = end;
     }
     None
 }
