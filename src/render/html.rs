@@ -565,9 +565,14 @@ del { color: var(--del); text-decoration: line-through; text-decoration-thicknes
 .nest.q > div { border-left: 2px solid #bbb; padding-left: .8em; }
 blockquote { margin: .5em 0 .5em 1em; padding-left: .8em; border-left: 2px solid #bbb; }
 li > .blk > p, li > .blk > pre { margin: .2em 0; }
-.fn { font-size: .9rem; display: flex; gap: .4em; border-top: 1px solid #ddd; margin-top: .6em; }
-.fn > .blk { flex: 1; }
+#inline ol, #inline ul { padding-left: 2em; }
+/* A change bar inside a list stands left of the list's markers, not between a marker and its text. */
+li > .blk.chg { margin-left: calc(-2em - 14px); padding-left: calc(2em + 11px); }
+.fn { font-size: .9rem; border-top: 1px solid #ddd; margin-top: .6em; }
+.fn > .fnn { float: left; margin-right: .4em; }
 img { max-width: 100%; height: auto; }
+del img { outline: 3px dashed var(--del); outline-offset: 2px; opacity: .55; }
+ins img { outline: 3px solid var(--ins); outline-offset: 2px; }
 .img-ref code { font-size: .85em; }
 pre { background: #f6f6f6; padding: 8px; overflow: auto; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .92rem; }
