@@ -50,13 +50,6 @@ pub struct TableDiff {
 }
 
 impl TableDiff {
-    pub fn is_unchanged(&self) -> bool {
-        self.columns
-            .iter()
-            .all(|c| c.op == Op::Equal && c.header.iter().all(|s| s.op == Op::Equal))
-            && self.rows.iter().all(|r| r.change == RowChange::Unchanged)
-    }
-
     /// The table one side gives (`new` = accept every change).
     pub fn side(&self, new: bool) -> Table {
         let skip = if new { Op::Delete } else { Op::Insert };

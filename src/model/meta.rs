@@ -14,10 +14,6 @@ pub struct VersionNumber {
 }
 
 impl VersionNumber {
-    pub fn parts(&self) -> &[u32] {
-        &self.parts
-    }
-
     /// The next minor (`3.0` → `3.1`) version.
     pub fn next_minor(&self) -> VersionNumber {
         let major = self.parts[0];
