@@ -306,9 +306,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
 }
 
 /// The date of the tracked changes: when the new version was proposed
-/// (consultation), approved or takes effect; for a plain file, when it was
-/// last modified; SOURCE_DATE_EPOCH overrides both.
-fn revision_date(doc: &SourceDoc, spec: &str) -> String {
+/// (consultation), approved or takes effect; SOURCE_DATE_EPOCH overrides
+/// it. A plain file has no such date: the changes carry the epoch rather
+/// than the file's modification time, so that the same content always
+/// gives the same bytes.
+fn revision_date(doc: &SourceDoc) -> String {
     if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
@@ -325,15 +327,7 @@ fn revision_date(doc: &SourceDoc, spec: &str) -> String {
             .unwrap_or(m.effective);
         return format!("{d}T00:00:00Z");
     }
-    let mtime = std::fs::metadata(spec)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| crate::model::EffectiveDate::from_unix(d.as_secs() as i64));
-    match mtime {
-        Some(d) => format!("{d}T00:00:00Z"),
-        None => "1970-01-01T00:00:00Z".into(),
-    }
+    "1970-01-01T00:00:00Z".into()
 }
 
 /// The images both sides show, read from their folders (the new side's
@@ -373,7 +367,7 @@ fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
                         .as_ref()
                         .map_or_else(|| "regdoc".to_string(), |i| i.owner.clone())
                 }),
-                date: revision_date(&b, &args.new),
+                date: revision_date(&b),
             };
             render::docx::redline_docx(&a, &b, &redline, &rev, &images_of(&a, &b)?)?
         }

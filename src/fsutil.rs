@@ -8,6 +8,16 @@ use crate::error::{Error, Result};
 /// Writes `bytes` to `path` through a temporary file in the same folder and
 /// a rename, so readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // A rename would replace a device, a pipe or a folder with a regular
+    // file (as root, `-o /dev/full` became one): only files are replaced.
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && !m.is_file()
+    {
+        return Err(Error::in_file(
+            path,
+            "is not a regular file: regdoc writes only to files (or new paths)",
+        ));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

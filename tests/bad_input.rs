@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use common::*;
 
@@ -325,4 +326,78 @@ fn template_errors_name_the_template() {
         "{e}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn output_onto_a_pipe_or_a_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(&d.join("a.md"), "# A\n\nOne.\n");
+    write(&d.join("b.md"), "# A\n\nTwo.\n");
+    let fifo = d.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir(d.join("folder")).unwrap();
+    for target in ["pipe", "folder"] {
+        let o = regdoc_in(
+            d,
+            &["diff", "a.md", "b.md", "--format", "json", "-o", target],
+        );
+        assert_eq!(o.status.code(), Some(2), "{target}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(d.join("folder").is_dir());
+}
+
+#[test]
+fn word_files_of_plain_files_do_not_depend_on_modification_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(&d.join("a.md"), "# A\n\nOne.\n");
+    write(&d.join("b.md"), "# A\n\nTwo.\n");
+    let run = |out: &str| {
+        assert_ok(&regdoc_in(
+            d,
+            &["diff", "a.md", "b.md", "--format", "docx", "-o", out],
+        ));
+        std::fs::read(d.join(out)).unwrap()
+    };
+    let first = run("1.docx");
+    assert!(
+        Command::new("touch")
+            .args(["-d", "2001-02-03"])
+            .arg(d.join("b.md"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(first, run("2.docx"));
+}
+
+#[test]
+fn a_duplicate_version_is_reported_at_its_version_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(&d.join("documents/x/document.yaml"), DOC_YAML);
+    let v = "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-02-01\nsummary: s\n---\n# A\n";
+    write(&d.join("documents/x/v1.0.md"), v);
+    write(
+        &d.join("documents/x/v1.md"),
+        "---\n# The same version again.\nversion: \"1.0\"\nstatus: draft\neffective: 2024-02-01\nsummary: s\n---\n# A\n",
+    );
+    let o = regdoc_in(d, &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("v1.md:3:1"), "{}", stderr(&o));
 }

@@ -9,25 +9,7 @@ use super::{Diagnostic, Report};
 use crate::error::line_col;
 use crate::model::{Block, Document, Status, VersionFile, inlines_text};
 
-/// 1-based line of a top-level `key:` in the front matter of `text`.
-pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    let mut in_front = false;
-    for (i, line) in text.lines().enumerate() {
-        if i == 0 && line.trim_end() == "---" {
-            in_front = true;
-            continue;
-        }
-        if in_front && (line.trim_end() == "---" || line.trim_end() == "...") {
-            return None;
-        }
-        if let Some(rest) = line.strip_prefix(key)
-            && rest.trim_start().starts_with(':')
-        {
-            return Some(i + 1);
-        }
-    }
-    None
-}
+pub use crate::source::yaml::key_line;
 
 fn at_key(d: Diagnostic, f: &VersionFile, key: &str) -> Diagnostic {
     let line = key_line(&f.text, key).unwrap_or(1);

@@ -265,7 +265,7 @@ impl Workspace {
                         other.path.display()
                     ),
                 )
-                .at(2, 1));
+                .at(yaml::key_line(&file.text, "version").unwrap_or(1), 1));
             }
             versions.push(file);
         }

@@ -181,3 +181,23 @@ pub fn top_level_fields(yaml: &str) -> Option<Vec<(String, String)>> {
 pub fn try_parse<T: DeserializeOwned>(yaml: &str) -> Option<T> {
     serde_yaml::from_str::<T>(yaml).ok()
 }
+
+/// 1-based line of a top-level `key:` in the front matter of `text`.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    let mut in_front = false;
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 && line.trim_end() == "---" {
+            in_front = true;
+            continue;
+        }
+        if in_front && (line.trim_end() == "---" || line.trim_end() == "...") {
+            return None;
+        }
+        if let Some(rest) = line.strip_prefix(key)
+            && rest.trim_start().starts_with(':')
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
