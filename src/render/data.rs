@@ -133,7 +133,7 @@ fn block_json(block: &Block, op: Op, notes: &Notes) -> Value {
 fn nest_json(path: &[Frame], prev: Option<&[Frame]>) -> Value {
     let mut out = Vec::new();
     for (k, f) in path.iter().enumerate() {
-        let starts = prev.is_none_or(|p| p.get(k).is_none_or(|g| g.id() != f.id()));
+        let starts = crate::model::opens_at(prev, path, k);
         match f {
             Frame::Quote { .. } => out.push(json!({"k": "quote"})),
             Frame::Footnote { label, .. } => out.push(json!({
@@ -155,8 +155,19 @@ fn nest_json(path: &[Frame], prev: Option<&[Frame]>) -> Value {
             }
         }
     }
+    // typst refuses content nested much deeper (its show-rule depth), and
+    // no reader follows a dozen indents: deeper levels are drawn at the last
+    // indent, the innermost container's marker kept. No text is lost.
+    if out.len() > MAX_PDF_NESTING {
+        let inner = out.pop().expect("a frame");
+        out.truncate(MAX_PDF_NESTING - 1);
+        out.push(inner);
+    }
     Value::Array(out)
 }
+
+/// How many containers deep a PDF indents.
+const MAX_PDF_NESTING: usize = 12;
 
 /// The label of the footnote a leaf belongs to, if it is a footnote's text.
 fn note_label(path: &[Frame]) -> Option<&str> {
