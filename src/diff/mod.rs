@@ -257,25 +257,26 @@ impl Redline {
     /// ones they were paired with, so that a removed list item is drawn
     /// inside the list it was removed from rather than in a list of its own.
     pub fn display_paths(&self) -> Vec<Vec<Frame>> {
-        let mut rename: rustc_hash::FxHashMap<(usize, u32), (u32, Option<u32>)> =
-            Default::default();
+        // Old container ids (and old list ids) → the new ones they were
+        // paired with. Ids are unique within a side, so no level is needed.
+        let mut containers: rustc_hash::FxHashMap<u32, u32> = Default::default();
+        let mut lists: rustc_hash::FxHashMap<u32, u32> = Default::default();
         for d in &self.blocks {
             if let (Some(o), Some(n)) = (&d.old, &d.new) {
-                for (level, (a, b)) in o.path.iter().zip(&n.path).enumerate() {
+                for (a, b) in o.path.iter().zip(&n.path) {
                     if !a.same_kind(b) {
                         break;
                     }
-                    let list = |f: &Frame| match f {
-                        Frame::Item { list, .. } => Some(*list),
-                        _ => None,
-                    };
-                    rename.entry((level, a.id())).or_insert((b.id(), list(b)));
-                    if let (Some(la), Some(lb)) = (list(a), list(b)) {
-                        rename.entry((level, la | OLD_LIST)).or_insert((lb, None));
+                    containers.entry(a.id()).or_insert(b.id());
+                    if let (Frame::Item { list: la, .. }, Frame::Item { list: lb, .. }) = (a, b) {
+                        lists.entry(*la).or_insert(*lb);
                     }
                 }
             }
         }
+        let new_id = |map: &rustc_hash::FxHashMap<u32, u32>, x: u32| {
+            map.get(&x).copied().unwrap_or(x | OLD_ID)
+        };
         self.blocks
             .iter()
             .map(|d| match (&d.new, &d.old) {
@@ -283,36 +284,29 @@ impl Redline {
                 (_, Some(o)) => o
                     .path
                     .iter()
-                    .enumerate()
-                    .map(|(level, f)| {
-                        let id = |x: u32| {
-                            rename
-                                .get(&(level, x))
-                                .map_or(x | OLD_ID, |(new_id, _)| *new_id)
-                        };
-                        match f.clone() {
-                            Frame::Quote { id: x } => Frame::Quote { id: id(x) },
-                            Frame::Footnote { id: x, label } => {
-                                Frame::Footnote { id: id(x), label }
-                            }
-                            Frame::Item {
-                                id: x,
-                                list,
-                                start,
-                                tight,
-                                number,
-                                task,
-                            } => Frame::Item {
-                                id: id(x),
-                                list: rename
-                                    .get(&(level, list | OLD_LIST))
-                                    .map_or(list | OLD_ID, |(l, _)| *l),
-                                start,
-                                tight,
-                                number,
-                                task,
-                            },
-                        }
+                    .map(|f| match f.clone() {
+                        Frame::Quote { id } => Frame::Quote {
+                            id: new_id(&containers, id),
+                        },
+                        Frame::Footnote { id, label } => Frame::Footnote {
+                            id: new_id(&containers, id),
+                            label,
+                        },
+                        Frame::Item {
+                            id,
+                            list,
+                            start,
+                            tight,
+                            number,
+                            task,
+                        } => Frame::Item {
+                            id: new_id(&containers, id),
+                            list: new_id(&lists, list),
+                            start,
+                            tight,
+                            number,
+                            task,
+                        },
                     })
                     .collect(),
                 _ => Vec::new(),
@@ -328,8 +322,6 @@ impl Redline {
 /// Marks an old side's container id that has no new counterpart, so that
 /// it cannot be mistaken for a new id in [`Redline::display_paths`].
 const OLD_ID: u32 = 1 << 31;
-/// Keys the rename table by list rather than by item.
-const OLD_LIST: u32 = 1 << 30;
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]

@@ -234,7 +234,7 @@ impl Block {
             Block::Code { text, .. } | Block::Html { text } => text.clone(),
             Block::Rule => "---".into(),
             Block::List(_) | Block::Quote { .. } | Block::Footnote { .. } => {
-                blocks_text(&self.children().into_iter().cloned().collect::<Vec<_>>())
+                self.children().iter().map(|b| b.text() + "\n").collect()
             }
             b => inlines_text(b.inlines().unwrap_or(&[])),
         }
@@ -357,19 +357,14 @@ pub struct Leaf {
     pub block: Block,
 }
 
-impl Leaf {
-    /// Whether this leaf starts the item of its innermost item frame (the
-    /// line that carries the list marker). `prev` is the leaf before it.
-    pub fn starts_item(&self, level: usize, prev: Option<&Leaf>) -> bool {
-        match prev {
-            None => true,
-            Some(p) => p
-                .path
-                .get(level)
-                .is_none_or(|f| f.id() != self.path[level].id()),
-        }
-    }
+/// Whether the container at `level` of `cur` opens with this leaf: the
+/// leaf before (with path `prev`) is not in it. For an item, this is the
+/// line that carries the list marker.
+pub fn opens_at(prev: Option<&[Frame]>, cur: &[Frame], level: usize) -> bool {
+    prev.is_none_or(|p| p.get(level).is_none_or(|g| g.id() != cur[level].id()))
+}
 
+impl Leaf {
     /// The placeholder leaf of an empty container.
     pub fn is_placeholder(&self) -> bool {
         matches!(&self.block, Block::Paragraph { content } if content.is_empty())

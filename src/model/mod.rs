@@ -7,7 +7,7 @@ mod meta;
 
 pub use block::{
     Align, Block, Frame, Image, Inline, Leaf, List, ListItem, Style, Table, blocks_text, flatten,
-    inlines_text, leaf_inlines, slug, unflatten, walk,
+    inlines_text, leaf_inlines, opens_at, slug, unflatten, walk,
 };
 pub use meta::{
     Approval, Consultation, DocumentInfo, EffectiveDate, Status, VersionMeta, VersionNumber,

@@ -538,9 +538,7 @@ pub fn redline_docx(
     }
     let mut prev: Option<&[Frame]> = None;
     for (d, path) in r.blocks.iter().zip(&paths) {
-        let starts_item = path.last().is_some_and(|f| {
-            prev.is_none_or(|p| p.get(path.len() - 1).is_none_or(|g| g.id() != f.id()))
-        });
+        let starts_item = !path.is_empty() && crate::model::opens_at(prev, path, path.len() - 1);
         prev = Some(path);
         if note_of(path).is_some() {
             continue;

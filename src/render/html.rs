@@ -236,8 +236,8 @@ fn side_nest(prev: Option<&[Frame]>, cur: &[Frame], body: String) -> String {
         return body;
     }
     let mut marker = String::new();
-    if let Some(f @ Frame::Item { number, .. }) = cur.last()
-        && prev.is_none_or(|p| p.get(cur.len() - 1).is_none_or(|g| g.id() != f.id()))
+    if let Some(Frame::Item { number, .. }) = cur.last()
+        && crate::model::opens_at(prev, cur, cur.len() - 1)
     {
         marker = number.map_or("•".into(), |n| format!("{n}."));
     }

@@ -215,3 +215,16 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// One part of a Word file (`word/document.xml`…), through unzip, which
+/// CI installs.
+pub fn docx_part(docx: &Path, part: &str) -> String {
+    let out = Command::new("unzip")
+        .arg("-p")
+        .arg(docx)
+        .arg(part)
+        .output()
+        .expect("unzip is needed by the tests: apt-get install unzip");
+    assert!(out.status.success(), "no {part} in {}", docx.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
