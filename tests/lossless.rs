@@ -619,9 +619,20 @@ fn pandoc_reads(docx: &[u8], mode: &str) -> String {
         // Emphasis is compared by words: pandoc writes two adjacent bold
         // runs as `**a** **b**` or `**a b**` depending on the runs Word has.
         .map(|l| {
-            l.replace("\\*", "\u{1}")
-                .replace('*', "")
-                .replace('\u{1}', "\\*")
+            // Emphasis stars go; escaped characters (`\*`, `\\`) stay.
+            let mut out = String::new();
+            let mut chars = l.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => {
+                        out.push(c);
+                        out.extend(chars.next());
+                    }
+                    '*' => {}
+                    c => out.push(c),
+                }
+            }
+            out
         })
         .filter(|l| !l.is_empty() && !empty_item(l))
         .collect::<Vec<_>>()

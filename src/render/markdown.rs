@@ -523,7 +523,19 @@ impl Layouter {
         let sep = match prev {
             None => String::new(),
             Some(p) => {
-                let tight = tight_between(&p.path, path, d) && !needs_blank(p, cur, d);
+                // After an empty item, pulldown-cmark ends the containers
+                // around it at a blank line: a block that can interrupt
+                // follows on the next line instead.
+                let after_empty = p.is_placeholder()
+                    && matches!(p.path.last(), Some(Frame::Item { .. }))
+                    && d > 0
+                    && path.len() == d
+                    && matches!(
+                        cur.block,
+                        Block::Heading { .. } | Block::Code { .. } | Block::Rule
+                    );
+                let tight =
+                    (tight_between(&p.path, path, d) && !needs_blank(p, cur, d)) || after_empty;
                 if tight {
                     "\n".to_string()
                 } else {
