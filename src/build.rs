@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diff;
 use crate::error::Result;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{self, Transaction};
 use crate::model::{Document, SourceDoc, Status, VersionMeta};
 use crate::render::pdf;
 use crate::render::typst::Templates;
@@ -106,6 +106,11 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     /// Outputs whose inputs had not changed since they were built.
     pub unchanged: Vec<PathBuf>,
+    /// Outputs of earlier builds that no version produces any more (a
+    /// draft's PDF after its approval), removed.
+    pub removed: Vec<PathBuf>,
+    /// The same, kept (`--keep-stale`).
+    pub stale: Vec<PathBuf>,
 }
 
 /// The record of a build kept in `out/`, so unchanged artefacts are skipped.
@@ -136,7 +141,9 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
         }
     };
     h.update(serde_json::to_vec(&doc.info).unwrap_or_default());
-    for (i, f) in doc.versions.iter().enumerate() {
+    // Later versions do not reach a PDF (see `history_json`).
+    let last = own.iter().copied().max().unwrap_or(0);
+    for (i, f) in doc.versions.iter().enumerate().take(last + 1) {
         h.update(f.path.to_string_lossy().as_bytes());
         // Other versions reach this PDF only through the document-control
         // table, that is through their front matter.
@@ -182,12 +189,47 @@ pub struct BuildOptions {
     pub force: bool,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// Report outputs no version produces any more instead of removing them.
+    pub keep_stale: bool,
+}
+
+/// Outputs in `out` that an earlier build made and this one does not:
+/// those its manifest records, and PDFs named as regdoc names them in a
+/// document's folder. Left in place, `emrr-v3.0-draft.pdf` would sit
+/// beside the approved `emrr-v3.0.pdf`, and one could publish the wrong
+/// file. Other files are never touched.
+fn stale_outputs(
+    docs: &[Document],
+    out: &Path,
+    manifest: &BTreeMap<String, (String, String)>,
+    expected: &[PathBuf],
+) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = manifest.keys().map(PathBuf::from).collect();
+    for d in docs {
+        let id = &d.info.id;
+        let dir = out.join(id);
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with(&format!("{id}-v")) && name.ends_with(".pdf") {
+                found.push(dir.join(name));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+        .into_iter()
+        .filter(|p| !expected.contains(p))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .collect()
 }
 
 /// Builds every artefact of the workspace into `out`, in parallel on all
 /// cores, skipping those whose inputs and output are as last built. Every
-/// PDF is rendered before any is written, so a failure leaves `out/` as
-/// it was.
+/// PDF is rendered before any is written, and the whole set (PDFs,
+/// removals of stale ones, the manifest) is written as one
+/// [`Transaction`]: a failure or a kill leaves `out/` as it was, or as the
+/// finished build.
 pub fn build_all(
     ws: &Workspace,
     out: &Path,
@@ -196,6 +238,8 @@ pub fn build_all(
 ) -> Result<BuildReport> {
     let docs = ws.load_all()?;
     let jobs = plan(&docs);
+    // A build killed while writing is finished before this one reads.
+    fsutil::recover(out)?;
     let manifest_path = out.join(MANIFEST);
     let mut manifest: BTreeMap<String, (String, String)> = std::fs::read(&manifest_path)
         .ok()
@@ -241,18 +285,38 @@ pub fn build_all(
     let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
         rendered.into_iter().collect::<Result<_>>()?;
     let mut report = BuildReport::default();
+    let expected: Vec<PathBuf> = rendered.iter().map(|(p, _, _)| p.clone()).collect();
+    let mut tx = Transaction::begin(out)?;
     for (path, key, bytes) in rendered {
         let name = path.to_string_lossy().to_string();
         match bytes {
             Some(bytes) => {
-                write_atomic(&path, &bytes)?;
+                tx.write(&path, &bytes)?;
                 manifest.insert(name, (key, hex(&Sha256::digest(&bytes))));
                 report.written.push(path);
             }
             None => report.unchanged.push(path),
         }
     }
+    for path in stale_outputs(&docs, out, &manifest, &expected) {
+        if opts.keep_stale {
+            report.stale.push(path);
+        } else {
+            manifest.remove(&path.to_string_lossy().to_string());
+            tx.remove(&path)?;
+            report.removed.push(path);
+        }
+    }
+    // Entries for files that are gone (deleted by hand) are dropped too.
+    manifest.retain(|k, _| {
+        expected.iter().any(|p| p.to_string_lossy() == k.as_str())
+            || report
+                .stale
+                .iter()
+                .any(|p| p.to_string_lossy() == k.as_str())
+    });
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest");
-    write_atomic(&manifest_path, &json)?;
+    tx.write(&manifest_path, &json)?;
+    tx.commit()?;
     Ok(report)
 }

@@ -74,9 +74,10 @@ pub enum Command {
     Approve {
         /// The draft, as doc@version.
         spec: String,
-        /// Who approved it (e.g. DESNZ).
+        /// Who approved it: must be the approver document.yaml names
+        /// (the default).
         #[arg(long)]
-        by: String,
+        by: Option<String>,
         /// When it was approved (YYYY-MM-DD).
         #[arg(long)]
         on: String,
@@ -101,6 +102,11 @@ pub enum Command {
         /// Rebuild everything, even artefacts whose inputs have not changed.
         #[arg(long)]
         force: bool,
+        /// Keep (and list) outputs of earlier builds that no version
+        /// produces any more, such as a draft's PDF after its approval,
+        /// instead of removing them.
+        #[arg(long)]
+        keep_stale: bool,
     },
 }
 
@@ -262,7 +268,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let on = parse_date(on)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
             outcome(crate::lifecycle::approve(
-                &ws, id, &version, by, on, effective,
+                &ws,
+                id,
+                &version,
+                by.as_deref(),
+                on,
+                effective,
             )?)
         }
         Command::At { id, date } => {
@@ -286,10 +297,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
-        Command::Build { out, quiet, force } => {
+        Command::Build {
+            out,
+            quiet,
+            force,
+            keep_stale,
+        } => {
             let opts = build::BuildOptions {
                 force: *force,
                 progress: !quiet,
+                keep_stale: *keep_stale,
             };
             let report = build::build_all(&ws, out, &templates, &opts)?;
             if !quiet {
@@ -299,6 +316,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 for p in &report.unchanged {
                     println!("up to date {}", p.display());
                 }
+            }
+            // Always said, even with --quiet: files appeared or vanished.
+            for p in &report.removed {
+                println!("removed {} (no version produces it any more)", p.display());
+            }
+            for p in &report.stale {
+                eprintln!(
+                    "stale {}: no version produces it any more (kept: --keep-stale)",
+                    p.display()
+                );
             }
             Ok(0)
         }

@@ -24,6 +24,8 @@ pub struct Error {
     pub line_col: Option<(usize, usize)>,
     pub help: Option<String>,
     pub kind: ExitKind,
+    /// The `check` rule that reports this problem, when it is one.
+    pub rule: Option<&'static str>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -37,6 +39,7 @@ impl Error {
             line_col: None,
             help: None,
             kind: ExitKind::Input,
+            rule: None,
         }
     }
 
@@ -52,6 +55,12 @@ impl Error {
 
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.line_col = Some((line.max(1), column.max(1)));
+        self
+    }
+
+    /// Names the `check` rule that reports this problem.
+    pub fn rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
         self
     }
 

@@ -1,54 +1,434 @@
-//! Writing outputs so that a failure never leaves half a file behind.
+//! Writing files so that no failure or kill leaves a half-changed record.
+//!
+//! Every write goes through a [`Transaction`] on one folder (its *root*):
+//!
+//! 1. **Stage**: each new file is written to a temporary file in the root
+//!    (`.regdoc-*.tmp`) and synced. A failure here (a full disk) leaves
+//!    the old files untouched, and the temporary files are deleted.
+//! 2. **Journal**: the list of renames and removals is written atomically
+//!    to `.regdoc-journal.json` in the root and synced. From this moment
+//!    the change has happened, logically.
+//! 3. **Apply**: each temporary file is renamed over its target, removed
+//!    files are deleted, then the journal is deleted.
+//!
+//! A kill during 3 leaves a journal; whoever opens the root next (any
+//! regdoc command that reads the folder: see [`recover`]) finishes it
+//! first, so every reader sees either the whole old set or the whole new
+//! set. Temporary files that no journal names are left-overs of a kill
+//! during 1 and are deleted. Writers hold an exclusive lock on the root
+//! folder from stage to apply, so a recovery never deletes another
+//! process's staged files.
 
+use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The journal of a transaction being applied, in its root.
+pub const JOURNAL: &str = ".regdoc-journal.json";
+const TMP_PREFIX: &str = ".regdoc-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// What a committed transaction does, as written to the journal. Paths are
+/// relative to the root, so a moved checkout recovers too.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    /// `(temporary file, target)`.
+    renames: Vec<(String, String)>,
+    removals: Vec<String>,
+}
+
+/// An exclusive lock on a folder, released when the file is closed.
+struct FolderLock {
+    _held: File,
+}
+
+impl FolderLock {
+    fn take(root: &Path) -> Result<FolderLock> {
+        let f = File::open(root).map_err(|e| Error::io(root, &e))?;
+        f.lock()
+            .map_err(|e| Error::in_file(root, format!("cannot lock the folder: {e}")))?;
+        Ok(FolderLock { _held: f })
+    }
+}
+
+/// Changes to files under one folder that happen whole or not at all.
+pub struct Transaction {
+    root: PathBuf,
+    _lock: FolderLock,
+    staged: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    removals: Vec<PathBuf>,
+}
+
+impl Transaction {
+    /// Locks `root` (creating it if needed), finishes any change a killed
+    /// process left, and deletes its left-over temporary files.
+    pub fn begin(root: &Path) -> Result<Transaction> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| Error::in_file(root, format!("cannot create folder: {e}")))?;
+        let lock = FolderLock::take(root)?;
+        settle(root)?;
+        Ok(Transaction {
+            root: root.to_path_buf(),
+            _lock: lock,
+            staged: Vec::new(),
+            removals: Vec::new(),
+        })
+    }
+
+    /// Stages `bytes` as the new content of `path` (under the root).
+    pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        // A rename would replace a device, a pipe or a folder with a regular
+        // file (as root, `-o /dev/full` became one): only files are replaced.
+        if let Ok(m) = std::fs::symlink_metadata(path)
+            && !m.is_file()
+        {
+            return Err(Error::in_file(
+                path,
+                "is not a regular file: regdoc writes only to files (or new paths)",
+            ));
+        }
+        self.relative(path)?;
+        let fail = |e: std::io::Error| Error::in_file(path, format!("cannot write: {e}"));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(&self.root)
+            .map_err(fail)?;
+        // Keep an existing file's permissions; new files are readable by all,
+        // as a plain `write` would leave them (temp files start as 0600).
+        let perms = match std::fs::metadata(path) {
+            Ok(m) => m.permissions(),
+            Err(_) => default_permissions(&tmp).map_err(fail)?,
+        };
+        tmp.as_file().set_permissions(perms).map_err(fail)?;
+        tmp.write_all(bytes).map_err(fail)?;
+        tmp.as_file().sync_all().map_err(fail)?;
+        self.staged.push((tmp, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Stages the removal of `path` (under the root).
+    pub fn remove(&mut self, path: &Path) -> Result<()> {
+        self.relative(path)?;
+        self.removals.push(path.to_path_buf());
+        Ok(())
+    }
+
+    fn relative(&self, path: &Path) -> Result<String> {
+        relative_to(&self.root, path)
+    }
+
+    /// Makes every staged change, as one step.
+    pub fn commit(self) -> Result<()> {
+        let Transaction {
+            root,
+            _lock,
+            staged,
+            removals,
+        } = self;
+        // One rename is atomic by itself: no journal needed.
+        if staged.len() == 1 && removals.is_empty() {
+            let (tmp, target) = staged.into_iter().next().expect("one");
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+            }
+            tmp.persist(&target)
+                .map_err(|e| Error::in_file(&target, format!("cannot write: {}", e.error)))?;
+            sync_dir(target.parent().unwrap_or(&root));
+            return Ok(());
+        }
+        let mut journal = Journal::default();
+        let mut kept = Vec::new();
+        for (tmp, target) in staged {
+            // Staged files live in the root itself.
+            let rel_tmp = tmp
+                .path()
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("regdoc names its temporary files in ASCII")
+                .to_string();
+            let rel_target = relative_to(&root, &target)?;
+            // From here the temporary file outlives this process until the
+            // journal is applied (or, if the journal is never written, the
+            // next run deletes it).
+            kept.push(tmp.into_temp_path());
+            journal.renames.push((rel_tmp, rel_target));
+        }
+        for r in &removals {
+            journal.removals.push(relative_to(&root, r)?);
+        }
+        let bytes = serde_json::to_vec_pretty(&journal).expect("journal");
+        // If the journal cannot be written nothing has happened: the
+        // temporary files are dropped (deleted) with `kept`.
+        write_journal(&root, &bytes)?;
+        for k in kept {
+            // The journal now owns them: they must survive until applied.
+            let _ = k.keep();
+        }
+        apply(&root, &journal)?;
+        finish(&root)
+    }
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and
 /// a rename, so readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    // A rename would replace a device, a pipe or a folder with a regular
-    // file (as root, `-o /dev/full` became one): only files are replaced.
-    if let Ok(m) = std::fs::symlink_metadata(path)
-        && !m.is_file()
-    {
-        return Err(Error::in_file(
-            path,
-            "is not a regular file: regdoc writes only to files (or new paths)",
-        ));
-    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::in_file(&dir, format!("cannot create folder: {e}")))?;
-    let fail = |e: std::io::Error| Error::in_file(path, format!("cannot write: {e}"));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".regdoc-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(fail)?;
-    // Keep an existing file's permissions; new files are readable by all,
-    // as a plain `write` would leave them (temp files start as 0600).
-    let perms = match std::fs::metadata(path) {
-        Ok(m) => m.permissions(),
-        Err(_) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::Permissions::from_mode(0o644)
-            }
-            #[cfg(not(unix))]
-            {
-                tmp.as_file().metadata().map_err(fail)?.permissions()
-            }
+    let mut tx = Transaction::begin(&dir)?;
+    tx.write(path, bytes)?;
+    tx.commit()
+}
+
+/// Finishes whatever a killed regdoc left in `root`: applies a journal
+/// that was written, deletes temporary files that none names. Readers of a
+/// folder call it first, so they never see half a change.
+pub fn recover(root: &Path) -> Result<()> {
+    if !root.is_dir() {
+        return Ok(());
+    }
+    let has_work = root.join(JOURNAL).exists() || leftovers(root).next().is_some();
+    if !has_work {
+        return Ok(());
+    }
+    let _lock = FolderLock::take(root)?;
+    settle(root)
+}
+
+/// Recovery under the lock.
+fn settle(root: &Path) -> Result<()> {
+    let journal_path = root.join(JOURNAL);
+    match std::fs::read(&journal_path) {
+        Ok(bytes) => {
+            let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::in_file(
+                    &journal_path,
+                    format!("an interrupted change left this journal, which cannot be read: {e}"),
+                )
+                .help("restore the folder from version control, then delete the journal")
+            })?;
+            apply(root, &journal)?;
+            finish(root)?;
         }
-    };
-    tmp.as_file().set_permissions(perms).map_err(fail)?;
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&journal_path, &e)),
+    }
+    // Left-overs of a process killed while staging. Failing to delete one
+    // (a read-only checkout) is harmless: nothing names it.
+    for p in leftovers(root).collect::<Vec<_>>() {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}
+
+/// Temporary files of regdoc's in `root`.
+fn leftovers(root: &Path) -> impl Iterator<Item = PathBuf> {
+    std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(TMP_PREFIX)
+                && name.ends_with(TMP_SUFFIX)
+                && e.file_type().is_ok_and(|t| t.is_file())
+        })
+        .map(|e| e.path())
+}
+
+/// Carries out a journal. Every step can run twice: a kill during a
+/// recovery is recovered the same way.
+fn apply(root: &Path, journal: &Journal) -> Result<()> {
+    let mut dirs: Vec<PathBuf> = vec![root.to_path_buf()];
+    for (tmp, target) in &journal.renames {
+        let (tmp, target) = (inside(root, tmp)?, inside(root, target)?);
+        if !tmp.exists() {
+            // Renamed by an earlier, interrupted attempt.
+            continue;
+        }
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+            dirs.push(dir.to_path_buf());
+        }
+        std::fs::rename(&tmp, &target)
+            .map_err(|e| Error::in_file(&target, format!("cannot write: {e}")))?;
+    }
+    for r in &journal.removals {
+        let r = inside(root, r)?;
+        match std::fs::remove_file(&r) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::in_file(&r, format!("cannot remove: {e}"))),
+        }
+        if let Some(dir) = r.parent() {
+            dirs.push(dir.to_path_buf());
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        sync_dir(&d);
+    }
+    Ok(())
+}
+
+fn finish(root: &Path) -> Result<()> {
+    let j = root.join(JOURNAL);
+    match std::fs::remove_file(&j) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&j, &e)),
+    }
+    sync_dir(root);
+    Ok(())
+}
+
+fn write_journal(root: &Path, bytes: &[u8]) -> Result<()> {
+    let path = root.join(JOURNAL);
+    let fail = |e: std::io::Error| Error::in_file(&path, format!("cannot write: {e}"));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(root)
+        .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    tmp.persist(&path).map_err(|e| fail(e.error))?;
+    sync_dir(root);
     Ok(())
+}
+
+/// A journal path, refused if it would leave the root: a journal is data
+/// another process wrote, and must not direct writes elsewhere.
+fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
+    let p = Path::new(rel);
+    if p.is_absolute()
+        || p.components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(Error::in_file(
+            root.join(JOURNAL),
+            format!("the journal names `{rel}`, outside its folder"),
+        ));
+    }
+    Ok(root.join(p))
+}
+
+fn relative_to(root: &Path, path: &Path) -> Result<String> {
+    let rel = path
+        .strip_prefix(root)
+        .ok()
+        .or_else(|| {
+            path.strip_prefix("./")
+                .ok()
+                .filter(|_| root == Path::new("."))
+        })
+        .or_else(|| (root == Path::new(".") && path.is_relative()).then_some(path))
+        .ok_or_else(|| {
+            Error::in_file(
+                path,
+                format!("is outside the folder being written ({})", root.display()),
+            )
+        })?;
+    rel.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::in_file(path, "regdoc writes only to paths that are valid UTF-8"))
+}
+
+fn default_permissions(tmp: &tempfile::NamedTempFile) -> std::io::Result<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        let _ = tmp;
+        use std::os::unix::fs::PermissionsExt;
+        Ok(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tmp.as_file().metadata()?.permissions())
+    }
+}
+
+/// Makes renames in `dir` durable. Best effort: some file systems cannot
+/// sync a folder, and the data itself is already synced.
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_journal_is_finished_by_the_next_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.md"), "old a").unwrap();
+        std::fs::write(root.join("b.md"), "old b").unwrap();
+        // A process killed after its journal: one rename done, one not.
+        std::fs::write(root.join(".regdoc-2.tmp"), "new b").unwrap();
+        std::fs::write(root.join("a.md"), "new a").unwrap();
+        let journal = Journal {
+            renames: vec![
+                (".regdoc-1.tmp".into(), "a.md".into()),
+                (".regdoc-2.tmp".into(), "b.md".into()),
+            ],
+            removals: vec!["gone.pdf".into()],
+        };
+        std::fs::write(root.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
+        std::fs::write(root.join("gone.pdf"), "x").unwrap();
+        // And a left-over of a process killed while staging.
+        std::fs::write(root.join(".regdoc-junk.tmp"), "junk").unwrap();
+        recover(root).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("a.md")).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(root.join("b.md")).unwrap(), "new b");
+        assert!(!root.join("gone.pdf").exists());
+        assert!(!root.join(JOURNAL).exists());
+        assert!(!root.join(".regdoc-junk.tmp").exists());
+    }
+
+    #[test]
+    fn a_journal_cannot_write_outside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir(&root).unwrap();
+        let journal = Journal {
+            renames: vec![],
+            removals: vec!["../outside".into()],
+        };
+        std::fs::write(dir.path().join("outside"), "keep").unwrap();
+        std::fs::write(root.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
+        assert!(recover(&root).is_err());
+        assert!(dir.path().join("outside").exists());
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut tx = Transaction::begin(root).unwrap();
+        tx.write(&root.join("a.pdf"), b"a").unwrap();
+        tx.write(&root.join("sub/b.pdf"), b"b").unwrap();
+        drop(tx);
+        assert_eq!(std::fs::read_dir(root).unwrap().count(), 0);
+        let mut tx = Transaction::begin(root).unwrap();
+        tx.write(&root.join("a.pdf"), b"a").unwrap();
+        tx.write(&root.join("sub/b.pdf"), b"b").unwrap();
+        tx.commit().unwrap();
+        assert_eq!(std::fs::read(root.join("sub/b.pdf")).unwrap(), b"b");
+        let names: Vec<_> = std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
 }

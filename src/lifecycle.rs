@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::check::{self, Report, rules};
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::Transaction;
 use crate::model::{Document, EffectiveDate, Status, VersionFile, VersionNumber};
 use crate::source::{self, Workspace, frontmatter, yaml};
 
@@ -59,11 +59,27 @@ fn validate(doc: &Document, replaced: &[(PathBuf, String)]) -> Result<(Document,
     Ok((new_doc, report))
 }
 
-fn write_all(files: &[(PathBuf, String)]) -> Result<()> {
-    for (p, t) in files {
-        write_atomic(p, t.as_bytes())?;
+/// Writes every file as one step: after a kill at any moment the folder
+/// holds either the old files or the new ones (see [`crate::fsutil`]).
+fn write_all(tx: Transaction, files: &[(PathBuf, String)], boms: &[bool]) -> Result<()> {
+    let mut tx = tx;
+    for (i, (p, t)) in files.iter().enumerate() {
+        let mut bytes = Vec::with_capacity(t.len() + 3);
+        if boms.get(i).copied().unwrap_or(false) {
+            bytes.extend_from_slice(&[0xEF, 0xBB, 0xBF]);
+        }
+        bytes.extend_from_slice(t.as_bytes());
+        tx.write(p, &bytes)?;
     }
-    Ok(())
+    tx.commit()
+}
+
+/// The line ending a file uses (that of its first line), so edits match it.
+fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
 }
 
 /// What a lifecycle command did.
@@ -80,6 +96,7 @@ pub fn new_draft(
     version: Option<VersionNumber>,
     effective: Option<EffectiveDate>,
 ) -> Result<Outcome> {
+    let tx = Transaction::begin(&ws.document_dir(id)?)?;
     let doc = ws.load_document(id)?;
     if let Some(d) = doc.versions.iter().find(|f| f.meta.status == Status::Draft) {
         return Err(check::rule_error(format!(
@@ -100,7 +117,7 @@ pub fn new_draft(
         )));
     }
     let path = doc.dir.join(format!("v{version}.md"));
-    if path.exists() {
+    if std::fs::symlink_metadata(&path).is_ok() {
         return Err(Error::in_file(&path, "already exists"));
     }
     let effective = match effective {
@@ -125,20 +142,37 @@ pub fn new_draft(
     if report.errors() > 0 {
         return Ok(Outcome::Refused(report));
     }
-    write_all(&files)?;
+    write_all(tx, &files, &[])?;
     Ok(Outcome::Written(vec![path]))
 }
 
 /// `regdoc approve`: records approval and supersedes the predecessor.
+/// `by` defaults to the document's approver, and must be it when given.
 pub fn approve(
     ws: &Workspace,
     id: &str,
     version: &VersionNumber,
-    by: &str,
+    by: Option<&str>,
     on: EffectiveDate,
     effective: Option<EffectiveDate>,
 ) -> Result<Outcome> {
+    let tx = Transaction::begin(&ws.document_dir(id)?)?;
     let doc = ws.load_document(id)?;
+    let by = match by.map(str::trim) {
+        None => doc.info.approver.as_str(),
+        Some("") => {
+            return Err(Error::input("--by is empty: name who approved the version")
+                .help(format!("{id} is approved by {}", doc.info.approver)));
+        }
+        Some(b) if b != doc.info.approver => {
+            return Err(check::rule_error(format!(
+                "`{b}` is not the approver of `{id}`: document.yaml names {}",
+                doc.info.approver
+            ))
+            .help("leave out --by to record the document's approver"));
+        }
+        Some(b) => b,
+    };
     let target = doc
         .version(version)
         .ok_or_else(|| Error::input(format!("document `{id}` has no version {version}")))?;
@@ -148,7 +182,12 @@ pub fn approve(
             target.meta.status
         )));
     }
-    let approval = format!("approved:\n  by: {}\n  on: {on}\n", yaml::scalar(by));
+    // Lines as the file writes them: a CRLF file stays CRLF.
+    let eol = line_ending(&target.text);
+    let approval = format!(
+        "approved:{eol}  by: {}{eol}  on: {on}{eol}",
+        yaml::scalar(by)
+    );
     let text = edit_front(&target.path, &target.text, |y| {
         let y = yaml::set_top_level_scalar(y, "status", "approved")?;
         let y = match effective {
@@ -170,7 +209,11 @@ pub fn approve(
     if report.errors() > 0 {
         return Ok(Outcome::Refused(report));
     }
-    write_all(&files)?;
+    let boms = files
+        .iter()
+        .map(|(p, _)| source::has_bom(p))
+        .collect::<Result<Vec<bool>>>()?;
+    write_all(tx, &files, &boms)?;
     Ok(Outcome::Written(
         files.into_iter().map(|(p, _)| p).collect(),
     ))

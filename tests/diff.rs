@@ -85,7 +85,9 @@ fn md_is_criticmarkup_that_accepts_to_new_and_rejects_to_old() {
         accepted_text.starts_with("---\nversion: \"2.1\""),
         "{accepted_text}"
     );
-    let accepted = regdoc::source::parse_plain_markdown("", &accepted_text).blocks;
+    let accepted = regdoc::source::parse_plain_markdown("", &accepted_text)
+        .unwrap()
+        .blocks;
     let rejected = markdown::parse(&regdoc::render::markdown::apply_critic(&md, false));
     assert_eq!(accepted, edit_blocks());
     assert_eq!(rejected, v2_blocks());

@@ -67,7 +67,7 @@ fn diff_pair(pair: &str, args: &[&str]) -> String {
 }
 
 fn read(path: &Path) -> SourceDoc {
-    parse_plain_markdown("", &std::fs::read_to_string(path).unwrap())
+    parse_plain_markdown("", &std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -105,7 +105,7 @@ fn every_pair_diffs_without_refusal_and_criticmarkup_round_trips() {
 }
 
 fn read_text(text: &str) -> SourceDoc {
-    parse_plain_markdown("", text)
+    parse_plain_markdown("", text).unwrap()
 }
 
 #[test]

@@ -8,16 +8,19 @@ use std::process::Command;
 
 use super::{Diagnostic, Report, rules::key_line};
 use crate::error::{Error, Result};
-use crate::model::{Document, Status, VersionFile};
+use crate::model::{Document, DocumentInfo, Status, VersionFile, VersionMeta};
 use crate::source::{self, Workspace};
 
-/// Version files under the documents folder as they were at `rev`.
+/// The files of the documents folder at `rev`: version files (`*.md`)
+/// and `document.yaml`s, with their text.
 fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
     if rev.starts_with('-') {
         return Err(Error::input(format!("`{rev}` is not a git revision")));
     }
+    // `-z`: without it git quotes names with non-ASCII characters
+    // (`"v2.0-\303\251.md"`), and such a version escaped the gate.
     let out = Command::new("git")
-        .args(["ls-tree", "-r", "--name-only", rev, "--"])
+        .args(["ls-tree", "-r", "-z", "--name-only", rev, "--"])
         .arg(ws.root())
         .output()
         .map_err(|e| Error::input(format!("cannot run git: {e}")))?;
@@ -29,31 +32,66 @@ fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
         )));
     }
     let mut files = Vec::new();
-    for name in String::from_utf8_lossy(&out.stdout).lines() {
-        if !name.ends_with(".md") {
+    for raw in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(raw).map_err(|_| {
+            Error::input(format!(
+                "{rev} has a file under {} whose name is not UTF-8 ({})",
+                ws.root().display(),
+                String::from_utf8_lossy(raw)
+            ))
+            .help("rename it: regdoc cannot check what it cannot name")
+        })?;
+        let path = PathBuf::from(name);
+        let wanted = name.ends_with(".md")
+            || path
+                .file_name()
+                .is_some_and(|n| n == crate::source::DOCUMENT_FILE);
+        if !wanted {
             continue;
         }
         // `./` makes git read the path relative to where we stand.
         let text = source::read_git(rev, &format!("./{name}"))?;
-        files.push((PathBuf::from(name), text));
+        files.push((path, text));
     }
     Ok(files)
 }
 
-/// The governed metadata and text of a version, as compared for
-/// immutability (the status may still move on).
-fn governed(f: &VersionFile) -> impl PartialEq + std::fmt::Debug {
-    let m = &f.meta;
-    (
-        m.version.to_string(),
-        m.effective,
-        m.approved.clone(),
-        m.supersedes.as_ref().map(|v| v.to_string()),
-        m.summary.clone(),
-        m.consultation.clone(),
-        m.title.clone(),
-        f.blocks.clone(),
-    )
+/// The first field of two versions' front matter that differs, other than
+/// `status` (whose moves `allowed` judges): `None` when they agree.
+fn changed_field(was: &VersionMeta, now: &VersionMeta) -> Option<String> {
+    let fields = |m: &VersionMeta| match serde_json::to_value(m) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (a, b) = (fields(was), fields(now));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| k.as_str() != "status")
+        .find(|k| {
+            // `version` compares canonically: `3` and `3.0` are one version.
+            if k.as_str() == "version" {
+                return was.version.canonical() != now.version.canonical();
+            }
+            a.get(k.as_str()) != b.get(k.as_str())
+        })
+        .cloned()
+}
+
+/// The 1-based line of the first body line that differs between two
+/// versions of a file: where a reviewer should look.
+fn first_changed_line(was: &VersionFile, now: &VersionFile) -> usize {
+    let first = line_of_offset(&now.text, now.body_offset);
+    let old = was.text[was.body_offset..].lines();
+    let mut new = now.text[now.body_offset..].lines();
+    let mut i = 0;
+    for o in old {
+        match new.next() {
+            Some(n) if n == o => i += 1,
+            _ => break,
+        }
+    }
+    first + i
 }
 
 fn allowed(from: Status, to: Status) -> bool {
@@ -77,14 +115,31 @@ pub fn check_against(
     report: &mut Report,
 ) -> Result<()> {
     let mut base: HashMap<String, Vec<(PathBuf, Option<VersionFile>, String)>> = HashMap::new();
+    let mut infos: HashMap<String, DocumentInfo> = HashMap::new();
     for (path, text) in files_at(ws, rev)? {
         let Some(id) = doc_id_of(&path) else { continue };
+        if path
+            .file_name()
+            .is_some_and(|n| n == crate::source::DOCUMENT_FILE)
+        {
+            if let Some(info) = source::yaml::try_parse::<DocumentInfo>(&text) {
+                infos.insert(id, info);
+            }
+            continue;
+        }
         let parsed = source::parse_version(&path, text.clone()).ok();
         base.entry(id).or_default().push((path, parsed, text));
     }
     for doc in docs {
         let old = base.remove(&doc.info.id).unwrap_or_default();
         check_document(doc, &old, rev, report);
+        let approved_before = old.iter().any(|(_, p, _)| {
+            p.as_ref()
+                .is_some_and(|v| matches!(v.meta.status, Status::Approved | Status::Superseded))
+        });
+        if approved_before && let Some(was) = infos.get(&doc.info.id) {
+            check_document_info(doc, was, rev, report);
+        }
     }
     // Whole documents deleted since the base.
     for (id, files) in base {
@@ -159,15 +214,18 @@ fn check_document(
                 .help("a status moves only draft → approved → superseded, or to withdrawn"),
             );
         }
-        if matches!(was.meta.status, Status::Approved | Status::Superseded)
-            && governed(was) != governed(now)
-        {
-            immutable_broken = true;
-            let what = if was.blocks != now.blocks {
-                "text"
+        if matches!(was.meta.status, Status::Approved | Status::Superseded) {
+            let (what, line) = if was.blocks != now.blocks {
+                ("text".to_string(), first_changed_line(was, now))
+            } else if let Some(field) = changed_field(&was.meta, &now.meta) {
+                let line = key_line(&now.text, &field)
+                    .or_else(|| key_line(&now.text, "version"))
+                    .unwrap_or(1);
+                (format!("`{field}`"), line)
             } else {
-                "metadata"
+                continue;
             };
+            immutable_broken = true;
             report.diagnostics.push(
                 Diagnostic::error(
                     "base/approved-immutable",
@@ -177,14 +235,7 @@ fn check_document(
                         was.meta.version, was.meta.status
                     ),
                 )
-                .at(
-                    if what == "text" {
-                        line_of_offset(&now.text, now.body_offset)
-                    } else {
-                        2
-                    },
-                    1,
-                )
+                .at(line, 1)
                 .help("an approved version is immutable: start a new version with `regdoc new`"),
             );
         }
@@ -204,6 +255,40 @@ fn check_document(
                 ),
             )
             .help("start a draft with `regdoc new`"),
+        );
+    }
+}
+
+/// `document.yaml` is printed in every PDF of the document (title, owner,
+/// classification, approver, governing clauses): once a version is
+/// approved, changing it would change what that approved PDF says. So its
+/// fields are as immutable as the approved text.
+fn check_document_info(doc: &Document, was: &DocumentInfo, rev: &str, report: &mut Report) {
+    let fields = |i: &DocumentInfo| match serde_json::to_value(i) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (a, b) = (fields(was), fields(&doc.info));
+    let path = doc.dir.join(crate::source::DOCUMENT_FILE);
+    let text = report.source(&path).unwrap_or("").to_string();
+    for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+        if a.get(key) == b.get(key) {
+            continue;
+        }
+        report.diagnostics.push(
+            Diagnostic::error(
+                "base/approved-immutable",
+                &path,
+                format!(
+                    "`{key}` of `{}` changed since {rev}, but approved versions print it",
+                    doc.info.id
+                ),
+            )
+            .at(key_line(&text, key).unwrap_or(1), 1)
+            .help(
+                "what an approved PDF says cannot change: a new version may set its own `title`; \
+                 anything else needs a new document",
+            ),
         );
     }
 }

@@ -74,6 +74,7 @@ impl Diagnostic {
     /// A loading error (bad YAML, bad date…) as a diagnostic.
     fn from_error(rule: &'static str, path: &Path, e: &Error) -> Self {
         let (line, column) = e.line_col.unwrap_or((0, 0));
+        let rule = e.rule.unwrap_or(rule);
         let mut d = Diagnostic::error(rule, e.path.as_deref().unwrap_or(path), e.message.clone())
             .at(line, column);
         d.help = e.help.clone();
@@ -120,6 +121,9 @@ pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<
         .root()
         .canonicalize()
         .map_err(|e| Error::io(ws.root(), &e))?;
+    // A change a killed `approve` left half-done is finished first: the
+    // gate judges the state before it or after it, never between.
+    crate::fsutil::recover(dir)?;
     let info_path = dir.join(DOCUMENT_FILE);
     let info = match read_checked(&root, &info_path, report)? {
         Some(text) => match yaml::parse::<DocumentInfo>(&info_path, &text, 1) {

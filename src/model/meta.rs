@@ -7,18 +7,48 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A version number such as `2.0` or `10.1`, compared part by part.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Equality, hashing and ordering all use one canonical form, the parts
+/// without trailing zeros: `3`, `3.0` and `03.0` are the same version. If
+/// they were not, `v3.md` and `v3.0.md` could both exist, `emrr@3` would
+/// not find `3.0`, and a `HashMap` would disagree with a sort. The text as
+/// written is kept for display only.
+#[derive(Debug, Clone)]
 pub struct VersionNumber {
-    parts: Vec<u32>,
+    /// Canonical: no trailing zero parts (`3.0` → `[3]`, `0` → `[]`).
+    key: Vec<u32>,
     text: String,
 }
 
 impl VersionNumber {
     /// The next minor (`3.0` → `3.1`) version.
     pub fn next_minor(&self) -> VersionNumber {
-        let major = self.parts[0];
-        let minor = self.parts.get(1).copied().unwrap_or(0) + 1;
+        let major = self.key.first().copied().unwrap_or(0);
+        let minor = self.key.get(1).copied().unwrap_or(0) + 1;
         VersionNumber::from_str(&format!("{major}.{minor}")).expect("valid")
+    }
+
+    /// The canonical text: `3.0` for `3`, `03.00` and `3.0`.
+    pub fn canonical(&self) -> String {
+        let mut parts: Vec<String> = self.key.iter().map(|p| p.to_string()).collect();
+        while parts.len() < 2 {
+            parts.push("0".into());
+        }
+        parts.join(".")
+    }
+}
+
+impl PartialEq for VersionNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for VersionNumber {}
+
+impl std::hash::Hash for VersionNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
     }
 }
 
@@ -30,18 +60,21 @@ impl FromStr for VersionNumber {
         if s.is_empty() || s.len() > 32 {
             return Err(bad());
         }
-        let mut parts = Vec::new();
+        let mut key = Vec::new();
         for p in s.split('.') {
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 9 {
                 return Err(bad());
             }
-            parts.push(p.parse::<u32>().map_err(|_| bad())?);
+            key.push(p.parse::<u32>().map_err(|_| bad())?);
         }
-        if parts.len() > 4 {
+        if key.len() > 4 {
             return Err(bad());
         }
+        while key.last() == Some(&0) {
+            key.pop();
+        }
         Ok(VersionNumber {
-            parts,
+            key,
             text: s.to_string(),
         })
     }
@@ -49,16 +82,8 @@ impl FromStr for VersionNumber {
 
 impl Ord for VersionNumber {
     fn cmp(&self, other: &Self) -> Ordering {
-        let n = self.parts.len().max(other.parts.len());
-        for i in 0..n {
-            let a = self.parts.get(i).copied().unwrap_or(0);
-            let b = other.parts.get(i).copied().unwrap_or(0);
-            match a.cmp(&b) {
-                Ordering::Equal => {}
-                o => return o,
-            }
-        }
-        Ordering::Equal
+        // Lexicographic on canonical parts: `[3] < [3, 1]`, as 3.0 < 3.1.
+        self.key.cmp(&other.key)
     }
 }
 
@@ -340,5 +365,36 @@ pub struct DocumentInfo {
 impl DocumentInfo {
     pub fn display_short(&self) -> &str {
         self.short_title.as_deref().unwrap_or(&self.title)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn v(s: &str) -> VersionNumber {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn one_canonical_form_for_equality_hashing_and_order() {
+        for (a, b) in [
+            ("3", "3.0"),
+            ("3.0", "3.0.0"),
+            ("1.0", "01.0"),
+            ("0", "0.0"),
+        ] {
+            assert_eq!(v(a), v(b), "{a} = {b}");
+            assert_eq!(v(a).cmp(&v(b)), Ordering::Equal);
+            let set: HashSet<VersionNumber> = [v(a), v(b)].into_iter().collect();
+            assert_eq!(set.len(), 1, "{a} and {b} hash alike");
+            assert_eq!(v(a).canonical(), v(b).canonical());
+        }
+        assert!(v("3") < v("3.0.1"));
+        assert!(v("3.0.5") < v("3.1"));
+        assert!(v("2.10") > v("2.9"));
+        assert_eq!(v("3").next_minor(), v("3.1"));
+        assert_eq!(v("03.00").to_string(), "03.00", "shown as written");
     }
 }

@@ -425,7 +425,9 @@ fn doc_json(doc: &SourceDoc) -> Value {
     }
 }
 
-/// The document-control table: every version of the document.
+/// The document-control table: the document's versions up to this one.
+/// Later ones are left out: an approved PDF must not change because
+/// someone started a draft after it.
 pub fn history_json(document: Option<&Document>, doc: &SourceDoc) -> Value {
     let row = |m: &VersionMeta| {
         json!({
@@ -437,7 +439,17 @@ pub fn history_json(document: Option<&Document>, doc: &SourceDoc) -> Value {
         })
     };
     match document {
-        Some(d) => Value::Array(d.versions.iter().map(|f| row(&f.meta)).collect()),
+        Some(d) => Value::Array(
+            d.versions
+                .iter()
+                .filter(|f| {
+                    doc.meta
+                        .as_ref()
+                        .is_none_or(|m| f.meta.version <= m.version)
+                })
+                .map(|f| row(&f.meta))
+                .collect(),
+        ),
         None => Value::Array(doc.meta.iter().map(row).collect()),
     }
 }

@@ -455,6 +455,12 @@ pub fn redline_docx(
     rev: &Revision,
     images: &Images,
 ) -> Result<Vec<u8>> {
+    // The author is text from the command line: XML 1.0 forbids control
+    // characters in attributes too.
+    let rev = &Revision {
+        author: xml_safe(&rev.author),
+        date: xml_safe(&rev.date),
+    };
     let paths = r.display_paths();
     let lists = Lists::new(&paths);
     // Footnote texts go to Word footnotes, where they are referred to.

@@ -1262,7 +1262,9 @@ pub fn critic_markup(r: &Redline) -> String {
         let t = apply_critic(text, accept);
         match (&r.front_matter.old, &r.front_matter.new) {
             (None, None) => crate::source::markdown::parse(&t),
-            _ => crate::source::parse_plain_markdown("", &t).blocks,
+            _ => crate::source::parse_plain_markdown("", &t)
+                .map(|d| d.blocks)
+                .unwrap_or_default(),
         }
     };
     let (accept, reject) = (r.accept(), r.reject());

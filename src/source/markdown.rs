@@ -21,24 +21,111 @@ pub fn options() -> Options {
     opts
 }
 
+/// Widest table regdoc reads. Laying out a table costs its width times
+/// its rows in every output; a table 1,000,000 columns wide took 8.6 GB.
+/// Real tables have tens of columns at most.
+pub const MAX_TABLE_COLUMNS: usize = 100;
+
+/// Most characters in one grapheme cluster (a letter and its combining
+/// marks, an emoji sequence). Shaping a cluster costs time quadratic in
+/// its length: one letter with 10,000 accents made `render` use 6.3 GB.
+/// Unicode's stream-safe text format allows 30 combining marks in a row;
+/// the longest emoji sequences have about 10 characters.
+pub const MAX_CLUSTER_CHARS: usize = 32;
+
+/// Where the text goes beyond one of regdoc's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitError {
+    /// Byte offset in the parsed text.
+    pub offset: usize,
+    /// The `check` rule that reports it.
+    pub rule: &'static str,
+    pub message: String,
+}
+
 /// Parses Markdown into blocks. Never fails: anything it cannot place is
 /// kept as text or raw HTML rather than dropped.
 pub fn parse(text: &str) -> Vec<Block> {
+    parse_with_limits(text).0
+}
+
+/// Parses Markdown into blocks, and says where the text goes beyond
+/// regdoc's limits (the table beyond [`MAX_TABLE_COLUMNS`] is not read
+/// into the tree, so the parse itself stays linear).
+pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
     let mut b = Builder {
         stack: vec![Open::Root(Vec::new())],
         ..Builder::default()
     };
-    for event in Parser::new_ext(text, options()) {
+    let mut limits = Vec::new();
+    let mut skipping_table = false;
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        if skipping_table {
+            skipping_table = !matches!(event, Event::End(TagEnd::Table));
+            continue;
+        }
+        match &event {
+            Event::Start(Tag::Table(aligns)) if aligns.len() > MAX_TABLE_COLUMNS => {
+                limits.push(LimitError {
+                    offset: range.start,
+                    rule: "limits/table-width",
+                    message: format!(
+                        "this table has {} columns; regdoc reads tables up to {MAX_TABLE_COLUMNS} columns wide",
+                        aligns.len()
+                    ),
+                });
+                skipping_table = true;
+                continue;
+            }
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                if let Some((i, n)) = long_cluster(t) {
+                    // Text events borrow from the source except where the
+                    // parser rewrote them (escapes): then the event's start.
+                    let (base, here) = (text.as_ptr() as usize, t.as_ptr() as usize);
+                    let at = if (base..base + text.len()).contains(&here) {
+                        here - base + i
+                    } else {
+                        range.start
+                    };
+                    limits.push(LimitError {
+                        offset: at,
+                        rule: "limits/grapheme-cluster",
+                        message: format!(
+                            "a character here carries {} combining marks (or joined characters); regdoc reads at most {}",
+                            n - 1,
+                            MAX_CLUSTER_CHARS - 1
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
         b.event(event);
     }
     b.flush_text();
     while b.stack.len() > 1 {
         b.close();
     }
-    match b.stack.pop() {
+    let blocks = match b.stack.pop() {
         Some(Open::Root(blocks)) => blocks,
         _ => Vec::new(),
+    };
+    (blocks, limits)
+}
+
+/// The byte offset and length (in characters) of the first grapheme
+/// cluster longer than
+/// [`MAX_CLUSTER_CHARS`] characters in `t`. Linear: ASCII text is skipped
+/// whole, and clusters are counted as they are found.
+fn long_cluster(t: &str) -> Option<(usize, usize)> {
+    use unicode_segmentation::UnicodeSegmentation;
+    if t.is_ascii() {
+        return None;
     }
+    t.grapheme_indices(true)
+        .filter(|(_, g)| g.len() > MAX_CLUSTER_CHARS)
+        .map(|(i, g)| (i, g.chars().count()))
+        .find(|&(_, n)| n > MAX_CLUSTER_CHARS)
 }
 
 /// An open container.

@@ -53,12 +53,32 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
 fn too_large(path: &Path, len: u64) -> Error {
     Error::in_file(
         path,
-        format!(
-            "the file is {:.1} MB; regdoc reads source files up to {} MB",
-            len as f64 / 1e6,
-            MAX_SOURCE_BYTES / (1024 * 1024)
-        ),
+        if len > MAX_SOURCE_BYTES + 1 {
+            format!(
+                "the file is {:.1} MB; regdoc reads source files up to {} MiB",
+                len as f64 / 1e6,
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            )
+        } else {
+            // Counted while reading: the true size is unknown, only that
+            // it is over the limit.
+            format!(
+                "the file is larger than {} MiB, the most regdoc reads of a source",
+                MAX_SOURCE_BYTES / (1024 * 1024)
+            )
+        },
     )
+}
+
+/// Whether a file starts with a UTF-8 byte-order mark, which
+/// [`read_source`] drops from the text: an edit must write it back.
+pub fn has_bom(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(3);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(3).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, &e))?;
+    Ok(head == [0xEF, 0xBB, 0xBF])
 }
 
 /// UTF-8 text of `bytes`, or an error at the first bad byte.
@@ -102,18 +122,39 @@ pub fn read_git(rev: &str, path: &str) -> Result<String> {
     if rev.starts_with('-') {
         return Err(Error::input(format!("`{rev}` is not a git revision")));
     }
-    let out = Command::new("git")
+    use std::io::Read;
+    let mut child = Command::new("git")
         .args(["cat-file", "blob", "--", &label])
-        .output()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| Error::input(format!("cannot run git to read {label}: {e}")))?;
+    // Counted while reading: a 400 MB blob is refused after 16 MB, not
+    // read whole first.
+    let mut bytes = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .expect("piped")
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes);
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(too_large(Path::new(&label), bytes.len() as u64));
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::input(format!("cannot run git to read {label}: {e}")))?;
+    if let Err(e) = read {
+        return Err(Error::input(format!("cannot read {label} from git: {e}")));
+    }
     if !out.status.success() {
         let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
         return Err(Error::input(format!("git cannot read {label}: {msg}")));
     }
-    if out.stdout.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(too_large(Path::new(&label), out.stdout.len() as u64));
-    }
-    decode(Path::new(&label), out.stdout)
+    decode(Path::new(&label), bytes)
 }
 
 /// Parses a version file's text: strict front matter and a Markdown body.
@@ -125,7 +166,7 @@ pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
             .help("start the file with `---`, then version, status, effective and summary")
     })?;
     let meta: VersionMeta = yaml::parse(path, yaml, split.yaml_line)?;
-    let blocks = markdown::parse(split.body);
+    let blocks = parse_body(path, &text, split.body_offset)?;
     let body_offset = split.body_offset;
     Ok(VersionFile {
         path: path.to_path_buf(),
@@ -152,14 +193,14 @@ pub fn parse_markdown_file(origin: &str, text: &str) -> Result<SourceDoc> {
         info: None,
         meta,
         front_matter: None,
-        blocks: markdown::parse(split.body),
+        blocks: parse_body(path, text, split.body_offset)?,
     })
 }
 
 /// Parses any other Markdown file. It is never refused for its front
 /// matter: whatever a tool wrote there is kept (and read as regdoc's own
 /// metadata when it happens to follow regdoc's schema).
-pub fn parse_plain_markdown(origin: &str, text: &str) -> SourceDoc {
+pub fn parse_plain_markdown(origin: &str, text: &str) -> Result<SourceDoc> {
     let (front_matter, meta, body) = match frontmatter::detect(text) {
         Some(d) => {
             let meta = match d.format {
@@ -171,13 +212,30 @@ pub fn parse_plain_markdown(origin: &str, text: &str) -> SourceDoc {
         }
         None => (None, None, text),
     };
-    SourceDoc {
+    Ok(SourceDoc {
         origin: origin.to_string(),
         dir: None,
         info: None,
         meta,
         front_matter,
-        blocks: markdown::parse(body),
+        blocks: parse_body(Path::new(origin), text, text.len() - body.len())?,
+    })
+}
+
+/// The Markdown body of `text` (from `offset`) as blocks, or a located
+/// error where it goes beyond regdoc's limits (docs/limits.md). `check`
+/// reports the same error under its rule, so CI finds it before a build.
+fn parse_body(path: &Path, text: &str, offset: usize) -> Result<Vec<crate::model::Block>> {
+    let (blocks, limits) = markdown::parse_with_limits(&text[offset..]);
+    match limits.into_iter().next() {
+        None => Ok(blocks),
+        Some(l) => {
+            let (line, col) = crate::error::line_col(text, offset + l.offset);
+            Err(Error::in_file(path, l.message)
+                .at(line, col)
+                .rule(l.rule)
+                .help("see docs/limits.md for regdoc's limits"))
+        }
     }
 }
 
@@ -222,8 +280,8 @@ impl Workspace {
             .collect()
     }
 
-    /// Loads one document: its metadata and every `*.md` version file.
-    pub fn load_document(&self, id: &str) -> Result<Document> {
+    /// The folder of document `id`, which must exist.
+    pub fn document_dir(&self, id: &str) -> Result<PathBuf> {
         if !is_id(id) {
             return Err(Error::input(format!("`{id}` is not a document id")));
         }
@@ -233,6 +291,15 @@ impl Workspace {
             return Err(Error::input(format!("unknown document `{id}`"))
                 .help(format!("documents under {}: {known}", self.root.display())));
         }
+        Ok(dir)
+    }
+
+    /// Loads one document: its metadata and every `*.md` version file.
+    pub fn load_document(&self, id: &str) -> Result<Document> {
+        let dir = self.document_dir(id)?;
+        // A change a killed `approve` or `new` left half-done is finished
+        // first, so no reader ever sees it half-done.
+        crate::fsutil::recover(&dir)?;
         let info_path = dir.join(DOCUMENT_FILE);
         let info: DocumentInfo = yaml::parse(&info_path, &self.read_inside(&info_path)?, 1)?;
         if info.id != id {
@@ -351,7 +418,7 @@ fn open_text(origin: &str, text: &str, path: &Path) -> Result<SourceDoc> {
             Ok(doc)
         }
         None => {
-            let mut doc = parse_plain_markdown(origin, text);
+            let mut doc = parse_plain_markdown(origin, text)?;
             // Images are read from the file's own folder.
             doc.dir = path.parent().map(|p| {
                 if p.as_os_str().is_empty() {

@@ -18,6 +18,14 @@ pub fn parse<T: DeserializeOwned>(path: &Path, yaml: &str, first_line: usize) ->
             .at(first_line, 1)
             .help("give at least version, status, effective and summary"));
     }
+    if let Err(limit) = guard(yaml) {
+        let (line, col) = limit.at;
+        return Err(
+            Error::in_file(path, format!("front matter: {}", limit.message))
+                .at(line + first_line - 1, col)
+                .help("see docs/limits.md for regdoc's limits"),
+        );
+    }
     serde_yaml::from_str::<T>(yaml).map_err(|e| {
         let raw = e.to_string();
         let msg = match raw.rfind(" at line ") {
@@ -164,6 +172,7 @@ pub fn quote(value: &str) -> String {
 /// display text (strings as they are, anything else as JSON), in source
 /// order; `None` when the text is not a YAML mapping.
 pub fn top_level_fields(yaml: &str) -> Option<Vec<(String, String)>> {
+    guard(yaml).ok()?;
     let value: serde_yaml::Value = serde_yaml::from_str(yaml).ok()?;
     let serde_yaml::Value::Mapping(map) = value else {
         return None;
@@ -179,6 +188,7 @@ pub fn top_level_fields(yaml: &str) -> Option<Vec<(String, String)>> {
 /// `yaml` read as `T`, or `None`: for files that may or may not follow
 /// regdoc's schema, where not following it is no error.
 pub fn try_parse<T: DeserializeOwned>(yaml: &str) -> Option<T> {
+    guard(yaml).ok()?;
     serde_yaml::from_str::<T>(yaml).ok()
 }
 
@@ -200,4 +210,225 @@ pub fn key_line(text: &str, key: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// Deepest nesting of flow collections (`[`, `{`) regdoc parses. libyaml
+/// takes time quadratic in this depth (100,000 levels: 31 s) before serde
+/// sees a single value; real front matter nests two or three levels.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
+/// Most text that aliases may add to front matter, beyond its own size.
+/// Each alias repeats its anchor's whole value: a 1 MB anchor aliased
+/// 4,000 times made 3.9 GB. Without aliases a value is never larger than
+/// its source, so this refuses nothing else.
+pub const MAX_ALIAS_EXPANSION: usize = 1024 * 1024;
+
+/// Why front matter is not parsed, and where (1-based, in `yaml`).
+#[derive(Debug)]
+pub struct Limit {
+    pub message: String,
+    pub at: (usize, usize),
+}
+
+/// Refuses YAML that would cost far more to parse than its size: flow
+/// nesting deeper than [`MAX_FLOW_DEPTH`], or aliases expanding it by more
+/// than [`MAX_ALIAS_EXPANSION`]. Linear in the text.
+pub fn guard(yaml: &str) -> std::result::Result<(), Limit> {
+    flow_depth(yaml)?;
+    if !yaml.contains('*') {
+        return Ok(());
+    }
+    // Count what deserializing would build, aliases expanded, without
+    // building it: the count stops at the budget.
+    use serde::de::DeserializeSeed;
+    let budget = std::cell::Cell::new(yaml.len() + MAX_ALIAS_EXPANSION);
+    let mut over = false;
+    for doc in serde_yaml::Deserializer::from_str(yaml) {
+        match (Counter {
+            left: &budget,
+            over: &mut over,
+        })
+        .deserialize(doc)
+        {
+            Ok(()) => {}
+            Err(_) if over => {
+                return Err(Limit {
+                    message: format!(
+                        "aliases expand it by more than {} KiB (a YAML alias bomb?)",
+                        MAX_ALIAS_EXPANSION / 1024
+                    ),
+                    at: first_alias(yaml),
+                });
+            }
+            // Other errors are the parser's to report, with its position.
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// The position of the first `*alias` (approximately: for messages only).
+fn first_alias(yaml: &str) -> (usize, usize) {
+    let i = yaml
+        .char_indices()
+        .find(|&(i, c)| {
+            c == '*'
+                && yaml[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| n.is_alphanumeric() || n == '_' || n == '-')
+                && (i == 0 || yaml[..i].ends_with([' ', '[', ',', '\n', '{', ':']))
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    crate::error::line_col(yaml, i)
+}
+
+/// Flow nesting depth, skipping quoted text and comments.
+fn flow_depth(yaml: &str) -> std::result::Result<(), Limit> {
+    let b = yaml.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'')
+                if i == 0
+                    || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':') =>
+            {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if q == b'"' && b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(Limit {
+                        message: format!("collections nest more than {MAX_FLOW_DEPTH} deep"),
+                        at: crate::error::line_col(yaml, i),
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Deserializes anything, building nothing, and charges its size to a
+/// budget: each scalar its length, each node a little more.
+struct Counter<'a> {
+    left: &'a std::cell::Cell<usize>,
+    over: &'a mut bool,
+}
+
+impl Counter<'_> {
+    fn charge<E: serde::de::Error>(&mut self, n: usize) -> std::result::Result<(), E> {
+        let n = n + 1;
+        match self.left.get().checked_sub(n) {
+            Some(l) => {
+                self.left.set(l);
+                Ok(())
+            }
+            None => {
+                *self.over = true;
+                Err(E::custom("budget"))
+            }
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML")
+    }
+    fn visit_bool<E: serde::de::Error>(mut self, _: bool) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_i64<E: serde::de::Error>(mut self, _: i64) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_u64<E: serde::de::Error>(mut self, _: u64) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_f64<E: serde::de::Error>(mut self, _: f64) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_str<E: serde::de::Error>(mut self, v: &str) -> std::result::Result<(), E> {
+        self.charge(v.len())
+    }
+    fn visit_unit<E: serde::de::Error>(mut self) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_none<E: serde::de::Error>(mut self) -> std::result::Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        mut self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.charge(0)?;
+        while seq
+            .next_element_seed(Counter {
+                left: self.left,
+                over: self.over,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.charge(0)?;
+        while map
+            .next_key_seed(Counter {
+                left: self.left,
+                over: self.over,
+            })?
+            .is_some()
+        {
+            map.next_value_seed(Counter {
+                left: self.left,
+                over: self.over,
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+        self,
+        data: A,
+    ) -> std::result::Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let (_, v): ((), _) = data.variant_seed(Counter {
+            left: self.left,
+            over: self.over,
+        })?;
+        v.newtype_variant_seed(Counter {
+            left: self.left,
+            over: self.over,
+        })
+    }
 }

@@ -39,8 +39,8 @@ impl Templates {
         let builtin = FILES.iter().find(|(n, _)| *n == name)?.1;
         if let Some(dir) = &self.dir {
             let path = dir.join(name);
-            if path.is_file() {
-                return Some(crate::source::read_source(&path));
+            if std::fs::symlink_metadata(&path).is_ok() {
+                return Some(read_inside(dir, &path));
             }
         }
         Some(Ok(builtin.to_string()))
@@ -53,4 +53,23 @@ impl Templates {
             _ => format!("templates/{name} (built in)"),
         }
     }
+}
+
+/// Reads a template that really lives in the templates folder: the same
+/// sandbox as the document folder. A symlink out of it (to `/etc/passwd`)
+/// would otherwise be printed into the PDF.
+fn read_inside(dir: &std::path::Path, path: &std::path::Path) -> Result<String> {
+    let root = dir.canonicalize().map_err(|e| Error::io(dir, &e))?;
+    let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
+    if !real.starts_with(&root) {
+        return Err(Error::in_file(
+            path,
+            format!(
+                "links outside the templates folder {} (to {}); templates must live inside it",
+                dir.display(),
+                real.display()
+            ),
+        ));
+    }
+    crate::source::read_source(&real)
 }

@@ -1,0 +1,851 @@
+//! The governed record cannot be bent: every way issue 10 found to change
+//! approved text unnoticed, to leave the record half-changed, or to take
+//! the machine down, each with the located error, `check` finding or
+//! correct output it now gives, within 2 s and 512 MiB.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Runs regdoc with at most 512 MiB of address space; returns the output
+/// and how long it took.
+fn bounded(cwd: &Path, args: &[&str]) -> (Output, Duration) {
+    let bin = env!("CARGO_BIN_EXE_regdoc");
+    let start = Instant::now();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 524288; exec \"$0\" \"$@\"")
+        .arg(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (o, start.elapsed())
+}
+
+/// Exit status 2 and a located error naming `file`, quickly.
+#[track_caller]
+fn located(o: &(Output, Duration), file: &str, line: usize, what: &str) {
+    let (o, took) = o;
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains(&format!("{file}:{line}:")),
+        "expected {file}:{line}: in {e}"
+    );
+    assert!(e.contains(what), "expected `{what}` in {e}");
+    assert!(*took < Duration::from_secs(2), "took {took:?}");
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("documents/x/document.yaml"), DOC_YAML);
+    for (name, text) in files {
+        write(&tmp.path().join("documents/x").join(name), text);
+    }
+    tmp
+}
+
+fn approved(v: &str) -> String {
+    format!(
+        "---\nversion: \"{v}\"\nstatus: approved\neffective: 2024-01-10\napproved: {{by: DESNZ, on: 2024-01-05}}\nsummary: Version {v}.\n---\n# 1. Text\n\nBody of {v}.\n\n| Report | Due |\n|---|---|\n| A | Monday |\n| B | Friday |\n"
+    )
+}
+
+fn draft(v: &str, supersedes: &str) -> String {
+    format!(
+        "---\nversion: \"{v}\"\nstatus: draft\neffective: 2024-05-01\nsupersedes: \"{supersedes}\"\nsummary: Draft {v}.\n---\n# 1. Text\n\nBody of {v}, changed.\n"
+    )
+}
+
+fn committed(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = workspace(files);
+    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["add", "."]);
+    git(tmp.path(), &["commit", "-qm", "base"]);
+    tmp
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let t = std::fs::read_to_string(path).unwrap();
+    assert!(t.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
+}
+
+/// `check --base HEAD --format github`: (exit status, annotations).
+fn gate(dir: &Path) -> (i32, String) {
+    let o = regdoc_in(dir, &["check", "--base", "HEAD", "--format", "github"]);
+    (o.status.code().unwrap(), stdout(&o) + &stderr(&o))
+}
+
+// ---------------------------------------------------------------------
+// The gate lets no approved text change.
+
+#[test]
+fn an_approved_version_with_a_non_ascii_name_is_guarded() {
+    let tmp = committed(&[
+        ("v2.0-é.md", &approved("2.0")),
+        ("v2.1.md", &draft("2.1", "2.0")),
+    ]);
+    let p = tmp.path().join("documents/x/v2.0-é.md");
+    edit(&p, "Body of 2.0.", "Body of 2.0, quietly changed.");
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("file=documents/x/v2.0-é.md,line=10") && out.contains("its text changed"),
+        "{out}"
+    );
+    std::fs::remove_file(&p).unwrap();
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("base/deleted-version"), "{out}");
+}
+
+#[test]
+fn every_front_matter_field_of_an_approved_version_is_guarded() {
+    let tmp = committed(&[
+        ("v2.0.md", &approved("2.0")),
+        ("v2.1.md", &draft("2.1", "2.0")),
+    ]);
+    // An assumption slipped into the approved version with a draft edit.
+    edit(
+        &tmp.path().join("documents/x/v2.0.md"),
+        "summary: Version 2.0.\n",
+        "summary: Version 2.0.\nassumptions:\n  - Reports are weekly.\n",
+    );
+    edit(
+        &tmp.path().join("documents/x/v2.1.md"),
+        "changed",
+        "changed again",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("file=documents/x/v2.0.md,line=7")
+            && out.contains("its `assumptions` changed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_approved_table_row_change_is_reported_at_the_row() {
+    let tmp = committed(&[("v2.0.md", &approved("2.0"))]);
+    edit(
+        &tmp.path().join("documents/x/v2.0.md"),
+        "| B | Friday |",
+        "| B | Sunday |",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    // Line 15 is the row `| B | Friday |`.
+    assert!(out.contains("file=documents/x/v2.0.md,line=15"), "{out}");
+}
+
+#[test]
+fn document_yaml_is_as_immutable_as_what_approved_pdfs_print() {
+    let tmp = committed(&[
+        ("v2.0.md", &approved("2.0")),
+        ("v2.1.md", &draft("2.1", "2.0")),
+    ]);
+    let info = tmp.path().join("documents/x/document.yaml");
+    edit(&info, "title: Test Document", "title: Another Document");
+    edit(
+        &info,
+        "classification: DCC Public",
+        "classification: DCC Controlled",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("file=documents/x/document.yaml,line=2")
+            && out.contains("`title` of `x` changed")
+            && out.contains("file=documents/x/document.yaml,line=4")
+            && out.contains("`classification` of `x` changed"),
+        "{out}"
+    );
+    // Before anything is approved, document.yaml is free to change.
+    let tmp = committed(&[(
+        "v1.0.md",
+        &draft("1.0", "0.9").replace("supersedes: \"0.9\"\n", ""),
+    )]);
+    edit(
+        &tmp.path().join("documents/x/document.yaml"),
+        "title: Test Document",
+        "title: Better Title",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn version_numbers_have_one_canonical_form() {
+    // `3` and `3.0` are one version: two files cannot both hold it.
+    let tmp = workspace(&[
+        ("v3.0.md", &version_file("3.0", "approved", "# A\n")),
+        ("v3.md", &version_file("3", "draft", "# B\n")),
+    ]);
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("v3.md:2:1") && stderr(&o).contains("is also in"),
+        "{}",
+        stderr(&o)
+    );
+    let o = regdoc_in(tmp.path(), &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let tmp = workspace(&[
+        ("v1.0.md", &version_file("1.0", "approved", "# A\n")),
+        ("v01.0.md", &version_file("01.0", "draft", "# B\n")),
+    ]);
+    assert_eq!(regdoc_in(tmp.path(), &["list"]).status.code(), Some(2));
+    // And `x@3` finds `3.0`.
+    let tmp = workspace(&[(
+        "v3.0.md",
+        &version_file("3.0", "approved", "# A\n\nText.\n"),
+    )]);
+    let o = regdoc_in(tmp.path(), &["diff", "x@3", "x@3.0"]);
+    assert_ok(&o);
+}
+
+#[test]
+fn an_approved_pdf_does_not_change_when_a_draft_starts() {
+    let tmp = workspace(&[("v1.0.md", &approved("1.0"))]);
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    let pdf = tmp.path().join("out/x/x-v1.0.pdf");
+    let before = std::fs::read(&pdf).unwrap();
+    assert_ok(&regdoc_in(tmp.path(), &["new", "x"]));
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out"]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("up to date out/x/x-v1.0.pdf"),
+        "{}",
+        stdout(&o)
+    );
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["build", "--out", "out", "-q", "--force"],
+    ));
+    assert_eq!(
+        std::fs::read(&pdf).unwrap(),
+        before,
+        "the approved PDF changed"
+    );
+    // The draft's own PDF lists both.
+    let text = pdf_text(&tmp.path().join("out/x/x-v1.1-draft.pdf"), None);
+    assert!(text.contains("1.0") && text.contains("1.1"));
+}
+
+// ---------------------------------------------------------------------
+// Multi-file changes are all-or-nothing and survive a kill.
+
+fn state(docs: &Path) -> (String, String) {
+    let status = |f: &str| {
+        let t = std::fs::read_to_string(docs.join(f)).unwrap();
+        t.lines()
+            .find_map(|l| l.strip_prefix("status: "))
+            .unwrap()
+            .to_string()
+    };
+    (status("emrr/v2.0.md"), status("emrr/v3.0.md"))
+}
+
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            found.extend(leftovers(&p));
+        } else if e.file_name().to_string_lossy().starts_with(".regdoc-")
+            && !e.file_name().to_string_lossy().ends_with("build.json")
+        {
+            found.push(p);
+        }
+    }
+    found
+}
+
+#[test]
+fn approve_killed_at_any_moment_leaves_the_state_before_or_after() {
+    let bin = env!("CARGO_BIN_EXE_regdoc");
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    let pristine: Vec<(PathBuf, Vec<u8>)> = ["emrr/v2.0.md", "emrr/v3.0.md"]
+        .iter()
+        .map(|f| (docs.join(f), std::fs::read(docs.join(f)).unwrap()))
+        .collect();
+    // How long an approve takes here, to spread the kills across it.
+    let start = Instant::now();
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-12"],
+    ));
+    let span = start.elapsed().as_micros() as u64 + 200;
+    let (mut before, mut after) = (0, 0);
+    for i in 0..200u64 {
+        for (p, b) in &pristine {
+            std::fs::write(p, b).unwrap();
+        }
+        let mut child = Command::new(bin)
+            .args(["approve", "emrr@3.0", "--on", "2024-07-12"])
+            .current_dir(tmp.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // A deterministic spread over the whole run (and a little beyond).
+        std::thread::sleep(Duration::from_micros((i * 7919) % span));
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = regdoc_in(tmp.path(), &["check"]);
+        assert_ok(&o);
+        match state(&docs) {
+            (a, b) if a == "approved" && b == "draft" => before += 1,
+            (a, b) if a == "superseded" && b == "approved" => after += 1,
+            other => panic!("run {i}: a state between: {other:?}"),
+        }
+        assert_eq!(leftovers(&docs), Vec::<PathBuf>::new(), "run {i}");
+    }
+    assert!(before > 0 && after > 0, "before {before}, after {after}");
+}
+
+#[test]
+fn a_journal_left_by_a_kill_is_finished_by_the_next_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    let dir = docs.join("emrr");
+    // What approve leaves when killed after its journal, before any rename.
+    let v2 = std::fs::read_to_string(dir.join("v2.0.md")).unwrap();
+    let v3 = std::fs::read_to_string(dir.join("v3.0.md")).unwrap();
+    std::fs::write(
+        dir.join(".regdoc-a.tmp"),
+        v2.replacen("status: approved", "status: superseded", 1),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".regdoc-b.tmp"),
+        v3.replacen(
+            "status: draft\n",
+            "status: approved\napproved:\n  by: DESNZ\n  on: 2024-07-12\n",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".regdoc-journal.json"),
+        r#"{"renames": [[".regdoc-b.tmp", "v3.0.md"], [".regdoc-a.tmp", "v2.0.md"]], "removals": []}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join(".regdoc-stray.tmp"), "killed while staging").unwrap();
+    assert_ok(&regdoc_in(tmp.path(), &["check"]));
+    assert_eq!(state(&docs), ("superseded".into(), "approved".into()));
+    assert_eq!(leftovers(&docs), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn build_removes_outputs_no_version_produces_and_says_which() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    let out = tmp.path().join("out/emrr");
+    assert!(out.join("emrr-v3.0-draft.pdf").exists());
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-12"],
+    ));
+    // --keep-stale keeps them, and says so.
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out", "-q", "--keep-stale"]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("stale out/emrr/emrr-v3.0-draft.pdf")
+            && stderr(&o).contains("stale out/emrr/emrr-v2.0.pdf"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.join("emrr-v3.0-draft.pdf").exists());
+    // A file that is not regdoc's is never touched.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("removed out/emrr/emrr-v3.0-draft.pdf")
+            && stdout(&o).contains("removed out/emrr/emrr-v2.0.pdf"),
+        "{}",
+        stdout(&o)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "emrr-v2.0-superseded.pdf",
+            "emrr-v2.0-to-v3.0-markup.pdf",
+            "emrr-v3.0.pdf",
+            "notes.txt"
+        ]
+    );
+}
+
+#[test]
+fn a_build_that_fails_while_writing_leaves_the_old_set_and_no_temp_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    let out = tmp.path().join("out");
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("emrr"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.push((
+            ".regdoc-build.json".into(),
+            std::fs::read(dir.join(".regdoc-build.json")).unwrap(),
+        ));
+        v.sort();
+        v
+    };
+    let before = snapshot(&out);
+    // Change both versions, and make one output impossible to write (a
+    // folder where the mark-up goes): the writes that would succeed must
+    // not happen either.
+    edit(
+        &docs.join("emrr/v3.0.md"),
+        "1.1 ECoS Migrations cease",
+        "1.1 ECoS Migrations stop",
+    );
+    edit(
+        &docs.join("emrr/v2.0.md"),
+        "summary: ",
+        "summary: (edited) ",
+    );
+    std::fs::remove_file(out.join("emrr/emrr-v2.0-to-v3.0-markup.pdf")).unwrap();
+    std::fs::create_dir(out.join("emrr/emrr-v2.0-to-v3.0-markup.pdf")).unwrap();
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    let after: Vec<_> = snapshot(&out)
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("markup.pdf"))
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("markup.pdf"))
+        .collect();
+    assert!(after == before, "a failed build changed out/");
+    assert_eq!(leftovers(&out), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_killed_build_leaves_no_temp_files_after_the_next_run() {
+    let bin = env!("CARGO_BIN_EXE_regdoc");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    let out = tmp.path().join("out");
+    for i in 0..6u64 {
+        let mut child = Command::new(bin)
+            .args(["build", "--out", "out", "-q", "--force"])
+            .current_dir(tmp.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150 + i * 97));
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]);
+        assert_ok(&o);
+        assert_eq!(leftovers(&out), Vec::<PathBuf>::new(), "run {i}");
+        for f in [
+            "emrr-v2.0.pdf",
+            "emrr-v3.0-draft.pdf",
+            "emrr-v2.0-to-v3.0-markup.pdf",
+        ] {
+            assert!(out.join("emrr").join(f).is_file(), "run {i}: {f}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// Lifecycle checks users expect.
+
+#[test]
+fn approve_checks_the_approver() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    let o = regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--by", "Ofgme", "--on", "2024-07-12"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`Ofgme` is not the approver of `emrr`: document.yaml names DESNZ")
+    );
+    let o = regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--by", "", "--on", "2024-07-12"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--by is empty"));
+    // Without --by, the document's approver is recorded.
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-12"],
+    ));
+    let t = std::fs::read_to_string(tmp.path().join("documents/emrr/v3.0.md")).unwrap();
+    assert!(
+        t.contains("approved:\n  by: DESNZ\n  on: 2024-07-12\n"),
+        "{t}"
+    );
+}
+
+#[test]
+fn approve_keeps_line_endings_and_the_byte_order_mark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    for f in ["emrr/v2.0.md", "emrr/v3.0.md"] {
+        let t = std::fs::read_to_string(docs.join(f))
+            .unwrap()
+            .replace('\n', "\r\n");
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(t.as_bytes());
+        std::fs::write(docs.join(f), bytes).unwrap();
+    }
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-12"],
+    ));
+    for f in ["emrr/v2.0.md", "emrr/v3.0.md"] {
+        let bytes = std::fs::read(docs.join(f)).unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "{f} lost its BOM");
+        let t = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let lone = t
+            .match_indices('\n')
+            .filter(|(i, _)| !t[..*i].ends_with('\r'))
+            .count();
+        assert_eq!(lone, 0, "{f} has LF lines in a CRLF file: {t:?}");
+    }
+    assert_ok(&regdoc_in(tmp.path(), &["check"]));
+}
+
+// ---------------------------------------------------------------------
+// Every resource is bounded, with a located error; `check` reports the
+// same limits.
+
+fn governed_with_body(body: &str) -> tempfile::TempDir {
+    workspace(&[("v1.0.md", &version_file("1.0", "draft", body))])
+}
+
+#[test]
+fn combining_marks_are_limited_in_every_command() {
+    let accents = |n: usize| format!("# T\n\nOne a{} here.\n", "\u{301}".repeat(n));
+    // A plain file with 10,000 accents: a located error, not 6 GB.
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("bomb.md"), &accents(10_000));
+    located(
+        &bounded(tmp.path(), &["render", "bomb.md", "-o", "bomb.pdf"]),
+        "bomb.md",
+        3,
+        "combining marks",
+    );
+    located(
+        &bounded(tmp.path(), &["diff", "bomb.md", "bomb.md"]),
+        "bomb.md",
+        3,
+        "combining marks",
+    );
+    // Just over the limit (31 marks) and just under it.
+    write(&tmp.path().join("over.md"), &accents(32));
+    located(
+        &bounded(tmp.path(), &["diff", "over.md", "over.md"]),
+        "over.md",
+        3,
+        "32 combining marks",
+    );
+    write(&tmp.path().join("under.md"), &accents(31));
+    assert_ok(&bounded(tmp.path(), &["render", "under.md", "-o", "under.pdf"]).0);
+    // `check` finds it in a governed version, so CI stops it first.
+    let tmp = governed_with_body(&accents(10_000));
+    let (o, took) = bounded(tmp.path(), &["check", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("file=documents/x/v1.0.md,line=9")
+            && stdout(&o).contains("limits/grapheme-cluster"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(took < Duration::from_secs(2));
+}
+
+#[test]
+fn table_width_is_limited() {
+    let table = |cols: usize| format!("# T\n\n|{}\n|{}\n", "a|".repeat(cols), "-|".repeat(cols));
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("wide.md"), &table(1_000_000));
+    located(
+        &bounded(tmp.path(), &["render", "wide.md", "-o", "w.pdf"]),
+        "wide.md",
+        3,
+        "1000000 columns",
+    );
+    write(&tmp.path().join("over.md"), &table(101));
+    located(
+        &bounded(tmp.path(), &["diff", "over.md", "over.md"]),
+        "over.md",
+        3,
+        "101 columns",
+    );
+    write(&tmp.path().join("under.md"), &table(100));
+    assert_ok(&bounded(tmp.path(), &["diff", "under.md", "under.md", "-f", "json"]).0);
+    let tmp = governed_with_body(&table(101));
+    let o = regdoc_in(tmp.path(), &["check", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("limits/table-width"), "{}", stdout(&o));
+}
+
+#[test]
+fn yaml_aliases_are_limited() {
+    let big = "x".repeat(1_000_000);
+    let aliases = vec!["*a"; 4000].join(", ");
+    let front = format!(
+        "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-01-01\nsummary: s\nassumptions: [&a \"{big}\", {aliases}]\n---\n# T\n"
+    );
+    let tmp = workspace(&[("v1.0.md", &front)]);
+    for cmd in [&["list"][..], &["check"]] {
+        let (o, took) = bounded(tmp.path(), cmd);
+        assert!(
+            o.status.code() == Some(2) || o.status.code() == Some(1),
+            "{}",
+            stderr(&o)
+        );
+        assert!(
+            (stdout(&o) + &stderr(&o)).contains("aliases expand it"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(
+            (stdout(&o) + &stderr(&o)).contains("v1.0.md:6:"),
+            "{}",
+            stdout(&o)
+        );
+        assert!(took < Duration::from_secs(2));
+    }
+    // Just over the budget: 1 MiB and a little more, from one small anchor.
+    let anchor = "y".repeat(1024);
+    let aliases = vec!["*a"; 1030].join(", ");
+    let front = format!(
+        "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-01-01\nsummary: s\nassumptions: [&a \"{anchor}\", {aliases}]\n---\n# T\n"
+    );
+    let tmp = workspace(&[("v1.0.md", &front)]);
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("aliases expand it"), "{}", stderr(&o));
+    // A few aliases, as real front matter uses them, are fine.
+    let front = "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-01-01\nsummary: &s Short.\nassumptions: [*s, *s]\n---\n# T\n";
+    let tmp = workspace(&[("v1.0.md", front)]);
+    assert_ok(&regdoc_in(tmp.path(), &["list"]));
+}
+
+#[test]
+fn yaml_nesting_is_limited() {
+    let nested = |n: usize| format!("[{}{}", "[".repeat(n - 1), "]".repeat(n));
+    let front = |n: usize| {
+        format!(
+            "---\nversion: \"1.0\"\nstatus: draft\neffective: 2024-01-01\nsummary: s\nextra: {}\n---\n# T\n",
+            nested(n)
+        )
+    };
+    let tmp = workspace(&[("v1.0.md", &front(100_000))]);
+    let (o, took) = bounded(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("v1.0.md:6:") && stderr(&o).contains("nest more than 64"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    let tmp = workspace(&[("v1.0.md", &front(65))]);
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert!(stderr(&o).contains("nest more than 64"), "{}", stderr(&o));
+    // A plain file's front matter that deep is kept verbatim, not parsed.
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("a.md"),
+        &format!("---\ntitle: {}\n---\n# T\n", nested(100_000)),
+    );
+    let (o, took) = bounded(tmp.path(), &["diff", "a.md", "a.md", "-f", "json"]);
+    assert_ok(&o);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_counted_while_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    for input in ["/dev/zero", "/dev/urandom"] {
+        let (o, took) = bounded(tmp.path(), &["diff", input, input]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("larger than 16 MiB"), "{}", stderr(&o));
+        assert!(took < Duration::from_secs(2));
+    }
+    // A FIFO fed forever.
+    let fifo = tmp.path().join("pipe.md");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut feeder = Command::new("sh")
+        .arg("-c")
+        .arg(format!("yes '# heading' > '{}'", fifo.display()))
+        .spawn()
+        .unwrap();
+    let (o, took) = bounded(tmp.path(), &["diff", "pipe.md", "pipe.md"]);
+    // The writer ends with SIGPIPE once regdoc stops reading.
+    let _ = feeder.kill();
+    let _ = feeder.wait();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than 16 MiB"), "{}", stderr(&o));
+    assert!(took < Duration::from_secs(2));
+}
+
+#[test]
+fn a_huge_git_blob_is_refused_while_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut big = String::from("# T\n\n");
+    while big.len() < 17 * 1024 * 1024 {
+        big.push_str("A line of text that repeats to make a large blob.\n");
+    }
+    write(&tmp.path().join("big.md"), &big);
+    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["add", "."]);
+    git(tmp.path(), &["commit", "-qm", "big"]);
+    let (o, took) = bounded(tmp.path(), &["diff", "HEAD:big.md", "HEAD:big.md"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("HEAD:big.md") && stderr(&o).contains("larger than 16 MiB"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2));
+}
+
+// ---------------------------------------------------------------------
+// Output hygiene.
+
+#[cfg(unix)]
+#[test]
+fn templates_are_sandboxed_like_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", tpl.join("version.typ")).unwrap();
+    write(&tmp.path().join("a.md"), "# T\n\nText.\n");
+    let o = regdoc_in(
+        tmp.path(),
+        &["--templates", "tpl", "render", "a.md", "-o", "a.pdf"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("links outside the templates folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("a.pdf").exists());
+}
+
+#[test]
+fn escape_bytes_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("a.md"), "# T\n\nThe old text.\n");
+    write(
+        &tmp.path().join("b.md"),
+        "# T\n\nThe \u{1b}[8mhidden\u{1b}[0m text.\n",
+    );
+    let o = regdoc_in(tmp.path(), &["diff", "a.md", "b.md"]);
+    assert!(!stdout(&o).contains('\u{1b}'), "{:?}", stdout(&o));
+    assert!(stdout(&o).contains("hidden"));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_onto_a_device_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("a.md"), "# T\n");
+    let o = regdoc_in(
+        tmp.path(),
+        &["diff", "a.md", "a.md", "-f", "md", "-o", "/dev/full"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device_like()
+    );
+}
+
+trait CharDevice {
+    fn is_char_device_like(&self) -> bool;
+}
+
+impl CharDevice for std::fs::FileType {
+    fn is_char_device_like(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            self.is_char_device()
+        }
+        #[cfg(not(unix))]
+        {
+            true
+        }
+    }
+}
+
+#[test]
+fn word_output_has_no_character_xml_forbids() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("a.md"), "# T\n\nOld.\n");
+    write(
+        &tmp.path().join("b.md"),
+        "# T\n\nNew \u{1}\u{8}\u{1b} text.\n",
+    );
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "diff", "a.md", "b.md", "-f", "docx", "-o", "c.docx", "--author", "A\u{7}B",
+        ],
+    );
+    assert_ok(&o);
+    let xml = docx_part(&tmp.path().join("c.docx"), "word/document.xml");
+    assert!(
+        !xml.chars()
+            .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')),
+        "{xml}"
+    );
+    assert!(xml.contains("text."));
+}
