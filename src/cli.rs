@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::build;
-use crate::diff;
-use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
-use crate::model::{EffectiveDate, SourceDoc, Status, VersionNumber};
-use crate::render::typst::Templates;
-use crate::render::{self, pdf};
-use crate::source::Workspace;
+use regdoc::build;
+use regdoc::diff;
+use regdoc::error::{Error, Result};
+use regdoc::fsutil::write_atomic;
+use regdoc::model::{EffectiveDate, SourceDoc, Status, VersionNumber};
+use regdoc::render::typst::Templates;
+use regdoc::render::{self, pdf};
+use regdoc::source::Workspace;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -253,7 +253,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 .transpose()
                 .map_err(Error::input)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
-            outcome(crate::lifecycle::new_draft(&ws, id, version, effective)?)
+            outcome(regdoc::lifecycle::new_draft(&ws, id, version, effective)?)
         }
         Command::Approve {
             spec,
@@ -267,7 +267,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             let version: VersionNumber = version.parse().map_err(Error::input)?;
             let on = parse_date(on)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
-            outcome(crate::lifecycle::approve(
+            outcome(regdoc::lifecycle::approve(
                 &ws,
                 id,
                 &version,
@@ -279,7 +279,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::At { id, date } => {
             let date = parse_date(date)?;
             let doc = ws.load_document(id)?;
-            match crate::lifecycle::in_force(&doc, date) {
+            match regdoc::lifecycle::in_force(&doc, date) {
                 Some((f, from, until)) => {
                     let range = match until {
                         Some(u) => format!("effective {from} to {u}"),
@@ -341,7 +341,7 @@ fn revision_date(doc: &SourceDoc) -> String {
     if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
-        && let Some(d) = crate::model::EffectiveDate::from_unix(secs)
+        && let Some(d) = regdoc::model::EffectiveDate::from_unix(secs)
     {
         return format!("{d}T00:00:00Z");
     }
@@ -359,8 +359,8 @@ fn revision_date(doc: &SourceDoc) -> String {
 
 /// The images both sides show, read from their folders (the new side's
 /// win where both name the same file).
-fn images_of(a: &SourceDoc, b: &SourceDoc) -> Result<crate::source::assets::Images> {
-    let mut images = crate::source::assets::Images::default();
+fn images_of(a: &SourceDoc, b: &SourceDoc) -> Result<regdoc::source::assets::Images> {
+    let mut images = regdoc::source::assets::Images::default();
     images.load(b)?;
     images.load(a)?;
     Ok(images)
@@ -424,23 +424,23 @@ fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
 
 /// `regdoc check`: every rule, reported for people, GitHub or machines.
 fn check_command(ws: &Workspace, args: &CheckArgs) -> Result<i32> {
-    let opts = crate::check::Options {
+    let opts = regdoc::check::Options {
         base: args.base.clone(),
         only: args.paths.clone(),
     };
-    let report = crate::check::check(ws, &opts)?;
+    let report = regdoc::check::check(ws, &opts)?;
     let text = match args.format {
         CheckFormat::Human => {
-            crate::check::report::human(&report, use_color(args.color, &std::io::stderr()))
+            regdoc::check::report::human(&report, use_color(args.color, &std::io::stderr()))
         }
-        CheckFormat::Github => crate::check::report::github(&report),
-        CheckFormat::Json => crate::check::report::json(&report),
+        CheckFormat::Github => regdoc::check::report::github(&report),
+        CheckFormat::Json => regdoc::check::report::json(&report),
     };
     match args.format {
         CheckFormat::Human => eprint!("{text}"),
         _ => print!("{text}"),
     }
-    Ok(crate::check::exit_code(&report, args.deny_warnings))
+    Ok(regdoc::check::exit_code(&report, args.deny_warnings))
 }
 
 fn diff_options(a: &SourceDoc, b: &SourceDoc, table_key: &Option<String>) -> diff::DiffOptions {
@@ -466,18 +466,18 @@ fn use_color(choice: ColorChoice, stream: &impl std::io::IsTerminal) -> bool {
 }
 
 /// Prints what a lifecycle command wrote, or why it refused.
-fn outcome(o: crate::lifecycle::Outcome) -> Result<i32> {
+fn outcome(o: regdoc::lifecycle::Outcome) -> Result<i32> {
     match o {
-        crate::lifecycle::Outcome::Written(paths) => {
+        regdoc::lifecycle::Outcome::Written(paths) => {
             for p in paths {
                 println!("wrote {}", p.display());
             }
             Ok(0)
         }
-        crate::lifecycle::Outcome::Refused(report) => {
+        regdoc::lifecycle::Outcome::Refused(report) => {
             eprint!(
                 "{}",
-                crate::check::report::human(
+                regdoc::check::report::human(
                     &report,
                     use_color(ColorChoice::Auto, &std::io::stderr())
                 )
@@ -500,7 +500,7 @@ fn list(ws: &Workspace) -> Result<i32> {
         );
         for f in &d.versions {
             let m = &f.meta;
-            let range = match crate::lifecycle::range_of(d, f) {
+            let range = match regdoc::lifecycle::range_of(d, f) {
                 Some((from, Some(until))) => format!("in force {from} to {until}"),
                 Some((from, None)) => format!("in force from {from}"),
                 None if m.status == Status::Draft => format!("proposed for {}", m.effective),
@@ -519,7 +519,7 @@ fn list(ws: &Workspace) -> Result<i32> {
 }
 
 /// The governed document a source belongs to, for its version history.
-fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<crate::model::Document>> {
+fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<regdoc::model::Document>> {
     match &doc.info {
         Some(info) if doc.dir.as_deref().is_some_and(|d| d.starts_with(ws.root())) => {
             ws.load_document(&info.id).map(Some)

@@ -91,19 +91,62 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages quote input (a key, a file name): shown escaped, as it
+        // goes to a terminal.
         if let Some(path) = &self.path {
-            write!(f, "{}", path.display())?;
+            write!(f, "{}", printable(&path.display().to_string()))?;
             if let Some((line, col)) = self.line_col {
                 write!(f, ":{line}:{col}")?;
             }
             write!(f, ": ")?;
         }
-        write!(f, "error: {}", self.message)?;
+        write!(f, "error: {}", printable(&self.message))?;
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", printable(help))?;
         }
         Ok(())
     }
+}
+
+/// Characters that must not reach a terminal raw: controls (an ESC could
+/// recolour or hide what follows) and bidirectional overrides (which
+/// reorder what is shown).
+pub fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` safe for a terminal: unprintable characters as `\u{..}` escapes.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(is_unprintable) {
+        return s.to_string();
+    }
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unprintable(c) {
+            o.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
+/// `s` safe for a terminal, one character for one: each unprintable
+/// character becomes a visible symbol (control pictures, or U+FFFD), so
+/// line and column numbers still point at the same place.
+pub fn printable_in_place(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\r' => c,
+            c if is_unprintable(c) => match c as u32 {
+                n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
+                0x7f => '\u{2421}',
+                _ => '\u{fffd}',
+            },
+            c => c,
+        })
+        .collect()
 }
 
 impl std::error::Error for Error {}

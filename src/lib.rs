@@ -4,11 +4,16 @@
 //! [`model`]; [`diff`] compares two models into a [`diff::Redline`]; each
 //! module under [`render`] turns a model or a redline into one artefact.
 //! [`check`] validates sources beside that pipeline, and [`build`] drives
-//! the whole job for `regdoc build`. The binary only wires these together.
+//! the whole job for `regdoc build`. The binary (`src/main.rs`, `src/cli.rs`)
+//! only wires these together.
+//!
+//! The `pdf` feature (on by default) brings typst and everything that makes
+//! PDFs; without it the library still reads, checks, diffs and writes
+//! every text and Word format, which is what the fuzz targets build.
 
+#[cfg(feature = "pdf")]
 pub mod build;
 pub mod check;
-pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod fsutil;

@@ -1,8 +1,12 @@
-//! The `regdoc` binary: everything lives in the library.
+//! The `regdoc` binary: the command line. Everything it does is the
+//! library's; this crate only parses arguments, prints and picks the exit
+//! status.
+
+mod cli;
 
 use clap::Parser;
 
 fn main() {
-    let cli = regdoc::cli::Cli::parse();
-    std::process::exit(regdoc::cli::run(cli));
+    let cli = cli::Cli::parse();
+    std::process::exit(cli::run(cli));
 }

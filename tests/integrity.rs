@@ -785,6 +785,36 @@ fn escape_bytes_never_reach_the_terminal() {
     assert!(stdout(&o).contains("hidden"));
 }
 
+#[test]
+fn escape_bytes_in_errors_and_check_snippets_are_shown_escaped() {
+    let text =
+        version_file("1.0", "draft", "# T\n").replace("summary:", "hidden\u{1b}[8m: 1\nsummary:");
+    let tmp = workspace(&[("v1.0.md", &text)]);
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        !stderr(&o).contains('\u{1b}') && stderr(&o).contains("v1.0.md:5:7"),
+        "{:?}",
+        stderr(&o)
+    );
+    for format in ["human", "github", "json"] {
+        let o = regdoc_in(
+            tmp.path(),
+            &["check", "--color", "never", "--format", format],
+        );
+        assert_eq!(o.status.code(), Some(1));
+        let all = stdout(&o) + &stderr(&o);
+        assert!(!all.contains('\u{1b}'), "{format}: {all:?}");
+    }
+    // The snippet keeps its columns: one visible symbol for the ESC.
+    let o = regdoc_in(tmp.path(), &["check", "--color", "never"]);
+    assert!(
+        stderr(&o).contains("hidden\u{241b}[8m: 1"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn output_onto_a_device_is_refused() {

@@ -6,6 +6,10 @@ use codespan_reporting::term::{self, Config};
 use serde_json::json;
 
 use super::{Report, Severity};
+use crate::error::{printable, printable_in_place};
+
+/// Longest source line shown as a snippet.
+const MAX_SNIPPET: usize = 400;
 
 /// Byte range of a 1-based line and column in `text`.
 fn range(text: &str, line: usize, col: usize) -> std::ops::Range<usize> {
@@ -31,8 +35,13 @@ fn range(text: &str, line: usize, col: usize) -> std::ops::Range<usize> {
 pub fn human(report: &Report, color: bool) -> String {
     let mut files = SimpleFiles::new();
     let mut ids = Vec::new();
+    // Snippets show source lines: escaped, one character for one, so the
+    // columns still match.
     for (p, t) in &report.sources {
-        ids.push((p.clone(), files.add(p.display().to_string(), t.clone())));
+        ids.push((
+            p.clone(),
+            files.add(printable(&p.display().to_string()), printable_in_place(t)),
+        ));
     }
     let mut buf = Vec::new();
     let mut writer: Box<dyn term::termcolor::WriteColor + '_> = if color {
@@ -46,12 +55,18 @@ pub fn human(report: &Report, color: bool) -> String {
             Severity::Error => Cs::error(),
             Severity::Warning => Cs::warning(),
         }
-        .with_message(&d.message)
+        .with_message(printable(&d.message))
         .with_code(d.rule);
         let file = ids.iter().find(|(p, _)| p == &d.path).map(|(_, id)| *id);
+        let text = report.source(&d.path).unwrap_or("");
+        // A snippet of a line a megabyte long helps nobody: the location
+        // alone is shown.
+        let short = text
+            .lines()
+            .nth(d.line.saturating_sub(1))
+            .is_none_or(|l| l.len() <= MAX_SNIPPET);
         match file {
-            Some(id) if d.line > 0 => {
-                let text = report.source(&d.path).unwrap_or("");
+            Some(id) if d.line > 0 && short => {
                 cs = cs.with_labels(vec![Label::primary(id, range(text, d.line, d.column))]);
             }
             _ => {
@@ -60,11 +75,14 @@ pub fn human(report: &Report, color: bool) -> String {
                 } else {
                     String::new()
                 };
-                cs = cs.with_notes(vec![format!("in {}{loc}", d.path.display())]);
+                cs = cs.with_notes(vec![format!(
+                    "in {}{loc}",
+                    printable(&d.path.display().to_string())
+                )]);
             }
         }
         if let Some(h) = &d.help {
-            cs = cs.with_notes(vec![format!("help: {h}")]);
+            cs = cs.with_notes(vec![format!("help: {}", printable(h))]);
         }
         let _ = term::emit(&mut *writer, &config, &files, &cs);
     }
@@ -99,7 +117,10 @@ pub fn github(report: &Report) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut props = format!("file={}", gh_prop(&d.path.display().to_string()));
+        let mut props = format!(
+            "file={}",
+            gh_prop(&printable(&d.path.display().to_string()))
+        );
         if d.line > 0 {
             props.push_str(&format!(",line={},col={}", d.line, d.column.max(1)));
         }
@@ -108,7 +129,10 @@ pub fn github(report: &Report) -> String {
         if let Some(h) = &d.help {
             msg.push_str(&format!("\n{h}"));
         }
-        s.push_str(&format!("::{level} {props}::{}\n", gh_escape(&msg)));
+        s.push_str(&format!(
+            "::{level} {props}::{}\n",
+            gh_escape(&printable(&msg))
+        ));
     }
     s.push_str(&summary(report));
     s

@@ -13,7 +13,13 @@ pub struct ColumnDiff {
     pub op: Op,
     pub old: Option<usize>,
     pub new: Option<usize>,
+    /// The column's alignment: the new side's, or the old side's for a
+    /// removed column.
     pub align: Align,
+    /// A kept column's old alignment, where it changed: without it,
+    /// reject-all gave the new alignment (found by the `diff` fuzz target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_align: Option<Align>,
     pub header: Vec<Span>,
 }
 
@@ -69,7 +75,13 @@ impl TableDiff {
             }
         };
         Table {
-            align: cols.iter().map(|c| c.align).collect(),
+            align: cols
+                .iter()
+                .map(|c| match c.old_align {
+                    Some(a) if !new => a,
+                    _ => c.align,
+                })
+                .collect(),
             header: cols.iter().map(|c| words::side(&c.header, new)).collect(),
             rows: self
                 .rows
@@ -274,6 +286,7 @@ fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
             old: Some(i),
             new: Some(j),
             align: al(new, j),
+            old_align: Some(al(old, i)).filter(|a| *a != al(new, j)),
             header: words::diff_inlines(&old.header[i], &new.header[j]),
         })
     };
@@ -283,6 +296,7 @@ fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
             old: Some(i),
             new: None,
             align: al(old, i),
+            old_align: None,
             header: words::whole(Op::Delete, &old.header[i]),
         })
     };
@@ -292,6 +306,7 @@ fn align_columns(old: &Table, new: &Table) -> Vec<ColumnDiff> {
             old: None,
             new: Some(j),
             align: al(new, j),
+            old_align: None,
             header: words::whole(Op::Insert, &new.header[j]),
         })
     };

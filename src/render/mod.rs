@@ -6,7 +6,10 @@ pub mod docx;
 pub mod html;
 pub mod json;
 pub mod markdown;
+#[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "pdf")]
 pub mod pdfmeta;
 pub mod terminal;
+#[cfg(feature = "pdf")]
 pub mod typst;

@@ -97,17 +97,7 @@ fn block_line(leaf: &Leaf) -> String {
 /// Text that is safe on a terminal: control characters (an ESC could
 /// recolour or hide what follows) are shown as `\u{..}` escapes.
 pub fn clean(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        if (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        {
-            o.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            o.push(c);
-        }
-    }
-    o
+    crate::error::printable(s)
 }
 
 /// The redline as terminal text; only changed blocks are shown, each under

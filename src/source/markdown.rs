@@ -255,10 +255,18 @@ impl Builder {
     fn take_inlines(&mut self) -> Vec<Inline> {
         let mut v = std::mem::take(&mut self.inlines);
         // Trim the edges: Markdown does not carry leading/trailing blanks.
-        if let Some(first) = v.first_mut().filter(|i| !i.style.is_atomic()) {
+        // A code span's spaces are its content, though: trimmed, "`   x`"
+        // read back as "`x`" (found by the `markdown` fuzz target).
+        if let Some(first) = v
+            .first_mut()
+            .filter(|i| !i.style.is_atomic() && !i.style.code)
+        {
             first.text = first.text.trim_start_matches([' ', '\t']).to_string();
         }
-        if let Some(last) = v.last_mut().filter(|i| !i.style.is_atomic()) {
+        if let Some(last) = v
+            .last_mut()
+            .filter(|i| !i.style.is_atomic() && !i.style.code)
+        {
             last.text = last.text.trim_end_matches([' ', '\t']).to_string();
         }
         v.retain(|i| !i.text.is_empty() || i.is_atomic());

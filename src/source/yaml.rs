@@ -40,11 +40,27 @@ pub fn parse<T: DeserializeOwned>(path: &Path, yaml: &str, first_line: usize) ->
         if let Some((line, col)) = duplicate_key_position(yaml, &msg) {
             return err.at(line + first_line - 1, col);
         }
+        // The reader's errors say "at position N" (a character index) and
+        // carry the start of the document as their location.
+        if let Some(n) = scanner_position(&msg) {
+            let offset = yaml.char_indices().nth(n).map_or(yaml.len(), |(i, _)| i);
+            let (line, col) = crate::error::line_col(yaml, offset);
+            return err.at(line + first_line - 1, col);
+        }
         match e.location() {
             Some(loc) => err.at(loc.line() + first_line - 1, loc.column()),
             None => err.at(first_line, 1),
         }
     })
+}
+
+/// `N` of a scanner error's "at position N".
+fn scanner_position(msg: &str) -> Option<usize> {
+    let rest = msg.rsplit("at position ").next()?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// serde reports a duplicate key without a position: find its second

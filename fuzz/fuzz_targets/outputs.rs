@@ -1,0 +1,13 @@
+//! Every output format and the PDF data. See `fuzz/checks.rs`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../checks.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        checks::outputs(text);
+    }
+});
