@@ -137,6 +137,13 @@ pub fn new_draft(
             latest.meta.version
         )),
     );
+    // The new file writes its lines as the version it starts from does.
+    let text = if line_ending(&latest.text) == "\r\n" {
+        let (front, rest) = text.split_at(text.len() - body.len());
+        format!("{}{rest}", front.replace('\n', "\r\n"))
+    } else {
+        text
+    };
     let files = vec![(path.clone(), text)];
     let (_, report) = validate(&doc, &files)?;
     if report.errors() > 0 {

@@ -728,6 +728,58 @@ fn endless_inputs_are_counted_while_read() {
 }
 
 #[test]
+fn a_source_or_an_image_just_over_16_mib_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let limit = 16 * 1024 * 1024;
+    let f = std::fs::File::create(tmp.path().join("big.md")).unwrap();
+    f.set_len(limit + 1).unwrap();
+    let (o, took) = bounded(tmp.path(), &["diff", "big.md", "big.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("big.md: error: the file is"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2));
+    write(&tmp.path().join("a.md"), "# T\n\nText.\n");
+    write(
+        &tmp.path().join("b.md"),
+        "# T\n\nText.\n\n![Diagram](big.png)\n",
+    );
+    let f = std::fs::File::create(tmp.path().join("big.png")).unwrap();
+    f.set_len(limit + 1).unwrap();
+    located(
+        &bounded(
+            tmp.path(),
+            &["diff", "a.md", "b.md", "-f", "html", "-o", "c.html"],
+        ),
+        "b.md",
+        5,
+        "big.png",
+    );
+}
+
+#[test]
+fn new_keeps_the_line_endings_of_the_version_it_starts_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-12"],
+    ));
+    let v3 = docs.join("emrr/v3.0.md");
+    let crlf = std::fs::read_to_string(&v3).unwrap().replace('\n', "\r\n");
+    std::fs::write(&v3, crlf).unwrap();
+    assert_ok(&regdoc_in(tmp.path(), &["new", "emrr"]));
+    let t = std::fs::read_to_string(docs.join("emrr/v3.1.md")).unwrap();
+    let lone = t
+        .match_indices('\n')
+        .filter(|(i, _)| !t[..*i].ends_with('\r'))
+        .count();
+    assert_eq!(lone, 0, "{t:?}");
+}
+
+#[test]
 fn a_huge_git_blob_is_refused_while_read() {
     let tmp = tempfile::tempdir().unwrap();
     let mut big = String::from("# T\n\n");

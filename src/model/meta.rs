@@ -397,4 +397,41 @@ mod tests {
         assert_eq!(v("3").next_minor(), v("3.1"));
         assert_eq!(v("03.00").to_string(), "03.00", "shown as written");
     }
+
+    #[test]
+    fn dates_round_trip_through_days_and_unix_time() {
+        // Every day from 1900 to 2100: days() and from_unix() are inverse,
+        // consecutive, and agree with the calendar's month lengths.
+        let mut d = EffectiveDate::new(1900, 1, 1).unwrap();
+        let mut prev = d.days() - 1;
+        while d.year < 2100 {
+            assert_eq!(d.days(), prev + 1, "{d}");
+            assert_eq!(EffectiveDate::from_unix(d.days() * 86_400), Some(d));
+            // Any second of the day is the same date.
+            assert_eq!(
+                EffectiveDate::from_unix(d.days() * 86_400 + 86_399),
+                Some(d)
+            );
+            prev = d.days();
+            d = d.add_days(1).unwrap();
+        }
+        assert_eq!(EffectiveDate::new(1970, 1, 1).unwrap().days(), 0);
+        let d = |s: &str| s.parse::<EffectiveDate>().unwrap();
+        assert_eq!(d("2024-02-28").add_days(1), Some(d("2024-02-29")));
+        assert_eq!(d("2023-02-28").add_days(1), Some(d("2023-03-01")));
+        assert_eq!(d("2100-02-28").add_days(1), Some(d("2100-03-01")));
+        assert_eq!(d("2000-02-28").add_days(1), Some(d("2000-02-29")));
+        assert_eq!(d("2024-07-19").add_days(-19), Some(d("2024-06-30")));
+        assert_eq!(d("2024-07-19").long(), "19 July 2024");
+        for bad in [
+            "2024-02-30",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "24-07-19",
+            "2024-7-19",
+        ] {
+            assert!(bad.parse::<EffectiveDate>().is_err(), "{bad}");
+        }
+    }
 }

@@ -1549,6 +1549,45 @@ mod tests {
     }
 
     #[test]
+    fn markdown_syntax_in_text_reads_back_literally() {
+        use crate::model::{Block, Inline};
+        for text in [
+            "*not emphasis* and _not_ either",
+            "a `tick` and \\ backslash",
+            "[not a link](x) ![nor an image](y)",
+            "<b>not html</b> &amp; not an entity",
+            "# not a heading",
+            "1. not a list",
+            "- not a list either",
+            "+ nor this",
+            "> not a quote",
+            "| not | a | table |",
+            "~~not struck~~ and $not math$",
+            "{++not an insertion++} {--nor a deletion--}",
+            "trailing backslash \\",
+            "   leading spaces",
+            "2) not a list",
+            "--- not a rule",
+            "=== not a heading underline",
+        ] {
+            let blocks = vec![Block::Paragraph {
+                content: vec![Inline::plain(text)],
+            }];
+            let md = blocks_md(&blocks);
+            let back = parse(&md);
+            let want = parse(&blocks_md(&back));
+            assert_eq!(back, want, "{text:?} → {md:?}");
+            let got = match &back[..] {
+                [Block::Paragraph { content }] => {
+                    content.iter().map(|i| i.text.as_str()).collect::<String>()
+                }
+                other => panic!("{text:?} → {md:?} read as {other:?}"),
+            };
+            assert_eq!(got, text.trim_start(), "{text:?} → {md:?}");
+        }
+    }
+
+    #[test]
     fn delimiters_in_text_are_broken_and_restored() {
         let mut c = Critic::default();
         c.text("a {++b++} `{--c--}` x~>y <<} ~");

@@ -213,7 +213,13 @@ pub fn check_images(doc: &SourceDoc) -> Result<()> {
 /// An error at the place in `origin` (a file) where `src` is written.
 fn locate(origin: &str, src: &str, msg: String) -> Error {
     let err = Error::in_file(origin, msg);
-    let Ok(text) = std::fs::read_to_string(origin) else {
+    // Read again only a regular file, within the usual limit: a pipe read
+    // twice would block, and a device never ends.
+    let regular = std::fs::metadata(origin).is_ok_and(|m| m.is_file());
+    let Some(text) = regular
+        .then(|| super::read_source(Path::new(origin)).ok())
+        .flatten()
+    else {
         return err;
     };
     match find_image(&text, src) {

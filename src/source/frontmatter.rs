@@ -239,6 +239,23 @@ mod tests {
     }
 
     #[test]
+    fn front_matter_over_the_parsed_limit_is_kept_verbatim() {
+        let fields = |n: usize| {
+            let raw = format!("title: T\nnote: \"{}\"\n", "x".repeat(n));
+            let text = format!("---\n{raw}---\n# Body\n");
+            let d = detect(&text).expect("front matter");
+            (front_matter(&d), raw.len())
+        };
+        // Just under the limit: parsed into fields.
+        let (fm, len) = fields(MAX_PARSED_BYTES - 18);
+        assert!(len <= MAX_PARSED_BYTES && fm.fields.is_some());
+        // Just over it: kept as text, not parsed.
+        let (fm, len) = fields(MAX_PARSED_BYTES - 17);
+        assert!(len > MAX_PARSED_BYTES && fm.fields.is_none());
+        assert!(fm.raw.starts_with("title: T"));
+    }
+
+    #[test]
     fn toml_and_unparseable_front_matter() {
         let d = detect("+++\ntitle = \"T\"\ntags = [\"a\"]\n+++\nBody\n").unwrap();
         assert_eq!(

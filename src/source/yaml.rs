@@ -448,3 +448,87 @@ impl<'de> serde::de::Visitor<'de> for Counter<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRONT: &str = "# A comment\nversion: \"3.0\"\nstatus: draft # proposed\neffective: 2024-07-19\nconsultation:\n  published: 2024-06-10\n  closes: 2024-06-28\nsummary: Text.\n";
+
+    #[test]
+    fn set_top_level_scalar_changes_one_line_only() {
+        let out = set_top_level_scalar(FRONT, "status", "approved").unwrap();
+        assert_eq!(
+            out,
+            FRONT.replace("status: draft # proposed", "status: approved # proposed")
+        );
+        // Nested keys are not top-level keys.
+        assert_eq!(set_top_level_scalar(FRONT, "closes", "2024-07-01"), None);
+        assert_eq!(set_top_level_scalar(FRONT, "missing", "x"), None);
+        // CRLF lines stay CRLF.
+        let crlf = FRONT.replace('\n', "\r\n");
+        let out = set_top_level_scalar(&crlf, "effective", "2024-08-01").unwrap();
+        assert_eq!(
+            out,
+            crlf.replace("effective: 2024-07-19", "effective: 2024-08-01")
+        );
+        // A value YAML would read as something else is quoted.
+        let out = set_top_level_scalar(FRONT, "summary", "yes: no").unwrap();
+        assert!(out.contains("summary: \"yes: no\"\n"), "{out}");
+    }
+
+    #[test]
+    fn insert_after_key_skips_the_keys_nested_lines() {
+        let out = insert_after_key(FRONT, "consultation", "approved:\n  by: DESNZ\n").unwrap();
+        assert_eq!(
+            out,
+            FRONT.replace(
+                "  closes: 2024-06-28\n",
+                "  closes: 2024-06-28\napproved:\n  by: DESNZ\n"
+            )
+        );
+        assert_eq!(insert_after_key(FRONT, "missing", "x: 1\n"), None);
+    }
+
+    #[test]
+    fn scalars_read_back_as_the_same_string() {
+        for v in [
+            "DESNZ",
+            "Ofgem & DCC",
+            "yes",
+            "3.0",
+            "",
+            " lead",
+            "a: b",
+            "#x",
+            "line\nbreak",
+            "quote \" and \\",
+            "\u{1b}[31m",
+            "- item",
+            "~",
+        ] {
+            let yaml = format!("k: {}\n", scalar(v));
+            let back: std::collections::BTreeMap<String, String> =
+                serde_yaml::from_str(&yaml).unwrap();
+            assert_eq!(back["k"], v, "{yaml}");
+        }
+        assert_eq!(scalar("DESNZ"), "DESNZ");
+        assert_eq!(scalar("true"), "\"true\"");
+    }
+
+    #[test]
+    fn guard_counts_flow_depth_outside_quotes_and_comments() {
+        let deep = format!("a: {}{}\n", "[".repeat(65), "]".repeat(65));
+        assert!(guard(&deep).is_err());
+        let ok = format!("a: {}{}\n", "[".repeat(64), "]".repeat(64));
+        assert!(guard(&ok).is_ok());
+        // Brackets in quoted text or comments are not nesting.
+        let quoted = format!(
+            "a: \"{}\" # {}\nb: '{}'\n",
+            "[".repeat(100),
+            "{".repeat(100),
+            "[".repeat(100)
+        );
+        assert!(guard(&quoted).is_ok());
+    }
+}
