@@ -41,6 +41,46 @@ pub fn markup_file_name(id: &str, old: &VersionMeta, new: &VersionMeta) -> Strin
     format!("{id}-v{}-to-v{}-markup.pdf", old.version, new.version)
 }
 
+/// Where `regdoc render` writes without `-o`: `out/<id>/` as `build`
+/// names it, or `out/<file>.pdf` for a plain Markdown file.
+pub fn default_version_path(doc: &SourceDoc) -> PathBuf {
+    match (&doc.info, &doc.meta) {
+        (Some(info), Some(meta)) => Path::new("out")
+            .join(&info.id)
+            .join(version_file_name(&info.id, meta)),
+        _ => Path::new("out").join(format!("{}.pdf", stem(&doc.origin))),
+    }
+}
+
+/// Where `regdoc markup` writes without `-o`.
+pub fn default_markup_path(old: &SourceDoc, new: &SourceDoc) -> PathBuf {
+    match (&new.info, &old.meta, &new.meta) {
+        (Some(info), Some(ma), Some(mb)) => Path::new("out")
+            .join(&info.id)
+            .join(markup_file_name(&info.id, ma, mb)),
+        _ => Path::new("out").join(format!(
+            "{}-to-{}-markup.pdf",
+            stem(&old.origin),
+            stem(&new.origin)
+        )),
+    }
+}
+
+/// A file name's stem, made safe as a file name: `REV:docs/a b.md` → `a_b`.
+fn stem(origin: &str) -> String {
+    let name = origin.rsplit(['/', ':']).next().unwrap_or(origin);
+    let s = name.strip_suffix(".md").unwrap_or(name);
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Every version, and the mark-up of each version against the one it
 /// supersedes.
 pub fn plan(docs: &[Document]) -> Vec<Job> {
@@ -176,7 +216,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn file_hash(path: &Path) -> Option<String> {
-    std::fs::read(path).ok().map(|b| hex(&Sha256::digest(&b)))
+    fsutil::read_output(path).map(|b| hex(&Sha256::digest(&b)))
 }
 
 /// A job's output path, input hash and PDF (`None`: up to date).
@@ -208,10 +248,10 @@ fn stale_outputs(
     for d in docs {
         let id = &d.info.id;
         let dir = out.join(id);
-        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name.starts_with(&format!("{id}-v")) && name.ends_with(".pdf") {
-                found.push(dir.join(name));
+        for path in fsutil::files_in(&dir) {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+            if name.is_some_and(|n| n.starts_with(&format!("{id}-v")) && n.ends_with(".pdf")) {
+                found.push(path);
             }
         }
     }
@@ -220,7 +260,7 @@ fn stale_outputs(
     found
         .into_iter()
         .filter(|p| !expected.contains(p))
-        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+        .filter(|p| crate::source::is_regular_file(p))
         .collect()
 }
 
@@ -241,8 +281,7 @@ pub fn build_all(
     // A build killed while writing is finished before this one reads.
     fsutil::recover(out)?;
     let manifest_path = out.join(MANIFEST);
-    let mut manifest: BTreeMap<String, (String, String)> = std::fs::read(&manifest_path)
-        .ok()
+    let mut manifest: BTreeMap<String, (String, String)> = fsutil::read_output(&manifest_path)
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
     let bar = if opts.progress {

@@ -1,6 +1,6 @@
 //! The command line: parses arguments and wires the library together.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -167,6 +167,22 @@ pub enum DiffFormat {
     Json,
     /// Word document with tracked changes (needs -o).
     Docx,
+    /// The mark-up PDF, as `regdoc markup` writes it (needs -o).
+    Pdf,
+}
+
+impl DiffFormat {
+    /// The renderer's name (`regdoc::render::by_name`).
+    fn name(self) -> &'static str {
+        match self {
+            DiffFormat::Term => "term",
+            DiffFormat::Html => "html",
+            DiffFormat::Md => "md",
+            DiffFormat::Json => "json",
+            DiffFormat::Docx => "docx",
+            DiffFormat::Pdf => "pdf",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -211,11 +227,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::List => list(&ws),
         Command::Render { spec, output } => {
             let doc = ws.resolve(spec)?;
-            let document = owning_document(&ws, &doc)?;
+            let document = ws.owning_document(&doc)?;
             let bytes = pdf::render_version(document.as_ref(), &doc, &templates)?;
             let path = match output {
                 Some(p) => p.clone(),
-                None => default_path(&doc),
+                None => build::default_version_path(&doc),
             };
             write_atomic(&path, &bytes)?;
             println!("wrote {}", path.display());
@@ -229,18 +245,28 @@ fn dispatch(cli: Cli) -> Result<i32> {
         } => {
             let a = ws.resolve(old)?;
             let b = ws.resolve(new)?;
-            let document = owning_document(&ws, &b)?;
+            let document = ws.owning_document(&b)?;
             let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, table_key));
-            let bytes = pdf::render_markup(document.as_ref(), &a, &b, &redline, &templates)?;
+            let ctx = render::RenderContext {
+                old: &a,
+                new: &b,
+                redline: &redline,
+                document: document.as_ref(),
+                options: render::RenderOptions {
+                    templates: cli.templates.clone(),
+                    ..Default::default()
+                },
+            };
+            let bytes = render::Renderer::render(&pdf::Markup, &ctx)?;
             let path = match output {
                 Some(p) => p.clone(),
-                None => markup_default_path(&a, &b),
+                None => build::default_markup_path(&a, &b),
             };
             write_atomic(&path, &bytes)?;
             println!("wrote {}", path.display());
             Ok(0)
         }
-        Command::Diff(args) => diff_command(&ws, args),
+        Command::Diff(args) => diff_command(&ws, args, &cli.templates),
         Command::Check(args) => check_command(&ws, args),
         Command::New {
             id,
@@ -261,10 +287,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             on,
             effective,
         } => {
-            let (id, version) = spec
-                .split_once('@')
+            let (id, version) = regdoc::source::version_spec(spec)?
                 .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;
-            let version: VersionNumber = version.parse().map_err(Error::input)?;
             let on = parse_date(on)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
             outcome(regdoc::lifecycle::approve(
@@ -332,73 +356,34 @@ fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
-/// The date of the tracked changes: when the new version was proposed
-/// (consultation), approved or takes effect; SOURCE_DATE_EPOCH overrides
-/// it. A plain file has no such date: the changes carry the epoch rather
-/// than the file's modification time, so that the same content always
-/// gives the same bytes.
-fn revision_date(doc: &SourceDoc) -> String {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        && let Some(d) = regdoc::model::EffectiveDate::from_unix(secs)
-    {
-        return format!("{d}T00:00:00Z");
-    }
-    if let Some(m) = &doc.meta {
-        let d = m
-            .consultation
-            .as_ref()
-            .map(|c| c.published)
-            .or(m.approved.as_ref().map(|a| a.on))
-            .unwrap_or(m.effective);
-        return format!("{d}T00:00:00Z");
-    }
-    "1970-01-01T00:00:00Z".into()
-}
-
-/// The images both sides show, read from their folders (the new side's
-/// win where both name the same file).
-fn images_of(a: &SourceDoc, b: &SourceDoc) -> Result<regdoc::source::assets::Images> {
-    let mut images = regdoc::source::assets::Images::default();
-    images.load(b)?;
-    images.load(a)?;
-    Ok(images)
-}
-
 /// `regdoc diff`: one redline, in the format asked for.
-fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
+fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>) -> Result<i32> {
     let a = ws.resolve(&args.old)?;
     let b = ws.resolve(&args.new)?;
     let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, &args.table_key));
-    let bytes = match args.format {
-        DiffFormat::Term => {
-            let color = args.output.is_none() && use_color(args.color, &std::io::stdout())
-                || args.color == ColorChoice::Always;
-            render::terminal::redline_term(&a, &b, &redline, color).into_bytes()
-        }
-        DiffFormat::Html => {
-            render::html::redline_html(&a, &b, &redline, &images_of(&a, &b)?).into_bytes()
-        }
-        DiffFormat::Md => render::markdown::critic_markup(&redline).into_bytes(),
-        DiffFormat::Json => render::json::redline_json(&a, &b, &redline).into_bytes(),
-        DiffFormat::Docx => {
-            if args.output.is_none() {
-                return Err(Error::input(
-                    "the docx format needs an output file: add -o FILE.docx",
-                ));
-            }
-            let rev = render::docx::Revision {
-                author: args.author.clone().unwrap_or_else(|| {
-                    b.info
-                        .as_ref()
-                        .map_or_else(|| "regdoc".to_string(), |i| i.owner.clone())
-                }),
-                date: revision_date(&b),
-            };
-            render::docx::redline_docx(&a, &b, &redline, &rev, &images_of(&a, &b)?)?
-        }
+    let renderer = render::by_name(args.format.name())
+        .ok_or_else(|| Error::input(format!("no renderer for {}", args.format.name())))?;
+    if renderer.binary() && args.output.is_none() {
+        return Err(Error::input(format!(
+            "the {} format needs an output file: add -o FILE.{}",
+            renderer.name(),
+            renderer.name()
+        )));
+    }
+    let document = ws.owning_document(&b)?;
+    let ctx = render::RenderContext {
+        old: &a,
+        new: &b,
+        redline: &redline,
+        document: document.as_ref(),
+        options: render::RenderOptions {
+            color: args.output.is_none() && use_color(args.color, &std::io::stdout())
+                || args.color == ColorChoice::Always,
+            author: args.author.clone(),
+            templates: templates_dir.clone(),
+        },
     };
+    let bytes = renderer.render(&ctx)?;
     match &args.output {
         Some(p) => {
             write_atomic(p, &bytes)?;
@@ -516,53 +501,4 @@ fn list(ws: &Workspace) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// The governed document a source belongs to, for its version history.
-fn owning_document(ws: &Workspace, doc: &SourceDoc) -> Result<Option<regdoc::model::Document>> {
-    match &doc.info {
-        Some(info) if doc.dir.as_deref().is_some_and(|d| d.starts_with(ws.root())) => {
-            ws.load_document(&info.id).map(Some)
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Where `render` writes without `-o`: `out/<id>/` as `build` names it,
-/// or `out/<file>.pdf` for a plain Markdown file.
-fn default_path(doc: &SourceDoc) -> PathBuf {
-    match (&doc.info, &doc.meta) {
-        (Some(info), Some(meta)) => Path::new("out")
-            .join(&info.id)
-            .join(build::version_file_name(&info.id, meta)),
-        _ => Path::new("out").join(format!("{}.pdf", stem(&doc.origin))),
-    }
-}
-
-/// Where `markup` writes without `-o`.
-fn markup_default_path(a: &SourceDoc, b: &SourceDoc) -> PathBuf {
-    match (&b.info, &a.meta, &b.meta) {
-        (Some(info), Some(ma), Some(mb)) => Path::new("out")
-            .join(&info.id)
-            .join(build::markup_file_name(&info.id, ma, mb)),
-        _ => Path::new("out").join(format!(
-            "{}-to-{}-markup.pdf",
-            stem(&a.origin),
-            stem(&b.origin)
-        )),
-    }
-}
-
-fn stem(origin: &str) -> String {
-    let name = origin.rsplit(['/', ':']).next().unwrap_or(origin);
-    let s = name.strip_suffix(".md").unwrap_or(name);
-    s.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

@@ -15,6 +15,19 @@ pub enum ExitKind {
     Check,
 }
 
+/// What kind of problem an error is, for code that must tell them apart
+/// (`check` reports content problems and stops at unreadable files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cause {
+    /// The file could not be read at all (missing, permissions).
+    Io,
+    /// The file leads outside the folder it must live in.
+    Outside,
+    /// The content is unusable: encoding, syntax, schema, a limit.
+    #[default]
+    Content,
+}
+
 /// A located, user-facing error.
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -26,6 +39,7 @@ pub struct Error {
     pub kind: ExitKind,
     /// The `check` rule that reports this problem, when it is one.
     pub rule: Option<&'static str>,
+    pub cause: Cause,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,6 +54,7 @@ impl Error {
             help: None,
             kind: ExitKind::Input,
             rule: None,
+            cause: Cause::Content,
         }
     }
 
@@ -64,6 +79,12 @@ impl Error {
         self
     }
 
+    /// This error with `rule` as its `check` rule unless it names one.
+    pub fn rule_or(mut self, rule: &'static str) -> Self {
+        self.rule.get_or_insert(rule);
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -85,7 +106,9 @@ impl Error {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => err.to_string(),
         };
-        Error::in_file(path, format!("cannot read: {what}"))
+        let mut e = Error::in_file(path, format!("cannot read: {what}"));
+        e.cause = Cause::Io;
+        e
     }
 }
 

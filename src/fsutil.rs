@@ -355,6 +355,41 @@ fn default_permissions(tmp: &tempfile::NamedTempFile) -> std::io::Result<std::fs
     }
 }
 
+/// An output regdoc wrote earlier, read back (the build manifest, a PDF's
+/// hash): `None` unless it is a regular file.
+pub fn read_output(path: &Path) -> Option<Vec<u8>> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .and_then(|_| std::fs::read(path).ok())
+}
+
+/// The regular files directly in `dir` (none if it does not exist).
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// This process's peak memory as the kernel reports it (`VmHWM: … kB`),
+/// for `REGDOC_TRACE`; empty where there is no `/proc`.
+pub fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.to_string())
+        })
+        .unwrap_or_default()
+}
+
 /// Makes renames in `dir` durable. Best effort: some file systems cannot
 /// sync a folder, and the data itself is already synced.
 fn sync_dir(dir: &Path) {

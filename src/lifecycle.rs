@@ -117,7 +117,7 @@ pub fn new_draft(
         )));
     }
     let path = doc.dir.join(format!("v{version}.md"));
-    if std::fs::symlink_metadata(&path).is_ok() {
+    if source::exists(&path) {
         return Err(Error::in_file(&path, "already exists"));
     }
     let effective = match effective {
@@ -129,21 +129,18 @@ pub fn new_draft(
             .unwrap_or(latest.meta.effective),
     };
     let body = &latest.text[latest.body_offset..];
-    let text = format!(
-        "---\n# Started with `regdoc new` from v{from}: set the proposed effective date\n# and the summary, then edit the text.\nversion: \"{version}\"\nstatus: draft\neffective: {effective}\nsupersedes: \"{from}\"\nsummary: {summary}\n---\n{body}",
-        from = latest.meta.version,
-        summary = yaml::quote(&format!(
+    let eol = line_ending(&latest.text);
+    let front = yaml::draft_front_matter(
+        &version,
+        effective,
+        &latest.meta.version,
+        &format!(
             "Draft v{version}: changes to v{} (describe them here).",
             latest.meta.version
-        )),
+        ),
+        eol,
     );
-    // The new file writes its lines as the version it starts from does.
-    let text = if line_ending(&latest.text) == "\r\n" {
-        let (front, rest) = text.split_at(text.len() - body.len());
-        format!("{}{rest}", front.replace('\n', "\r\n"))
-    } else {
-        text
-    };
+    let text = format!("{front}{body}");
     let files = vec![(path.clone(), text)];
     let (_, report) = validate(&doc, &files)?;
     if report.errors() > 0 {
@@ -191,10 +188,7 @@ pub fn approve(
     }
     // Lines as the file writes them: a CRLF file stays CRLF.
     let eol = line_ending(&target.text);
-    let approval = format!(
-        "approved:{eol}  by: {}{eol}  on: {on}{eol}",
-        yaml::scalar(by)
-    );
+    let approval = yaml::approval_block(by, on, eol);
     let text = edit_front(&target.path, &target.text, |y| {
         let y = yaml::set_top_level_scalar(y, "status", "approved")?;
         let y = match effective {

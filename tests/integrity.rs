@@ -817,7 +817,8 @@ fn templates_are_sandboxed_like_documents() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("links outside the templates folder"),
+        stderr(&o).contains("links outside tpl")
+            && stderr(&o).contains("templates must live inside it"),
         "{}",
         stderr(&o)
     );

@@ -4,44 +4,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::{Diagnostic, Report, rules::key_line};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Document, DocumentInfo, Status, VersionFile, VersionMeta};
 use crate::source::{self, Workspace};
 
 /// The files of the documents folder at `rev`: version files (`*.md`)
 /// and `document.yaml`s, with their text.
 fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
-    if rev.starts_with('-') {
-        return Err(Error::input(format!("`{rev}` is not a git revision")));
-    }
-    // `-z`: without it git quotes names with non-ASCII characters
-    // (`"v2.0-\303\251.md"`), and such a version escaped the gate.
-    let out = Command::new("git")
-        .args(["ls-tree", "-r", "-z", "--name-only", rev, "--"])
-        .arg(ws.root())
-        .output()
-        .map_err(|e| Error::input(format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::input(format!(
-            "git cannot list {} at {rev}: {}",
-            ws.root().display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
     let mut files = Vec::new();
-    for raw in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(raw).map_err(|_| {
-            Error::input(format!(
-                "{rev} has a file under {} whose name is not UTF-8 ({})",
-                ws.root().display(),
-                String::from_utf8_lossy(raw)
-            ))
-            .help("rename it: regdoc cannot check what it cannot name")
-        })?;
-        let path = PathBuf::from(name);
+    for path in source::git_files(rev, ws.root())? {
+        let name = path.to_string_lossy();
         let wanted = name.ends_with(".md")
             || path
                 .file_name()

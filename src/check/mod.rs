@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, ExitKind, Result};
-use crate::model::{Document, DocumentInfo, VersionFile};
-use crate::source::{self, DOCUMENT_FILE, Workspace, yaml};
+use crate::model::Document;
+use crate::source::{DOCUMENT_FILE, Workspace};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -113,104 +113,20 @@ impl Report {
     }
 }
 
-/// Loads one document folder as far as it can, turning every problem into
-/// a diagnostic (`None` when its document.yaml is unusable). Only an
-/// unreadable folder is an error (exit status 2).
+/// Loads one document folder as far as it can, through the same loader
+/// as every other command, turning every problem into a diagnostic
+/// (`None` when its document.yaml is unusable). Only an unreadable folder
+/// is an error (exit status 2).
 pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<Option<Document>> {
-    let root = ws
-        .root()
-        .canonicalize()
-        .map_err(|e| Error::io(ws.root(), &e))?;
-    // A change a killed `approve` left half-done is finished first: the
-    // gate judges the state before it or after it, never between.
-    crate::fsutil::recover(dir)?;
-    let info_path = dir.join(DOCUMENT_FILE);
-    let info = match read_checked(&root, &info_path, report)? {
-        Some(text) => match yaml::parse::<DocumentInfo>(&info_path, &text, 1) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::from_error("schema/document", &info_path, &e));
-                None
-            }
-        },
-        None => None,
-    };
-    if let Some(i) = &info {
-        let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if i.id != folder {
-            report.diagnostics.push(
-                Diagnostic::error(
-                    "schema/document-id",
-                    &info_path,
-                    format!("id `{}` does not match the folder `{folder}`", i.id),
-                )
-                .at(
-                    rules::key_line(report.source(&info_path).unwrap_or(""), "id").unwrap_or(1),
-                    1,
-                ),
-            );
-        }
+    let loaded = ws.load_tolerant(dir)?;
+    for e in &loaded.problems {
+        let path = e.path.clone().unwrap_or_else(|| dir.to_path_buf());
+        report
+            .diagnostics
+            .push(Diagnostic::from_error("schema/front-matter", &path, e));
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, &e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    paths.sort();
-    let mut versions: Vec<VersionFile> = Vec::new();
-    for path in paths {
-        let Some(text) = read_checked(&root, &path, report)? else {
-            continue;
-        };
-        match source::parse_version(&path, text) {
-            Ok(v) => versions.push(v),
-            Err(e) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::from_error("schema/front-matter", &path, &e))
-            }
-        }
-    }
-    versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
-    Ok(info.map(|info| Document {
-        dir: dir.to_path_buf(),
-        info,
-        versions,
-    }))
-}
-
-/// Reads a file for checking. Content problems (binary, too large, a link
-/// out of `documents/`) are diagnostics; a file that cannot be read at all
-/// is an error.
-fn read_checked(root: &Path, path: &Path, report: &mut Report) -> Result<Option<String>> {
-    let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
-    if !real.starts_with(root) {
-        report.diagnostics.push(
-            Diagnostic::error(
-                "schema/outside",
-                path,
-                format!("links outside the documents folder (to {})", real.display()),
-            )
-            .help("document files must live inside documents/"),
-        );
-        return Ok(None);
-    }
-    match source::read_source(path) {
-        Ok(text) => {
-            report.sources.push((path.to_path_buf(), text.clone()));
-            Ok(Some(text))
-        }
-        Err(e) if e.message.starts_with("cannot read") => Err(e),
-        Err(e) => {
-            report
-                .diagnostics
-                .push(Diagnostic::from_error("schema/encoding", path, &e));
-            Ok(None)
-        }
-    }
+    report.sources.extend(loaded.sources);
+    Ok(loaded.document)
 }
 
 /// Options of a check run.
@@ -226,14 +142,7 @@ pub struct Options {
 pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
     let mut report = Report::default();
     let dirs: Vec<PathBuf> = if opts.only.is_empty() {
-        let entries = std::fs::read_dir(ws.root()).map_err(|e| Error::io(ws.root(), &e))?;
-        let mut v: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        v.sort();
-        v
+        crate::source::folders(ws.root())?
     } else {
         // A file given stands for its document folder.
         let mut v: Vec<PathBuf> = opts

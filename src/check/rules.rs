@@ -3,11 +3,10 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-
 use super::{Diagnostic, Report};
 use crate::error::line_col;
 use crate::model::{Block, Document, Status, VersionFile, inlines_text};
+use crate::source::markdown::{Event, Tag, TagEnd};
 
 pub use crate::source::yaml::key_line;
 
@@ -126,7 +125,6 @@ fn check_version(f: &VersionFile, report: &mut Report) {
 /// Tables with consistent columns; headings that do not skip levels.
 fn check_markdown(f: &VersionFile, report: &mut Report) {
     let body = &f.text[f.body_offset..];
-    let opts = crate::source::markdown::options();
     let loc = |offset: usize| line_col(&f.text, f.body_offset + offset);
     let mut last_level: Option<u8> = None;
     let mut header_cells: usize = 0;
@@ -144,7 +142,7 @@ fn check_markdown(f: &VersionFile, report: &mut Report) {
     let mut text = String::new();
     let mut text_start: Option<usize> = None;
     let mut undefined: Vec<(String, usize)> = Vec::new();
-    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+    for (event, range) in crate::source::markdown::events(body) {
         match &event {
             Event::Text(t) => {
                 text_start.get_or_insert(range.start);

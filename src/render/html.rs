@@ -664,3 +664,15 @@ const JS: &str = r#"
   }
 })();
 "#;
+
+/// `regdoc diff --format html`.
+pub struct Html;
+
+impl super::Renderer for Html {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+    fn render(&self, ctx: &super::RenderContext<'_>) -> crate::error::Result<Vec<u8>> {
+        Ok(redline_html(ctx.old, ctx.new, ctx.redline, &ctx.images()?).into_bytes())
+    }
+}

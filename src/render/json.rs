@@ -174,3 +174,15 @@ pub fn redline_json(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
     s.push('\n');
     s
 }
+
+/// `regdoc diff --format json`.
+pub struct Json;
+
+impl super::Renderer for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn render(&self, ctx: &super::RenderContext<'_>) -> crate::error::Result<Vec<u8>> {
+        Ok(redline_json(ctx.old, ctx.new, ctx.redline).into_bytes())
+    }
+}

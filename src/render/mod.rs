@@ -1,5 +1,19 @@
-//! Renderers: each turns a model or a [`crate::diff::Redline`] into one
-//! artefact and knows nothing of the others.
+//! Renderers: each turns a [`crate::diff::Redline`] (or, for the version
+//! PDF, one document) into one artefact and knows nothing of the others.
+//!
+//! Every comparison format implements [`Renderer`] over one
+//! [`RenderContext`], as mdBook's renderers share one `RenderContext`: the
+//! CLI picks a renderer by name ([`by_name`]) and never knows its
+//! signature. Helpers more than one renderer needs live in modules that are
+//! not renderers: [`data`] (typst data), [`text`] (canonical Markdown of
+//! blocks). No renderer imports another; `tests/architecture.rs` checks it.
+
+use std::path::PathBuf;
+
+use crate::diff::Redline;
+use crate::error::Result;
+use crate::model::{Document, SourceDoc};
+use crate::source::assets::Images;
 
 pub mod data;
 pub mod docx;
@@ -11,5 +25,70 @@ pub mod pdf;
 #[cfg(feature = "pdf")]
 pub mod pdfmeta;
 pub mod terminal;
+pub mod text;
 #[cfg(feature = "pdf")]
 pub mod typst;
+
+/// Everything a renderer of a comparison may use.
+pub struct RenderContext<'a> {
+    pub old: &'a SourceDoc,
+    pub new: &'a SourceDoc,
+    pub redline: &'a Redline,
+    /// The governed document the new side belongs to (for its version
+    /// history), if it is one.
+    pub document: Option<&'a Document>,
+    pub options: RenderOptions,
+}
+
+/// What the user asked of the output.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Colour (ANSI) in terminal output.
+    pub color: bool,
+    /// Who Word's tracked changes are attributed to (default: the
+    /// document's owner, or "regdoc").
+    pub author: Option<String>,
+    /// A folder of typst templates overriding the built-in ones (PDF).
+    pub templates: Option<PathBuf>,
+}
+
+impl RenderContext<'_> {
+    /// The images both sides show, read from their folders (the new side's
+    /// win where both name the same file).
+    pub fn images(&self) -> Result<Images> {
+        let mut images = Images::default();
+        images.load(self.new)?;
+        images.load(self.old)?;
+        Ok(images)
+    }
+}
+
+/// One output format of a comparison.
+pub trait Renderer {
+    /// The name users pick it by: `regdoc diff --format NAME`.
+    fn name(&self) -> &'static str;
+    /// Whether the output is a binary file (never written to a terminal).
+    fn binary(&self) -> bool {
+        false
+    }
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Vec<u8>>;
+}
+
+/// Every comparison format, in the order `--help` lists them.
+pub fn renderers() -> Vec<Box<dyn Renderer>> {
+    let mut all: Vec<Box<dyn Renderer>> = vec![
+        Box::new(terminal::Terminal),
+        Box::new(html::Html),
+        Box::new(markdown::CriticMarkup),
+        Box::new(json::Json),
+        Box::new(docx::Word),
+    ];
+    #[cfg(feature = "pdf")]
+    all.push(Box::new(pdf::Markup));
+    all
+}
+
+/// The renderer called `name`.
+pub fn by_name(name: &str) -> Option<Box<dyn Renderer>> {
+    renderers().into_iter().find(|r| r.name() == name)
+}

@@ -93,13 +93,24 @@ fn trace(phase: &str) {
     if std::env::var_os("REGDOC_TRACE").is_none() {
         return;
     }
-    let hwm = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(|l| l.to_string())
-        })
-        .unwrap_or_default();
-    eprintln!("regdoc: {phase} done; {hwm}");
+    eprintln!("regdoc: {phase} done; {}", crate::fsutil::peak_memory());
+}
+
+/// `regdoc markup` (and `regdoc diff --format pdf`): the mark-up PDF.
+pub struct Markup;
+
+impl super::Renderer for Markup {
+    fn name(&self) -> &'static str {
+        "pdf"
+    }
+    fn binary(&self) -> bool {
+        true
+    }
+    fn render(&self, ctx: &super::RenderContext<'_>) -> Result<Vec<u8>> {
+        let templates = match &ctx.options.templates {
+            Some(dir) => Templates::from_dir(dir)?,
+            None => Templates::builtin(),
+        };
+        render_markup(ctx.document, ctx.old, ctx.new, ctx.redline, &templates)
+    }
 }

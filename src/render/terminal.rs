@@ -56,7 +56,7 @@ impl Paint {
 
 /// A leaf as Markdown, indented under the containers it stands in.
 fn block_line(leaf: &Leaf) -> String {
-    let md = crate::render::markdown::block_md(&leaf.block);
+    let md = crate::render::text::block_md(&leaf.block);
     let mut first = String::new();
     let mut cont = String::new();
     for (k, f) in leaf.path.iter().enumerate() {
@@ -195,4 +195,16 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
         s.added, s.removed, s.changed, s.moved, s.unchanged
     );
     out
+}
+
+/// `regdoc diff --format term`.
+pub struct Terminal;
+
+impl super::Renderer for Terminal {
+    fn name(&self) -> &'static str {
+        "term"
+    }
+    fn render(&self, ctx: &super::RenderContext<'_>) -> crate::error::Result<Vec<u8>> {
+        Ok(redline_term(ctx.old, ctx.new, ctx.redline, ctx.options.color).into_bytes())
+    }
 }

@@ -1,7 +1,7 @@
 //! Markdown (CommonMark + GFM tables, strikethrough, task lists and
 //! footnotes) into the document tree.
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Options, Parser};
 
 use crate::model::{Align, Block, Image, Inline, List, ListItem, Style, Table};
 
@@ -19,6 +19,15 @@ pub fn options() -> Options {
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_FOOTNOTES);
     opts
+}
+
+pub use pulldown_cmark::{Event, Tag, TagEnd};
+
+/// The parser's events over `text` with their byte ranges, with regdoc's
+/// options: for `check`, which locates what it finds in the source. Only
+/// this module runs the Markdown parser.
+pub fn events(text: &str) -> impl Iterator<Item = (Event<'_>, std::ops::Range<usize>)> {
+    Parser::new_ext(text, options()).into_offset_iter()
 }
 
 /// Widest table regdoc reads. Laying out a table costs its width times

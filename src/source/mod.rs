@@ -12,7 +12,7 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::model::{Document, DocumentInfo, SourceDoc, VersionFile, VersionMeta, VersionNumber};
 
 /// Largest source file regdoc reads. A governed document is far smaller;
@@ -157,6 +157,41 @@ pub fn read_git(rev: &str, path: &str) -> Result<String> {
     decode(Path::new(&label), bytes)
 }
 
+/// The files under `dir` at git revision `rev`, relative to where we
+/// stand. Read NUL-separated: otherwise git quotes names with non-ASCII
+/// characters (`"v2.0-\303\251.md"`), and such a version escaped the gate.
+pub fn git_files(rev: &str, dir: &Path) -> Result<Vec<PathBuf>> {
+    if rev.starts_with('-') {
+        return Err(Error::input(format!("`{rev}` is not a git revision")));
+    }
+    let out = Command::new("git")
+        .args(["ls-tree", "-r", "-z", "--name-only", rev, "--"])
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::input(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::input(format!(
+            "git cannot list {} at {rev}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let mut files = Vec::new();
+    for raw in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(raw).map_err(|_| {
+            Error::input(format!(
+                "{rev} has a file under {} whose name is not UTF-8 ({})",
+                dir.display(),
+                String::from_utf8_lossy(raw)
+            ))
+            .help("rename it: regdoc cannot check what it cannot name")
+        })?;
+        files.push(PathBuf::from(name));
+    }
+    Ok(files)
+}
+
 /// Parses a version file's text: strict front matter and a Markdown body.
 pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
     let split = frontmatter::split(path, &text)?;
@@ -295,73 +330,119 @@ impl Workspace {
     }
 
     /// Loads one document: its metadata and every `*.md` version file.
+    /// The first problem [`Workspace::load_tolerant`] finds is the error.
     pub fn load_document(&self, id: &str) -> Result<Document> {
         let dir = self.document_dir(id)?;
-        // A change a killed `approve` or `new` left half-done is finished
-        // first, so no reader ever sees it half-done.
-        crate::fsutil::recover(&dir)?;
-        let info_path = dir.join(DOCUMENT_FILE);
-        let info: DocumentInfo = yaml::parse(&info_path, &self.read_inside(&info_path)?, 1)?;
-        if info.id != id {
-            return Err(Error::in_file(
-                &info_path,
-                format!("the id `{}` does not match the folder name `{id}`", info.id),
-            )
-            .at(1, 1));
+        let loaded = self.load_tolerant(&dir)?;
+        if let Some(e) = loaded.problems.into_iter().next() {
+            return Err(e);
         }
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|e| Error::io(&dir, &e))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .collect();
-        paths.sort();
-        let mut versions = Vec::new();
-        for path in paths {
-            let text = self.read_inside(&path)?;
-            let file = parse_version(&path, text)?;
-            if let Some(other) = versions
+        let doc = loaded.document.expect("a document without problems");
+        // Two files holding one version: the second one (by name) is the
+        // fault, reported at its `version:` line.
+        let mut by_name: Vec<&VersionFile> = doc.versions.iter().collect();
+        by_name.sort_by(|a, b| a.path.cmp(&b.path));
+        for (i, file) in by_name.iter().enumerate() {
+            if let Some(first) = by_name[..i]
                 .iter()
-                .find(|v: &&VersionFile| v.meta.version == file.meta.version)
+                .find(|v| v.meta.version == file.meta.version)
             {
                 return Err(Error::in_file(
-                    &path,
+                    &file.path,
                     format!(
                         "version {} is also in {}",
                         file.meta.version,
-                        other.path.display()
+                        first.path.display()
                     ),
                 )
-                .at(yaml::key_line(&file.text, "version").unwrap_or(1), 1));
+                .at(yaml::key_line(&file.text, "version").unwrap_or(1), 1)
+                .rule("lifecycle/duplicate-version"));
             }
-            versions.push(file);
+        }
+        Ok(doc)
+    }
+
+    /// Reads a document folder as far as it can: the document (`None` when
+    /// its `document.yaml` is unusable), every problem as an [`Error`]
+    /// carrying its `check` rule, and the text of every file read (for
+    /// snippets). Only a folder that cannot be read at all is an error.
+    /// `check` and [`Workspace::load_document`] both load through here, so
+    /// they can never disagree on what a folder holds.
+    pub fn load_tolerant(&self, dir: &Path) -> Result<Loaded> {
+        // A change a killed `approve` or `new` left half-done is finished
+        // first, so no reader ever sees it half-done.
+        crate::fsutil::recover(dir)?;
+        let mut loaded = Loaded::default();
+        let info_path = dir.join(DOCUMENT_FILE);
+        let info = match self.read_tolerant(&info_path, &mut loaded)? {
+            Some(text) => match yaml::parse::<DocumentInfo>(&info_path, &text, 1) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    loaded.problems.push(e.rule_or("schema/document"));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(i) = &info {
+            let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if i.id != folder {
+                let text = loaded.source(&info_path).unwrap_or("");
+                let line = yaml::key_line(text, "id").unwrap_or(1);
+                loaded.problems.push(
+                    Error::in_file(
+                        &info_path,
+                        format!("id `{}` does not match the folder `{folder}`", i.id),
+                    )
+                    .at(line, 1)
+                    .rule("schema/document-id"),
+                );
+            }
+        }
+        let mut versions: Vec<VersionFile> = Vec::new();
+        for path in version_paths(dir)? {
+            let Some(text) = self.read_tolerant(&path, &mut loaded)? else {
+                continue;
+            };
+            match parse_version(&path, text) {
+                Ok(v) => versions.push(v),
+                Err(e) => loaded.problems.push(e.rule_or("schema/front-matter")),
+            }
         }
         versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
-        Ok(Document {
-            dir,
+        loaded.document = info.map(|info| Document {
+            dir: dir.to_path_buf(),
             info,
             versions,
-        })
+        });
+        Ok(loaded)
+    }
+
+    /// Reads a file of a document folder. Content problems (binary, too
+    /// large, a link out of `documents/`) are problems of the load; a file
+    /// that cannot be read at all is an error.
+    fn read_tolerant(&self, path: &Path, loaded: &mut Loaded) -> Result<Option<String>> {
+        match self.read_inside(path) {
+            Ok(text) => {
+                loaded.sources.push((path.to_path_buf(), text.clone()));
+                Ok(Some(text))
+            }
+            Err(e) if e.cause == Cause::Io => Err(e),
+            Err(e) => {
+                let rule = match e.cause {
+                    Cause::Outside => "schema/outside",
+                    _ => "schema/encoding",
+                };
+                loaded.problems.push(e.rule_or(rule));
+                Ok(None)
+            }
+        }
     }
 
     /// Reads a file that must really live inside `documents/` (a symlink
     /// out of it is refused, so a document cannot pull in other files).
     fn read_inside(&self, path: &Path) -> Result<String> {
-        let root = self
-            .root
-            .canonicalize()
-            .map_err(|e| Error::io(&self.root, &e))?;
-        let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
-        if !real.starts_with(&root) {
-            return Err(Error::in_file(
-                path,
-                format!(
-                    "links outside {} (to {}); document files must live inside it",
-                    self.root.display(),
-                    real.display()
-                ),
-            ));
-        }
+        inside(&self.root, path, "document files")?;
         read_source(path)
     }
 
@@ -372,10 +453,7 @@ impl Workspace {
         if as_path.exists() {
             return self.open_path(as_path);
         }
-        if let Some((id, version)) = spec.split_once('@')
-            && is_id(id)
-        {
-            let v: VersionNumber = version.parse().map_err(Error::input)?;
+        if let Some((id, v)) = version_spec(spec)? {
             let doc = self.load_document(id)?;
             let file = doc.version(&v).ok_or_else(|| {
                 let known: Vec<String> = doc
@@ -399,6 +477,22 @@ impl Workspace {
             spec,
             "no such file, document version (doc@1.0) or git revision (REV:path)",
         ))
+    }
+
+    /// The governed document `doc` is a version of (for its version
+    /// history), if it is one of this workspace's.
+    pub fn owning_document(&self, doc: &SourceDoc) -> Result<Option<Document>> {
+        match &doc.info {
+            Some(info)
+                if doc
+                    .dir
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with(self.root())) =>
+            {
+                self.load_document(&info.id).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     fn open_path(&self, path: &Path) -> Result<SourceDoc> {
@@ -439,6 +533,105 @@ fn folder_info(path: &Path) -> Option<(PathBuf, DocumentInfo)> {
     let text = read_source(&info_path).ok()?;
     let info = yaml::parse::<DocumentInfo>(&info_path, &text, 1).ok()?;
     Some((dir.to_path_buf(), info))
+}
+
+/// What [`Workspace::load_tolerant`] read of a document folder.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub document: Option<Document>,
+    /// Every problem, in the order found, each with its `check` rule.
+    pub problems: Vec<Error>,
+    /// The text of every file read.
+    pub sources: Vec<(PathBuf, String)>,
+}
+
+impl Loaded {
+    /// The text read of `path`.
+    pub fn source(&self, path: &Path) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+/// Where `path` really is, when that is inside `root` (symlinks and `..`
+/// resolved): the one sandbox rule for document folders, templates, images
+/// and typst's reads. `Ok(None)`: it leads outside. `Err`: it does not
+/// exist or cannot be resolved.
+pub fn resolve_inside(root: &Path, path: &Path) -> std::io::Result<Option<PathBuf>> {
+    let root = root.canonicalize()?;
+    let real = path.canonicalize()?;
+    Ok(real.starts_with(&root).then_some(real))
+}
+
+/// [`resolve_inside`] as a located error; `what` names what must live in
+/// `root` ("document files", "templates").
+pub fn inside(root: &Path, path: &Path, what: &str) -> Result<PathBuf> {
+    match resolve_inside(root, path) {
+        Ok(Some(real)) => Ok(real),
+        Ok(None) => {
+            let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            let mut e = Error::in_file(
+                path,
+                format!(
+                    "links outside {} (to {}); {what} must live inside it",
+                    root.display(),
+                    real.display()
+                ),
+            );
+            e.cause = Cause::Outside;
+            Err(e)
+        }
+        Err(e) => Err(Error::io(path, &e)),
+    }
+}
+
+/// Whether anything (a file, a folder, a dangling symlink) is at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether `path` is a regular file itself (not a symlink to one).
+pub fn is_regular_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// The version files (`*.md`) of a document folder, sorted by name.
+pub fn version_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// The folders of `root`, sorted: each should be one document.
+pub fn folders(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| Error::io(root, &e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// `doc@version` read as a document id and a version number: `None` when
+/// `spec` does not have that shape, an error when its version is not a
+/// version number. The one parser of that notation.
+pub fn version_spec(spec: &str) -> Result<Option<(&str, VersionNumber)>> {
+    match spec.split_once('@') {
+        Some((id, version)) if is_id(id) => {
+            let v = version.parse().map_err(Error::input)?;
+            Ok(Some((id, v)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.

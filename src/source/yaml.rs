@@ -148,6 +148,36 @@ pub fn insert_after_key(yaml: &str, after: &str, block: &str) -> Option<String> 
     done.then_some(out)
 }
 
+/// The front matter `regdoc new` writes for a draft, with `eol` line
+/// endings, comments telling the author what to fill in.
+pub fn draft_front_matter(
+    version: &crate::model::VersionNumber,
+    effective: crate::model::EffectiveDate,
+    from: &crate::model::VersionNumber,
+    summary: &str,
+    eol: &str,
+) -> String {
+    [
+        "---".to_string(),
+        format!("# Started with `regdoc new` from v{from}: set the proposed effective date"),
+        "# and the summary, then edit the text.".to_string(),
+        format!("version: {}", quote(&version.to_string())),
+        "status: draft".to_string(),
+        format!("effective: {effective}"),
+        format!("supersedes: {}", quote(&from.to_string())),
+        format!("summary: {}", quote(summary)),
+        "---".to_string(),
+    ]
+    .iter()
+    .map(|l| format!("{l}{eol}"))
+    .collect()
+}
+
+/// The `approved:` block `regdoc approve` inserts, with `eol` line endings.
+pub fn approval_block(by: &str, on: crate::model::EffectiveDate, eol: &str) -> String {
+    format!("approved:{eol}  by: {}{eol}  on: {on}{eol}", scalar(by))
+}
+
 /// A plain scalar when that reads back as the same string, else quoted.
 pub fn scalar(value: &str) -> String {
     let plain = !value.is_empty()

@@ -39,7 +39,7 @@ impl Templates {
         let builtin = FILES.iter().find(|(n, _)| *n == name)?.1;
         if let Some(dir) = &self.dir {
             let path = dir.join(name);
-            if std::fs::symlink_metadata(&path).is_ok() {
+            if crate::source::exists(&path) {
                 return Some(read_inside(dir, &path));
             }
         }
@@ -59,17 +59,6 @@ impl Templates {
 /// sandbox as the document folder. A symlink out of it (to `/etc/passwd`)
 /// would otherwise be printed into the PDF.
 fn read_inside(dir: &std::path::Path, path: &std::path::Path) -> Result<String> {
-    let root = dir.canonicalize().map_err(|e| Error::io(dir, &e))?;
-    let real = path.canonicalize().map_err(|e| Error::io(path, &e))?;
-    if !real.starts_with(&root) {
-        return Err(Error::in_file(
-            path,
-            format!(
-                "links outside the templates folder {} (to {}); templates must live inside it",
-                dir.display(),
-                real.display()
-            ),
-        ));
-    }
-    crate::source::read_source(&real)
+    crate::source::inside(dir, path, "templates")?;
+    crate::source::read_source(path)
 }

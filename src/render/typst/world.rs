@@ -135,19 +135,19 @@ impl RegdocWorld {
     }
 }
 
-/// Reads `rel` under `dir`, refusing anything that resolves outside it.
+/// Reads `rel` under `dir`, refusing anything that resolves outside it
+/// (the sandbox rule of `source`), within the image size limit.
 fn read_inside(dir: &Path, rel: &str) -> FileResult<Bytes> {
-    let root = dir.canonicalize().map_err(|e| FileError::from_io(e, dir))?;
-    let path = root.join(rel);
-    let real = path
-        .canonicalize()
-        .map_err(|e| FileError::from_io(e, &path))?;
-    if !real.starts_with(&root) {
-        return Err(FileError::AccessDenied);
+    let path = dir.join(rel);
+    match crate::source::resolve_inside(dir, &path) {
+        Err(e) => Err(FileError::from_io(e, &path)),
+        Ok(None) => Err(FileError::AccessDenied),
+        Ok(Some(real)) => {
+            crate::source::read_bounded(&real, crate::source::assets::MAX_IMAGE_BYTES)
+                .map(Bytes::new)
+                .map_err(|e| FileError::Other(Some(e.message.into())))
+        }
     }
-    std::fs::read(&real)
-        .map(Bytes::new)
-        .map_err(|e| FileError::from_io(e, &real))
 }
 
 impl World for RegdocWorld {

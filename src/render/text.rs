@@ -1,0 +1,658 @@
+//! The canonical Markdown of a document tree: what `source::markdown::parse`
+//! reads back to the same tree. Not a renderer itself: the CriticMarkup
+//! renderer ([`super::markdown`]) and the terminal renderer both write
+//! blocks with it.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::model::{Align, Block, Frame, Inline, Leaf, Style, Table, flatten};
+
+// ---------------------------------------------------------------------
+// Markdown of inline runs and leaf blocks.
+
+/// Escapes text so Markdown reads it literally.
+pub(crate) fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '#'
+                | '|'
+                | '~'
+                | '!'
+                | '&'
+                | '$'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// Escapes what would start a block construct at the start of a line.
+pub(crate) fn escape_line_start(s: &mut String) {
+    let t = s.trim_start();
+    let lead = s.len() - t.len();
+    let first = t.chars().next();
+    let needs = match first {
+        Some('-' | '+' | '=') => true,
+        Some(c) if c.is_ascii_digit() => {
+            let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+            matches!(t[digits..].chars().next(), Some('.' | ')'))
+                && t[digits + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t')
+        }
+        _ => false,
+    };
+    if needs {
+        let at = if let Some(c) = first
+            && c.is_ascii_digit()
+        {
+            lead + t.chars().take_while(|c| c.is_ascii_digit()).count()
+        } else {
+            lead
+        };
+        s.insert(at, '\\');
+    }
+    // Leading spaces would be dropped or start a code block.
+    if lead > 0 {
+        let spaces = s[..lead].to_string();
+        s.replace_range(..lead, &spaces.replace(' ', "&#32;").replace('\t', "&#9;"));
+    }
+}
+
+/// A link destination in angle brackets, which allow spaces; what would
+/// end or change it is backslash-escaped.
+pub(crate) fn destination(url: &str) -> String {
+    let mut s = String::from("<");
+    for c in url.chars() {
+        match c {
+            '<' | '>' | '\\' | '&' => {
+                s.push('\\');
+                s.push(c);
+            }
+            '\n' => s.push_str("%0A"),
+            c => s.push(c),
+        }
+    }
+    s.push('>');
+    s
+}
+
+/// ` "title"`, escaped, or nothing.
+pub(crate) fn title_md(title: Option<&str>) -> String {
+    match title {
+        None => String::new(),
+        Some(t) => {
+            let mut s = String::from(" \"");
+            for c in t.chars() {
+                if matches!(c, '"' | '\\' | '&') {
+                    s.push('\\');
+                }
+                s.push(c);
+            }
+            s.push('"');
+            s
+        }
+    }
+}
+
+/// An atomic run (image, footnote reference, HTML) as Markdown.
+pub(crate) fn atomic_md(text: &str, style: &Style) -> String {
+    if style.html {
+        return text.to_string();
+    }
+    if let Some(label) = &style.footnote {
+        return format!("[^{label}]");
+    }
+    if let Some(img) = &style.image {
+        let mut alt = String::new();
+        push_text(text, &mut alt);
+        return format!(
+            "![{alt}]({}{})",
+            destination(&img.src),
+            title_md(img.title.as_deref())
+        );
+    }
+    text.to_string()
+}
+
+/// One inline run with its style delimiters. White space at the edges of
+/// a styled run goes outside the delimiters, where Markdown allows it.
+pub(crate) fn inline_md(text: &str, style: &Style, out: &mut String) {
+    if style.is_atomic() {
+        styled(&atomic_md(text, style), style, out);
+        return;
+    }
+    if text == "\n" {
+        out.push_str("\\\n");
+        return;
+    }
+    if style.code {
+        let mut s = String::new();
+        code_span(text, &mut s);
+        let link_only = Style {
+            link: style.link.clone(),
+            link_title: style.link_title.clone(),
+            link_ref: style.link_ref.clone(),
+            ..Style::default()
+        };
+        styled(&s, &link_only, out);
+        return;
+    }
+    let trimmed = text.trim_matches(' ');
+    let has_style = style.strong || style.emph || style.strike || style.link.is_some();
+    if !has_style || trimmed.is_empty() {
+        push_text(text, out);
+        return;
+    }
+    let lead = &text[..text.len() - text.trim_start_matches(' ').len()];
+    let trail = &text[text.trim_end_matches(' ').len()..];
+    out.push_str(lead);
+    let mut inner = String::new();
+    push_text(trimmed, &mut inner);
+    styled(&inner, style, out);
+    out.push_str(trail);
+}
+
+pub(crate) fn code_span(text: &str, out: &mut String) {
+    let ticks = longest_run(text, '`') + 1;
+    let fence = "`".repeat(ticks);
+    let pad = text.starts_with('`')
+        || text.ends_with('`')
+        || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
+    let sp = if pad { " " } else { "" };
+    out.push_str(&format!("{fence}{sp}{text}{sp}{fence}"));
+}
+
+pub(crate) fn push_text(text: &str, out: &mut String) {
+    let mut first = true;
+    for line in text.split('\n') {
+        if !first {
+            out.push_str("\\\n");
+        }
+        first = false;
+        escape(line, out);
+    }
+}
+
+pub(crate) fn longest_run(s: &str, c: char) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for x in s.chars() {
+        if x == c {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best
+}
+
+/// Inline runs as Markdown. Runs of one link share one `[…](…)`, and
+/// emphasis opens and closes as the styles of the runs change, so nested
+/// styles read back nested: `**a (*b*, c)**`, not `**a (*****b***…`.
+pub fn inlines_md(inlines: &[Inline]) -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while i < inlines.len() {
+        let key = |x: &Inline| {
+            (
+                x.style.link.clone(),
+                x.style.link_title.clone(),
+                x.style.link_ref.clone(),
+            )
+        };
+        let link = key(&inlines[i]);
+        let mut j = i + 1;
+        while j < inlines.len() && key(&inlines[j]) == link {
+            j += 1;
+        }
+        let runs = &inlines[i..j];
+        if link.0.is_some() {
+            s.push('[');
+            emphasised(runs, &mut s);
+            s.push_str(&link_tail(&runs[0].style));
+        } else {
+            emphasised(runs, &mut s);
+        }
+        i = j;
+    }
+    s
+}
+
+/// Whether a style has one kind of emphasis.
+type HasMark = fn(&Style) -> bool;
+
+/// The emphasis delimiters regdoc writes, outermost first.
+pub(crate) const MARKS: [(&str, HasMark); 3] = [
+    ("~~", |s| s.strike),
+    ("**", |s| s.strong),
+    ("*", |s| s.emph),
+];
+
+/// Runs (of one link, or of none) with their emphasis opened and closed
+/// as it changes. White space never stands inside a delimiter, where
+/// Markdown would not read it as one.
+pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
+    let mut open: Vec<usize> = Vec::new();
+    let close_to = |open: &mut Vec<usize>, keep: usize, out: &mut String| {
+        while open.len() > keep {
+            let k = open.pop().expect("open mark");
+            let trail = out.len() - out.trim_end_matches(' ').len();
+            let spaces = out.split_off(out.len() - trail);
+            out.push_str(MARKS[k].0);
+            out.push_str(&spaces);
+        }
+    };
+    for run in runs {
+        let want: Vec<usize> = (0..MARKS.len())
+            .filter(|&k| (MARKS[k].1)(&run.style))
+            .collect();
+        // Keep the longest prefix of open marks that is still wanted.
+        let keep = open.iter().take_while(|k| want.contains(k)).count();
+        close_to(&mut open, keep, out);
+        let body = {
+            let mut b = String::new();
+            let bare = Style {
+                strike: false,
+                strong: false,
+                emph: false,
+                link: None,
+                link_title: None,
+                link_ref: None,
+                ..run.style.clone()
+            };
+            inline_md(&run.text, &bare, &mut b);
+            b
+        };
+        let opening: Vec<usize> = want.iter().copied().filter(|k| !open.contains(k)).collect();
+        if !opening.is_empty() {
+            // Leading spaces go before the delimiter.
+            let lead = body.len() - body.trim_start_matches(' ').len();
+            out.push_str(&body[..lead]);
+            for k in opening {
+                out.push_str(MARKS[k].0);
+                open.push(k);
+            }
+            out.push_str(&body[lead..]);
+        } else {
+            out.push_str(&body);
+        }
+    }
+    close_to(&mut open, 0, out);
+}
+
+/// Wraps already-escaped Markdown in a style's delimiters.
+pub(crate) fn styled(inner: &str, style: &Style, out: &mut String) {
+    let (mut open, mut close) = (String::new(), String::new());
+    if style.link.is_some() {
+        open.push('[');
+    }
+    if style.strike {
+        open.push_str("~~");
+        close.insert_str(0, "~~");
+    }
+    if style.strong {
+        open.push_str("**");
+        close.insert_str(0, "**");
+    }
+    if style.emph {
+        open.push('*');
+        close.insert(0, '*');
+    }
+    out.push_str(&open);
+    out.push_str(inner);
+    out.push_str(&close);
+    if style.link.is_some() {
+        out.push_str(&link_tail(style));
+    }
+}
+
+/// What closes a link's text: `][label]` for a link the source wrote in
+/// reference form (its definition is written at the end, see
+/// [`definitions`]), `](<url> "title")` for any other.
+pub(crate) fn link_tail(style: &Style) -> String {
+    match (&style.link_ref, &style.link) {
+        (Some(label), _) => format!("][{label}]"),
+        (None, Some(url)) => format!(
+            "]({}{})",
+            destination(url),
+            title_md(style.link_title.as_deref())
+        ),
+        (None, None) => "]".into(),
+    }
+}
+
+/// The reference definitions of the reference-style links of `leaves`,
+/// one line each, in order of first use: `[label]: <url> "title"`.
+pub fn definitions<'a>(leaves: impl IntoIterator<Item = &'a Leaf>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = String::new();
+    for l in leaves {
+        crate::model::leaf_inlines(&l.block, &mut |i| {
+            if let (Some(label), Some(url)) = (&i.style.link_ref, &i.style.link) {
+                let key = label.to_lowercase();
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    out.push_str(&format!(
+                        "[{label}]: {}{}\n",
+                        destination(url),
+                        title_md(i.style.link_title.as_deref())
+                    ));
+                }
+            }
+        });
+    }
+    out
+}
+
+pub(crate) fn align_md(a: Align) -> &'static str {
+    match a {
+        Align::None => "---",
+        Align::Left => ":--",
+        Align::Center => ":-:",
+        Align::Right => "--:",
+    }
+}
+
+pub(crate) fn table_md(t: &Table) -> String {
+    let n = t.header.len();
+    let mut s = String::new();
+    let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    s.push_str(&row(t.header.iter().map(|c| inlines_md(c)).collect()));
+    s.push_str(&row((0..n)
+        .map(|i| align_md(t.align.get(i).copied().unwrap_or(Align::None)).to_string())
+        .collect()));
+    for r in &t.rows {
+        s.push_str(&row((0..n)
+            .map(|i| r.get(i).map_or(String::new(), |c| inlines_md(c)))
+            .collect()));
+    }
+    s.pop();
+    s
+}
+
+pub(crate) fn code_md(info: &str, text: &str) -> String {
+    // A backtick fence cannot carry an info string with a backtick.
+    let c = if info.contains('`') { '~' } else { '`' };
+    let fence = c.to_string().repeat(longest_run(text, c).max(2) + 1);
+    format!("{fence}{info}\n{text}\n{fence}")
+}
+
+/// Text-block content with line-start escaping on every line: after a
+/// hard break a `-` would start a list.
+pub(crate) fn escape_lines(content: &str) -> String {
+    content
+        .split("\\\n")
+        .map(|l| {
+            let mut l = l.to_string();
+            escape_line_start(&mut l);
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\\\n")
+}
+
+/// One leaf block as Markdown, without the prefixes of its containers.
+pub fn block_md(block: &Block) -> String {
+    match block {
+        Block::Table(t) => table_md(t),
+        Block::Code { info, text } => code_md(info, text),
+        Block::Html { text } => text.clone(),
+        Block::Rule => "---".into(),
+        Block::Heading { level, content } => {
+            format!("{} {}", "#".repeat(*level as usize), inlines_md(content))
+        }
+        Block::Paragraph { content } => escape_lines(&inlines_md(content)),
+        container => blocks_md(std::slice::from_ref(container))
+            .trim_end()
+            .to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------
+// Containers: prefixes and separators, computed leaf by leaf.
+
+/// How one leaf stands in the text of one side: what separates it from the
+/// leaf before, the prefix of its first line and of its other lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Layout {
+    pub(crate) sep: String,
+    pub(crate) first: String,
+    pub(crate) cont: String,
+}
+
+/// Lays out the leaves of one side in order: which lists must change their
+/// marker to stay apart from the list just before them.
+#[derive(Default)]
+pub(crate) struct Layouter {
+    /// List id → whether it uses the alternative marker (`*`, `)`).
+    alt: HashMap<u32, bool>,
+}
+
+impl Layouter {
+    pub(crate) fn layout(&mut self, prev: Option<&Leaf>, cur: &Leaf) -> Layout {
+        let path = &cur.path;
+        let d = prev.map_or(0, |p| {
+            p.path
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a.id() == b.id())
+                .count()
+        });
+        // Markers first: a list that follows another list at its level takes
+        // the other marker, or the two would read as one list.
+        for (k, f) in path.iter().enumerate().skip(d) {
+            if let Frame::Item { list, .. } = f
+                && !self.alt.contains_key(list)
+            {
+                let after_alt = prev.and_then(|p| p.path.get(k)).and_then(|g| match g {
+                    Frame::Item { list: other, .. } if other != list => {
+                        Some(*self.alt.get(other).unwrap_or(&false))
+                    }
+                    _ => None,
+                });
+                self.alt.insert(*list, after_alt == Some(false));
+            }
+        }
+        let mut first = String::new();
+        let mut cont = String::new();
+        for (k, f) in path.iter().enumerate() {
+            let starts = k >= d;
+            match f {
+                Frame::Quote { .. } => {
+                    first.push_str("> ");
+                    cont.push_str("> ");
+                }
+                Frame::Footnote { label, .. } => {
+                    if starts {
+                        first.push_str(&format!("[^{label}]: "));
+                    } else {
+                        first.push_str("    ");
+                    }
+                    cont.push_str("    ");
+                }
+                Frame::Item {
+                    list, number, task, ..
+                } => {
+                    let alt = *self.alt.get(list).unwrap_or(&false);
+                    let marker = match number {
+                        Some(n) => format!("{n}{} ", if alt { ')' } else { '.' }),
+                        None => format!("{} ", if alt { '*' } else { '-' }),
+                    };
+                    let width = marker.len();
+                    if starts {
+                        first.push_str(&marker);
+                        // The box belongs to the item's first paragraph.
+                        if let Some(done) = task
+                            && k + 1 == path.len()
+                            && !cur.is_placeholder()
+                            && matches!(cur.block, Block::Paragraph { .. })
+                        {
+                            first.push_str(if *done { "[x] " } else { "[ ] " });
+                        }
+                    } else {
+                        first.push_str(&" ".repeat(width));
+                    }
+                    cont.push_str(&" ".repeat(width));
+                }
+            }
+        }
+        let sep = match prev {
+            None => String::new(),
+            Some(p) => {
+                // After an empty item, pulldown-cmark ends the containers
+                // around it at a blank line: a block that can interrupt
+                // follows on the next line instead.
+                let after_empty = p.is_placeholder()
+                    && matches!(p.path.last(), Some(Frame::Item { .. }))
+                    && d > 0
+                    && path.len() == d
+                    && matches!(
+                        cur.block,
+                        Block::Heading { .. } | Block::Code { .. } | Block::Rule
+                    );
+                let tight =
+                    (tight_between(&p.path, path, d) && !needs_blank(p, cur, d)) || after_empty;
+                if tight {
+                    "\n".to_string()
+                } else {
+                    // A blank line inside a quote keeps its `>`.
+                    let mut blank = String::new();
+                    for f in &path[..d] {
+                        match f {
+                            Frame::Quote { .. } => blank.push_str("> "),
+                            Frame::Footnote { .. } => blank.push_str("    "),
+                            Frame::Item { number, .. } => {
+                                let w = number.map_or(2, |n| n.to_string().len() + 2);
+                                blank.push_str(&" ".repeat(w));
+                            }
+                        }
+                    }
+                    format!("\n{}\n", blank.trim_end())
+                }
+            }
+        };
+        Layout { sep, first, cont }
+    }
+}
+
+/// Whether two leaves that part at level `d` stand on consecutive lines:
+/// inside a tight list, unless they are two quotes or notes that would
+/// run together.
+pub(crate) fn tight_between(prev: &[Frame], cur: &[Frame], d: usize) -> bool {
+    if let (Some(a), Some(b)) = (prev.get(d), cur.get(d)) {
+        match (a, b) {
+            (Frame::Item { list: x, tight, .. }, Frame::Item { list: y, .. }) if x == y => {
+                return *tight;
+            }
+            (Frame::Item { .. }, Frame::Item { .. }) => {}
+            _ => return false,
+        }
+    }
+    // Inside an item of a tight list, blocks follow line by line; inside a
+    // quote or a note, paragraphs need a blank line between them.
+    match cur[..d].last() {
+        Some(Frame::Item { tight, .. }) => *tight,
+        _ => false,
+    }
+}
+
+/// Whether `cur` needs a blank line after `prev` (they part at level
+/// `d`): a paragraph takes the next line as its own, a table takes it as a
+/// row, an HTML block as HTML. A new list item or quote interrupts a
+/// paragraph by its marker, except an empty item or a numbered list not
+/// starting at 1, which CommonMark does not let interrupt one.
+pub(crate) fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
+    let para = matches!(prev.block, Block::Paragraph { .. }) && !prev.is_placeholder();
+    if let Some(opened) = cur.path.get(d) {
+        return match opened {
+            // A sibling item starts at its list's margin: no paragraph of
+            // the item before can take it.
+            Frame::Item { list, .. } if matches!(prev.path.get(d), Some(Frame::Item { list: l, .. }) if l == list) => {
+                false
+            }
+            Frame::Item { start, .. } => {
+                para && (cur.is_placeholder() || start.is_some_and(|s| s != 1))
+            }
+            Frame::Quote { .. } => false,
+            Frame::Footnote { .. } => true,
+        };
+    }
+    matches!(prev.block, Block::Table(_) | Block::Html { .. })
+        || (para
+            && matches!(
+                cur.block,
+                Block::Paragraph { .. } | Block::Table(_) | Block::Html { .. }
+            ))
+}
+
+/// The lines of `content` with their prefixes.
+pub(crate) fn prefixed(first: &str, cont: &str, content: &str) -> String {
+    let mut s = String::new();
+    for (i, line) in content.split('\n').enumerate() {
+        if i > 0 {
+            s.push('\n');
+            if line.is_empty() {
+                s.push_str(cont.trim_end());
+            } else {
+                s.push_str(cont);
+            }
+        } else if line.is_empty() {
+            s.push_str(first.trim_end());
+        } else {
+            s.push_str(first);
+        }
+        s.push_str(line);
+    }
+    s
+}
+
+/// A leaf's block as Markdown where it stands: a rule inside a list item
+/// is `___`, since `- ---` (or `* ***`) would be a rule, not an item.
+pub(crate) fn leaf_md(leaf: &Leaf) -> String {
+    match &leaf.block {
+        _ if leaf.is_placeholder() => String::new(),
+        Block::Rule if !leaf.path.is_empty() => "___".into(),
+        b => block_md(b),
+    }
+}
+
+/// Leaves joined as a Markdown document.
+pub fn leaves_md(leaves: &[Leaf]) -> String {
+    let mut lay = Layouter::default();
+    let mut s = String::new();
+    let mut prev: Option<&Leaf> = None;
+    for leaf in leaves {
+        let l = lay.layout(prev, leaf);
+        s.push_str(&l.sep);
+        s.push_str(&prefixed(&l.first, &l.cont, &leaf_md(leaf)));
+        prev = Some(leaf);
+    }
+    s.push('\n');
+    s
+}
+
+/// A document tree as Markdown, with the definitions of its
+/// reference-style links at the end.
+pub fn blocks_md(blocks: &[Block]) -> String {
+    let leaves = flatten(blocks);
+    let mut s = leaves_md(&leaves);
+    let defs = definitions(&leaves);
+    if !defs.is_empty() {
+        s.push('\n');
+        s.push_str(&defs);
+    }
+    s
+}
