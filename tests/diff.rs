@@ -569,3 +569,30 @@ fn source_comments_are_diffed_but_never_printed() {
         "a source note was printed"
     );
 }
+
+#[test]
+fn a_cap_reached_is_said_in_the_output() {
+    // Two paragraphs differing in every other one of 3,000 words: past the
+    // word diff's cap, shown as one replacement, and the redline says so.
+    let old: Vec<String> = (0..3000).map(|i| format!("a{i}")).collect();
+    let new: Vec<String> = (0..3000)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!("a{i}")
+            } else {
+                format!("b{i}")
+            }
+        })
+        .collect();
+    let a = regdoc::source::markdown::parse(&format!("# T\n\n{}\n", old.join(" ")));
+    let b = regdoc::source::markdown::parse(&format!("# T\n\n{}\n", new.join(" ")));
+    let r = regdoc::diff::diff_blocks(&a, &b);
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(r.notes[0].contains("more than 1200 words"), "{:?}", r.notes);
+    assert_eq!(r.accept(), b);
+    assert_eq!(r.reject(), a);
+    // An ordinary edit has no note.
+    let c = regdoc::source::markdown::parse("# T\n\nOne two three.\n");
+    let d = regdoc::source::markdown::parse("# T\n\nOne two four.\n");
+    assert!(regdoc::diff::diff_blocks(&c, &d).notes.is_empty());
+}

@@ -10,15 +10,7 @@ use super::words::{self, Span};
 use super::{BlockDiff, Change, DiffOptions, Redline, table};
 use crate::model::{Block, Leaf, flatten, inlines_text};
 
-/// Blocks looked at ahead when pairing inside a changed range. Keeps the
-/// work linear on a complete rewrite.
-const WINDOW: usize = 12;
-/// Below this word similarity two blocks are a delete and an insert.
-const PAIR_AT: f64 = 0.5;
-/// A lightly edited block that moved must be at least this similar.
-const MOVE_AT: f64 = 0.8;
-/// Cap on removed × added pairs tried for edited moves.
-const MOVE_PAIRS: usize = 250_000;
+use super::tuning::{MOVE_AT, MOVE_MIN_WORDS, MOVE_PAIRS, PAIR_AT, REWRITE_BELOW, WINDOW};
 
 /// Identity of a leaf for alignment: the block and the kinds of the
 /// containers above it. Container ids and list numbers are left out:
@@ -73,15 +65,32 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
     }
     // Word diffs of paired blocks are independent: compute them on all cores.
     let key = opts.table_key.as_deref();
-    out.par_iter_mut()
+    let capped: usize = out
+        .par_iter_mut()
         .filter(|d| d.change == Change::Changed)
-        .for_each(|d| fill_changed(d, key));
-    find_moves(&mut out);
+        .map(|d| usize::from(fill_changed(d, key)))
+        .sum();
+    // Where a cap of `tuning` was reached the result is exact but coarser:
+    // say so, as difftastic says when it falls back.
+    let mut notes = Vec::new();
+    if capped > 0 {
+        notes.push(format!(
+            "{capped} block(s) differ in more than {} words: each differing middle is shown as one replacement",
+            super::tuning::MAX_WORD_EDITS
+        ));
+    }
+    if let Some((a, r)) = find_moves(&mut out) {
+        notes.push(format!(
+            "edited moves were not looked for: {a} added × {r} removed blocks is more than {} pairs; only unedited moves are shown",
+            MOVE_PAIRS
+        ));
+    }
     set_sections(&mut out);
     Redline {
         meta: Vec::new(),
         front_matter: Default::default(),
         blocks: out,
+        notes,
     }
 }
 
@@ -176,37 +185,43 @@ fn pair_range(
 }
 
 /// Word or table diff of a paired block; identical pairs become unchanged.
-fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) {
+/// True when the word diff stopped at its cap.
+fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) -> bool {
     let (Some(a), Some(b)) = (d.old.as_ref(), d.new.as_ref()) else {
-        return;
+        return false;
     };
     if hash(a) == hash(b) && a.block == b.block {
         d.change = Change::Unchanged;
-        return;
+        return false;
     }
     match (&a.block, &b.block) {
         (Block::Table(x), Block::Table(y)) => {
-            d.table = Some(table::diff_tables_keyed(x, y, table_key))
+            d.table = Some(table::diff_tables_keyed(x, y, table_key));
+            false
         }
-        (x, y) => d.words = text_spans(x, y),
+        (x, y) => {
+            let (spans, capped) = text_spans(x, y);
+            d.words = spans;
+            capped
+        }
     }
 }
 
-fn text_spans(a: &Block, b: &Block) -> Vec<Span> {
+fn text_spans(a: &Block, b: &Block) -> (Vec<Span>, bool) {
     match (a.inlines(), b.inlines()) {
         (Some(x), Some(y)) => {
-            let spans = words::diff_inlines(x, y);
+            let (spans, capped) = words::diff_inlines_capped(x, y);
             // Mostly rewritten: show it as one replacement, not confetti.
-            if words::equal_ratio(&spans) < 0.3 {
-                words::replace_all(x, y)
+            if words::equal_ratio(&spans) < REWRITE_BELOW {
+                (words::replace_all(x, y), capped)
             } else {
-                spans
+                (spans, capped)
             }
         }
         _ => {
             let x = [crate::model::Inline::plain(a.text())];
             let y = [crate::model::Inline::plain(b.text())];
-            words::diff_inlines(&x, &y)
+            words::diff_inlines_capped(&x, &y)
         }
     }
 }
@@ -312,8 +327,9 @@ fn movable(l: &Leaf) -> bool {
 }
 
 /// Turns a removal and an addition of the same (or a lightly edited)
-/// block into a move.
-fn find_moves(out: &mut [BlockDiff]) {
+/// block into a move. Returns `(added, removed)` when there were too many
+/// to look for edited moves ([`MOVE_PAIRS`]).
+fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
     let removed: Vec<usize> = (0..out.len())
         .filter(|&i| out[i].change == Change::Removed && out[i].old.as_ref().is_some_and(movable))
         .collect();
@@ -321,7 +337,7 @@ fn find_moves(out: &mut [BlockDiff]) {
         .filter(|&i| out[i].change == Change::Added && out[i].new.as_ref().is_some_and(movable))
         .collect();
     if removed.is_empty() || added.is_empty() {
-        return;
+        return None;
     }
     let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::default();
     for &r in removed.iter().rev() {
@@ -343,11 +359,13 @@ fn find_moves(out: &mut [BlockDiff]) {
         }
     }
     if unmatched.len() * removed.len() > MOVE_PAIRS {
-        return;
+        return Some((unmatched.len(), removed.len()));
     }
     for a in unmatched {
         let nb = out[a].new.clone().expect("new");
-        if nb.block.inlines().is_none() || nb.block.text().split_whitespace().count() < 8 {
+        if nb.block.inlines().is_none()
+            || nb.block.text().split_whitespace().count() < MOVE_MIN_WORDS
+        {
             continue;
         }
         let best = removed
@@ -357,11 +375,12 @@ fn find_moves(out: &mut [BlockDiff]) {
             .filter(|&(_, s)| s >= MOVE_AT)
             .max_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((r, _)) = best {
-            let spans = text_spans(&out[r].old.as_ref().expect("old").block, &nb.block);
+            let (spans, _) = text_spans(&out[r].old.as_ref().expect("old").block, &nb.block);
             link(out, r, a, spans);
             used[r] = true;
         }
     }
+    None
 }
 
 fn link(out: &mut [BlockDiff], r: usize, a: usize, spans: Vec<Span>) {

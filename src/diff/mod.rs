@@ -17,6 +17,7 @@
 
 mod blocks;
 pub mod table;
+pub mod tuning;
 pub mod words;
 
 use serde::{Deserialize, Serialize};
@@ -182,6 +183,10 @@ pub struct Redline {
     #[serde(default)]
     pub front_matter: FrontMatters,
     pub blocks: Vec<BlockDiff>,
+    /// Where the comparison reached a cap of [`tuning`] and is coarser
+    /// than it could be (still exact), in words for the reader.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The front matter of a plain file on each side.

@@ -219,7 +219,7 @@ pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDi
                 let (mut i, mut j) = (old_index, new_index);
                 while i < old_index + old_len && j < new_index + new_len {
                     let s = words::similarity(&row_text(&old.rows[i]), &row_text(&new.rows[j]));
-                    if s >= 0.5 {
+                    if s >= super::tuning::ROW_PAIR_AT {
                         pair(&mut rows, i, j);
                         i += 1;
                         j += 1;

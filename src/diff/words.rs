@@ -113,6 +113,13 @@ fn visible_chars(t: &str) -> usize {
 /// Word diff of two inline sequences. Accepting the result (equal and
 /// inserted spans) gives `new` exactly; rejecting it gives `old`.
 pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
+    diff_inlines_capped(old, new).0
+}
+
+/// [`diff_inlines`], and whether it stopped at
+/// [`super::tuning::MAX_WORD_EDITS`] (the differing middle then is one
+/// replacement: exact, but coarse).
+pub fn diff_inlines_capped<'a>(old: &'a [Inline], new: &'a [Inline]) -> (Vec<Span>, bool) {
     let a = tokenize(old);
     let b = tokenize(new);
     // Intern tokens so the diff compares integers.
@@ -127,7 +134,7 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
     };
     let ia = intern(&a);
     let ib = intern(&b);
-    let mut groups = align(&ia, &ib);
+    let (mut groups, capped) = align(&ia, &ib);
     cleanup(&mut groups, &a);
 
     let mut spans = Vec::new();
@@ -141,7 +148,7 @@ pub fn diff_inlines<'a>(old: &'a [Inline], new: &'a [Inline]) -> Vec<Span> {
         }
     }
     tidy_whitespace(&mut spans);
-    spans
+    (spans, capped)
 }
 
 /// Moves white space out of the edges of changes, so a reader sees
@@ -258,7 +265,7 @@ pub fn whole(op: Op, inlines: &[Inline]) -> Vec<Span> {
 /// A plain O((N+M)·D) Myers with the common prefix and suffix trimmed; word
 /// diffs inside one block are short, so keeping every round's frontier is
 /// cheap.
-fn align(a: &[u32], b: &[u32]) -> Vec<Group> {
+fn align(a: &[u32], b: &[u32]) -> (Vec<Group>, bool) {
     let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let suf = a[pre..]
         .iter()
@@ -273,7 +280,9 @@ fn align(a: &[u32], b: &[u32]) -> Vec<Group> {
     }
     // Past MAX_D differences the middle is one replacement: coarse but
     // exact, and the same on every machine (no deadline).
-    let middle = myers(ma, mb).unwrap_or_else(|| {
+    let found = myers(ma, mb);
+    let capped = found.is_none();
+    let middle = found.unwrap_or_else(|| {
         if ma.is_empty() && mb.is_empty() {
             Vec::new()
         } else {
@@ -291,11 +300,11 @@ fn align(a: &[u32], b: &[u32]) -> Vec<Group> {
     if suf > 0 {
         groups.push(Group::Equal(a.len() - suf..a.len()));
     }
-    groups
+    (groups, capped)
 }
 
 /// Most differences [`myers`] looks for before handing over.
-const MAX_D: usize = 1200;
+const MAX_D: usize = super::tuning::MAX_WORD_EDITS;
 
 fn myers(a: &[u32], b: &[u32]) -> Option<Vec<Group>> {
     let (n, m) = (a.len() as isize, b.len() as isize);
@@ -545,7 +554,8 @@ mod tests {
             .collect();
         let (old, new) = (p(&old.join(" ")), p(&new.join(" ")));
         let start = std::time::Instant::now();
-        let spans = diff_inlines(&old, &new);
+        let (spans, capped) = diff_inlines_capped(&old, &new);
+        assert!(capped, "the cap is reported");
         assert!(start.elapsed().as_secs() < 2);
         // Exact (lossless) but coarse: no word-by-word interleaving.
         assert_eq!(side(&spans, true), new);

@@ -76,6 +76,9 @@ struct Output<'a> {
     front_matter: &'a crate::diff::FrontMatters,
     changes: Vec<ChangeOut<'a>>,
     blocks: &'a [BlockDiff],
+    /// Where the comparison is coarser than it could be (a cap reached).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 fn no_front_matter(f: &crate::diff::FrontMatters) -> bool {
@@ -169,6 +172,7 @@ pub fn redline_json(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
             .map(|(i, d)| change_out(i, d, pos[i], r))
             .collect(),
         blocks: &r.blocks,
+        notes: &r.notes,
     };
     let mut s = serde_json::to_string_pretty(&out).expect("JSON of plain data");
     s.push('\n');

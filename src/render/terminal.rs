@@ -194,6 +194,9 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
         "\n{} added, {} removed, {} changed, {} moved, {} unchanged",
         s.added, s.removed, s.changed, s.moved, s.unchanged
     );
+    for note in &r.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     out
 }
 

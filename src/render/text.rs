@@ -466,6 +466,37 @@ impl Layouter {
                 self.alt.insert(*list, after_alt == Some(false));
             }
         }
+        let (mut first, mut cont) = self.prefixes(cur, d);
+        // Nested empty items can spell a thematic break (`- - -`), which
+        // reads back as a rule, not as lists: the innermost list that
+        // starts here takes its other marker (`- - *`). Found by the
+        // first-round-trip property test.
+        if cur.is_placeholder() && is_break_line(&first) {
+            let innermost = path
+                .iter()
+                .enumerate()
+                .skip(d)
+                .rev()
+                .find_map(|(_, f)| match f {
+                    Frame::Item {
+                        list, number: None, ..
+                    } => Some(*list),
+                    _ => None,
+                });
+            if let Some(list) = innermost {
+                let alt = self.alt.entry(list).or_insert(false);
+                *alt = !*alt;
+                (first, cont) = self.prefixes(cur, d);
+            }
+        }
+        let sep = self.separator(prev, cur, d);
+        Layout { sep, first, cont }
+    }
+
+    /// The prefixes of the first and the other lines of `cur`, whose
+    /// containers from depth `d` on start with it.
+    fn prefixes(&self, cur: &Leaf, d: usize) -> (String, String) {
+        let path = &cur.path;
         let mut first = String::new();
         let mut cont = String::new();
         for (k, f) in path.iter().enumerate() {
@@ -509,7 +540,13 @@ impl Layouter {
                 }
             }
         }
-        let sep = match prev {
+        (first, cont)
+    }
+
+    /// What separates `cur` from the leaf before it.
+    fn separator(&self, prev: Option<&Leaf>, cur: &Leaf, d: usize) -> String {
+        let path = &cur.path;
+        match prev {
             None => String::new(),
             Some(p) => {
                 // After an empty item, pulldown-cmark ends the containers
@@ -543,9 +580,20 @@ impl Layouter {
                     format!("\n{}\n", blank.trim_end())
                 }
             }
-        };
-        Layout { sep, first, cont }
+        }
     }
+}
+
+/// Whether a line of list markers alone reads as a thematic break: three
+/// or more of one of `-`, `*`, `_`, and spaces.
+fn is_break_line(line: &str) -> bool {
+    // What the containers around (quotes, a footnote's label) leave.
+    let inner = line.rsplit("]: ").next().unwrap_or(line);
+    let t: Vec<char> = inner
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '>')
+        .collect();
+    t.len() >= 3 && matches!(t[0], '-' | '*' | '_') && t.iter().all(|&c| c == t[0])
 }
 
 /// Whether two leaves that part at level `d` stand on consecutive lines:

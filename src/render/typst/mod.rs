@@ -57,23 +57,37 @@ fn source_date_epoch() -> Option<typst_pdf::Timestamp> {
     Some(typst_pdf::Timestamp::new_utc(dt))
 }
 
-/// A typst error as a located regdoc error (in a template, usually).
+/// typst's errors as one located regdoc error: the first where it is,
+/// every other one listed after it with its own place, so a template
+/// author sees them all at once.
 fn diagnostic_error(world: &RegdocWorld, diags: &[SourceDiagnostic]) -> Error {
     let Some(first) = diags.first() else {
         return Error::input("typst failed without a message");
     };
-    let mut err = Error::input(format!("typst: {}", first.message));
-    if let Some(id) = first.span.id()
-        && let Ok(source) = world.source(id)
-    {
-        err = err.with_path(world.describe(id));
-        if let Some(range) = world.range(first.span) {
-            let (l, c) = crate::error::line_col(source.text(), range.start);
-            err = err.at(l, c);
+    let mut message = format!("typst: {}", first.message);
+    for d in &diags[1..] {
+        match place(world, d) {
+            Some((path, l, c)) => {
+                message.push_str(&format!("\n  also {path}:{l}:{c}: {}", d.message))
+            }
+            None => message.push_str(&format!("\n  also: {}", d.message)),
         }
+    }
+    let mut err = Error::input(message);
+    if let Some((path, l, c)) = place(world, first) {
+        err = err.with_path(path).at(l, c);
     }
     if let Some(h) = first.hints.first() {
         err = err.help(h.v.to_string());
     }
     err
+}
+
+/// The file, line and column of a diagnostic, when it has a place.
+fn place(world: &RegdocWorld, d: &SourceDiagnostic) -> Option<(String, usize, usize)> {
+    let id = d.span.id()?;
+    let source = world.source(id).ok()?;
+    let range = world.range(d.span)?;
+    let (l, c) = crate::error::line_col(source.text(), range.start);
+    Some((world.describe(id), l, c))
 }

@@ -14,16 +14,19 @@ pub const FILES: [(&str, &str); 3] = [
     ("markup.typ", include_str!("../../../templates/markup.typ")),
 ];
 
-/// Where templates come from.
+/// Where templates come from. A folder's templates are read once, when
+/// it is given: a build renders many PDFs from the same files.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
     /// A folder overriding the built-in templates, file by file.
     pub dir: Option<PathBuf>,
+    /// The folder's overrides, by name: its text, or why it is unusable.
+    overrides: Vec<(&'static str, PathBuf, Result<String>)>,
 }
 
 impl Templates {
     pub fn builtin() -> Self {
-        Templates { dir: None }
+        Templates::default()
     }
 
     pub fn from_dir(dir: impl Into<PathBuf>) -> Result<Self> {
@@ -31,26 +34,35 @@ impl Templates {
         if !dir.is_dir() {
             return Err(Error::in_file(&dir, "the templates folder does not exist"));
         }
-        Ok(Templates { dir: Some(dir) })
+        let overrides = FILES
+            .iter()
+            .map(|(name, _)| (*name, dir.join(name)))
+            .filter(|(_, path)| crate::source::exists(path))
+            .map(|(name, path)| {
+                let text = read_inside(&dir, &path);
+                (name, path, text)
+            })
+            .collect();
+        Ok(Templates {
+            dir: Some(dir),
+            overrides,
+        })
     }
 
     /// The text of template `name`, or `None` if it is not a template.
     pub fn get(&self, name: &str) -> Option<Result<String>> {
         let builtin = FILES.iter().find(|(n, _)| *n == name)?.1;
-        if let Some(dir) = &self.dir {
-            let path = dir.join(name);
-            if crate::source::exists(&path) {
-                return Some(read_inside(dir, &path));
-            }
+        match self.overrides.iter().find(|(n, _, _)| *n == name) {
+            Some((_, _, text)) => Some(text.clone()),
+            None => Some(Ok(builtin.to_string())),
         }
-        Some(Ok(builtin.to_string()))
     }
 
     /// Where template `name` comes from, for error messages.
     pub fn describe(&self, name: &str) -> String {
-        match &self.dir {
-            Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
-            _ => format!("templates/{name} (built in)"),
+        match self.overrides.iter().find(|(n, _, _)| *n == name) {
+            Some((_, path, _)) => path.display().to_string(),
+            None => format!("templates/{name} (built in)"),
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct RegdocWorld {
     /// The old version's folder in a mark-up, for images it deleted.
     old_dir: Option<PathBuf>,
     sources: Mutex<HashMap<FileId, Source>>,
+    /// Every file read, so that typst sees one version of each (an image
+    /// redrawn during a render must not appear twice, differently).
+    files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
 }
 
 impl RegdocWorld {
@@ -86,6 +89,7 @@ impl RegdocWorld {
             doc_dir,
             old_dir: None,
             sources: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
         }
     }
 
@@ -170,7 +174,7 @@ impl World for RegdocWorld {
         if let Some(s) = self.sources.lock().expect("lock").get(&id) {
             return Ok(s.clone());
         }
-        let bytes = self.read(id)?;
+        let bytes = self.file(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
         let source = Source::new(id, text.to_string());
         self.sources
@@ -184,7 +188,12 @@ impl World for RegdocWorld {
         if id == self.main.id() {
             return Ok(Bytes::from_string(self.main.text().to_string()));
         }
-        self.read(id)
+        if let Some(r) = self.files.lock().expect("lock").get(&id) {
+            return r.clone();
+        }
+        let r = self.read(id);
+        self.files.lock().expect("lock").insert(id, r.clone());
+        r
     }
 
     fn font(&self, index: usize) -> Option<Font> {
