@@ -139,13 +139,13 @@ fn json_has_a_versioned_schema_and_is_lossless() {
     let new: Vec<Block> = regdoc::model::unflatten(
         &blocks
             .iter()
-            .filter_map(|b| b.side(true))
+            .filter_map(|b| b.side(regdoc::diff::Side::New))
             .collect::<Vec<_>>(),
     );
     let old: Vec<Block> = regdoc::model::unflatten(
         &blocks
             .iter()
-            .filter_map(|b| b.side(false))
+            .filter_map(|b| b.side(regdoc::diff::Side::Old))
             .collect::<Vec<_>>(),
     );
     assert_eq!(new, edit_blocks());

@@ -148,16 +148,19 @@ fn json_rebuilds_both_trees() {
             serde_json::from_str(&diff_pair(pair, &["--format", "json"])).unwrap();
         let blocks: Vec<regdoc::diff::BlockDiff> =
             serde_json::from_value(j["blocks"].clone()).unwrap();
-        let tree = |new: bool| -> Vec<Block> {
-            regdoc::model::unflatten(
-                &blocks
-                    .iter()
-                    .filter_map(|b| b.side(new))
-                    .collect::<Vec<_>>(),
-            )
+        let tree = |s: regdoc::diff::Side| -> Vec<Block> {
+            regdoc::model::unflatten(&blocks.iter().filter_map(|b| b.side(s)).collect::<Vec<_>>())
         };
-        assert_eq!(tree(true), read(&side(pair, "new")).blocks, "{pair}");
-        assert_eq!(tree(false), read(&side(pair, "old")).blocks, "{pair}");
+        assert_eq!(
+            tree(regdoc::diff::Side::New),
+            read(&side(pair, "new")).blocks,
+            "{pair}"
+        );
+        assert_eq!(
+            tree(regdoc::diff::Side::Old),
+            read(&side(pair, "old")).blocks,
+            "{pair}"
+        );
     }
 }
 

@@ -23,10 +23,18 @@ pub mod words;
 use serde::{Deserialize, Serialize};
 
 pub use blocks::{diff_blocks, diff_blocks_with};
-pub use table::{ColumnDiff, RowChange, RowDiff, TableDiff};
+pub use table::{ColumnDiff, RowDiff, TableDiff};
 pub use words::{Op, Span};
 
 use crate::model::{Block, Frame, FrontMatter, Leaf, SourceDoc, VersionMeta, unflatten};
+
+/// One side of a comparison: what rejecting (`Old`) or accepting (`New`)
+/// every change gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Old,
+    New,
+}
 
 /// How one block changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -69,7 +77,8 @@ impl BlockDiff {
     /// The block as it reads with every change accepted (`new`) or
     /// rejected, rebuilt from the spans rather than copied, so that tests
     /// of it prove the spans are lossless.
-    pub fn side(&self, new: bool) -> Option<Leaf> {
+    pub fn side(&self, side: Side) -> Option<Leaf> {
+        let new = side == Side::New;
         let present = match self.change {
             Change::Unchanged | Change::Changed => true,
             Change::Added | Change::MovedHere => new,
@@ -87,13 +96,13 @@ impl BlockDiff {
         if let Some(t) = &self.table {
             return Some(Leaf {
                 path,
-                block: Block::Table(t.side(new)),
+                block: Block::Table(t.side(side)),
             });
         }
         if self.words.is_empty() {
             return Some(base.clone());
         }
-        let content = words::side(&self.words, new);
+        let content = words::side(&self.words, side);
         let block = match &base.block {
             Block::Heading { level, .. } => Block::Heading {
                 level: *level,
@@ -248,12 +257,18 @@ impl Redline {
 
     /// The new document's leaves, rebuilt from the redline.
     pub fn accept_leaves(&self) -> Vec<Leaf> {
-        self.blocks.iter().filter_map(|b| b.side(true)).collect()
+        self.blocks
+            .iter()
+            .filter_map(|b| b.side(Side::New))
+            .collect()
     }
 
     /// The old document's leaves, rebuilt from the redline.
     pub fn reject_leaves(&self) -> Vec<Leaf> {
-        self.blocks.iter().filter_map(|b| b.side(false)).collect()
+        self.blocks
+            .iter()
+            .filter_map(|b| b.side(Side::Old))
+            .collect()
     }
 
     /// The containers to show each block in, for renderers that draw one

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
+use super::Change;
 use super::words::{self, Op, Span};
 use crate::model::{Align, Inline, Table, inlines_text};
 
@@ -23,24 +24,10 @@ pub struct ColumnDiff {
     pub header: Vec<Span>,
 }
 
-/// How a row changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowChange {
-    Unchanged,
-    Added,
-    Removed,
-    Changed,
-    /// The old place of a row that moved (see `partner`).
-    MovedAway,
-    /// The new place of a row that moved; its cells are inserted whole.
-    MovedHere,
-}
-
 /// One row, one span list per column of [`TableDiff::columns`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowDiff {
-    pub change: RowChange,
+    pub change: Change,
     pub cells: Vec<Vec<Span>>,
     pub old: Option<usize>,
     pub new: Option<usize>,
@@ -57,7 +44,8 @@ pub struct TableDiff {
 
 impl TableDiff {
     /// The table one side gives (`new` = accept every change).
-    pub fn side(&self, new: bool) -> Table {
+    pub fn side(&self, side: super::Side) -> Table {
+        let new = side == super::Side::New;
         let skip = if new { Op::Delete } else { Op::Insert };
         let cols: Vec<&ColumnDiff> = self.columns.iter().filter(|c| c.op != skip).collect();
         let idx: Vec<usize> = self
@@ -67,11 +55,11 @@ impl TableDiff {
             .filter(|(_, c)| c.op != skip)
             .map(|(i, _)| i)
             .collect();
-        let drop_row = |c: RowChange| {
+        let drop_row = |c: Change| {
             if new {
-                matches!(c, RowChange::Removed | RowChange::MovedAway)
+                matches!(c, Change::Removed | Change::MovedAway)
             } else {
-                matches!(c, RowChange::Added | RowChange::MovedHere)
+                matches!(c, Change::Added | Change::MovedHere)
             }
         };
         Table {
@@ -82,12 +70,16 @@ impl TableDiff {
                     _ => c.align,
                 })
                 .collect(),
-            header: cols.iter().map(|c| words::side(&c.header, new)).collect(),
+            header: cols.iter().map(|c| words::side(&c.header, side)).collect(),
             rows: self
                 .rows
                 .iter()
                 .filter(|r| !drop_row(r.change))
-                .map(|r| idx.iter().map(|&i| words::side(&r.cells[i], new)).collect())
+                .map(|r| {
+                    idx.iter()
+                        .map(|&i| words::side(&r.cells[i], side))
+                        .collect()
+                })
                 .collect(),
         }
     }
@@ -153,9 +145,9 @@ pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDi
             .collect();
         let changed = cells.iter().any(|c| c.iter().any(|s| s.op != Op::Equal));
         let change = if changed {
-            RowChange::Changed
+            Change::Changed
         } else {
-            RowChange::Unchanged
+            Change::Unchanged
         };
         rows.push(RowDiff {
             change,
@@ -171,7 +163,7 @@ pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDi
             .map(|c| words::whole(Op::Delete, cell(&old.rows[i], c.old)))
             .collect();
         rows.push(RowDiff {
-            change: RowChange::Removed,
+            change: Change::Removed,
             cells,
             old: Some(i),
             new: None,
@@ -184,7 +176,7 @@ pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDi
             .map(|c| words::whole(Op::Insert, cell(&new.rows[j], c.new)))
             .collect();
         rows.push(RowDiff {
-            change: RowChange::Added,
+            change: Change::Added,
             cells,
             old: None,
             new: Some(j),
@@ -246,7 +238,7 @@ pub fn diff_tables_keyed(old: &Table, new: &Table, key: Option<&str>) -> TableDi
 fn link_moved_rows(rows: &mut [RowDiff], ka: &[String], kb: &[String]) {
     let mut removed: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for (i, r) in rows.iter().enumerate().rev() {
-        if r.change == RowChange::Removed
+        if r.change == Change::Removed
             && let Some(o) = r.old
             && !ka[o].is_empty()
         {
@@ -254,14 +246,14 @@ fn link_moved_rows(rows: &mut [RowDiff], ka: &[String], kb: &[String]) {
         }
     }
     for a in 0..rows.len() {
-        if rows[a].change != RowChange::Added {
+        if rows[a].change != Change::Added {
             continue;
         }
         let Some(n) = rows[a].new else { continue };
         if let Some(r) = removed.get_mut(kb[n].as_str()).and_then(|v| v.pop()) {
-            rows[r].change = RowChange::MovedAway;
+            rows[r].change = Change::MovedAway;
             rows[r].partner = Some(a);
-            rows[a].change = RowChange::MovedHere;
+            rows[a].change = Change::MovedHere;
             rows[a].partner = Some(r);
         }
     }
@@ -372,13 +364,13 @@ mod tests {
             d.columns.iter().map(|c| c.op).collect::<Vec<_>>(),
             vec![Op::Equal, Op::Equal, Op::Insert]
         );
-        let changes: Vec<RowChange> = d.rows.iter().map(|r| r.change).collect();
+        let changes: Vec<Change> = d.rows.iter().map(|r| r.change).collect();
         assert_eq!(
             changes,
-            vec![RowChange::Changed, RowChange::Removed, RowChange::Changed]
+            vec![Change::Changed, Change::Removed, Change::Changed]
         );
-        assert_eq!(d.side(true), new);
-        assert_eq!(d.side(false), old);
+        assert_eq!(d.side(super::super::Side::New), new);
+        assert_eq!(d.side(super::super::Side::Old), old);
     }
 
     #[test]
@@ -393,10 +385,10 @@ mod tests {
             &[&["B-1", "Daily report"], &["A-2", "Weekly report"]],
         );
         let by_name = diff_tables_keyed(&old, &new, Some("name"));
-        let changes: Vec<RowChange> = by_name.rows.iter().map(|r| r.change).collect();
-        assert_eq!(changes, vec![RowChange::Changed, RowChange::Unchanged]);
-        assert_eq!(by_name.side(true), new);
-        assert_eq!(by_name.side(false), old);
+        let changes: Vec<Change> = by_name.rows.iter().map(|r| r.change).collect();
+        assert_eq!(changes, vec![Change::Changed, Change::Unchanged]);
+        assert_eq!(by_name.side(super::super::Side::New), new);
+        assert_eq!(by_name.side(super::super::Side::Old), old);
     }
 
     #[test]
@@ -410,12 +402,12 @@ mod tests {
             &[&["B", "Weekly"], &["C", "Monthly"], &["A", "Daily"]],
         );
         let d = diff_tables(&old, &new);
-        let changes: Vec<RowChange> = d.rows.iter().map(|r| r.change).collect();
+        let changes: Vec<Change> = d.rows.iter().map(|r| r.change).collect();
         assert!(
-            changes.contains(&RowChange::MovedAway) && changes.contains(&RowChange::MovedHere),
+            changes.contains(&Change::MovedAway) && changes.contains(&Change::MovedHere),
             "{changes:?}"
         );
-        assert_eq!(d.side(true), new);
-        assert_eq!(d.side(false), old);
+        assert_eq!(d.side(super::super::Side::New), new);
+        assert_eq!(d.side(super::super::Side::Old), old);
     }
 }

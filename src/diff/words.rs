@@ -448,7 +448,8 @@ fn emit(spans: &mut Vec<Span>, op: Op, toks: &[Token<'_>]) {
 
 /// The inline runs one side of a span list gives: accepting (`new`) keeps
 /// equal and inserted text, rejecting keeps equal and deleted text.
-pub fn side(spans: &[Span], new: bool) -> Vec<Inline> {
+pub fn side(spans: &[Span], side: super::Side) -> Vec<Inline> {
+    let new = side == super::Side::New;
     let skip = if new { Op::Delete } else { Op::Insert };
     let mut out: Vec<Inline> = Vec::new();
     for s in spans.iter().filter(|s| s.op != skip) {
@@ -558,8 +559,8 @@ mod tests {
         assert!(capped, "the cap is reported");
         assert!(start.elapsed().as_secs() < 2);
         // Exact (lossless) but coarse: no word-by-word interleaving.
-        assert_eq!(side(&spans, true), new);
-        assert_eq!(side(&spans, false), old);
+        assert_eq!(side(&spans, super::super::Side::New), new);
+        assert_eq!(side(&spans, super::super::Side::Old), old);
         assert!(spans.len() <= 4, "{} spans", spans.len());
     }
 
@@ -567,8 +568,8 @@ mod tests {
     fn short_common_runs_are_folded() {
         let spans = diff_inlines(&p("alpha a beta"), &p("gamma a delta"));
         assert!(spans.iter().all(|s| s.op != Op::Equal), "{spans:?}");
-        assert_eq!(side(&spans, true), p("gamma a delta"));
-        assert_eq!(side(&spans, false), p("alpha a beta"));
+        assert_eq!(side(&spans, super::super::Side::New), p("gamma a delta"));
+        assert_eq!(side(&spans, super::super::Side::Old), p("alpha a beta"));
     }
 
     #[test]
@@ -586,7 +587,7 @@ mod tests {
         ];
         let new = vec![Inline::plain("The DCC shall not report, ever.")];
         let spans = diff_inlines(&old, &new);
-        assert_eq!(side(&spans, true), new);
-        assert_eq!(side(&spans, false), old);
+        assert_eq!(side(&spans, super::super::Side::New), new);
+        assert_eq!(side(&spans, super::super::Side::Old), old);
     }
 }

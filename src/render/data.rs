@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
+use crate::diff::{BlockDiff, Change, Op, Redline, Span};
 use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
 
 fn op_name(op: Op) -> &'static str {
@@ -355,12 +355,12 @@ fn table_diff_json(t: &crate::diff::TableDiff, notes: &Notes) -> Value {
         "header": t.columns.iter().map(|c| spans_json(&c.header, notes)).collect::<Vec<_>>(),
         "rows": t.rows.iter().map(|r| json!({
             "change": match r.change {
-                RowChange::Unchanged => "unchanged",
-                RowChange::Added => "added",
-                RowChange::Removed => "removed",
-                RowChange::Changed => "changed",
-                RowChange::MovedAway => "moved-away",
-                RowChange::MovedHere => "moved-here",
+                Change::Unchanged => "unchanged",
+                Change::Added => "added",
+                Change::Removed => "removed",
+                Change::Changed => "changed",
+                Change::MovedAway => "moved-away",
+                Change::MovedHere => "moved-here",
             },
             "cells": r.cells.iter().map(|c| spans_json(c, notes)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

@@ -12,7 +12,7 @@ use docx_rs::{
     Run, RunFonts, SpecialIndentType, Start, Style as WordStyle, StyleType, TableCell, TableRow,
 };
 
-use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span};
+use crate::diff::{BlockDiff, Change, Op, Redline, Span};
 use crate::error::{Error, Result};
 use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
 use crate::source::assets::Images;
@@ -442,10 +442,10 @@ fn grid(rows: Vec<TableRow>, cols: usize) -> docx_rs::Table {
     docx_rs::Table::new(rows).set_grid(vec![9000 / cols.max(1); cols])
 }
 
-fn row_op(change: RowChange) -> Op {
+fn row_op(change: Change) -> Op {
     match change {
-        RowChange::Added | RowChange::MovedHere => Op::Insert,
-        RowChange::Removed | RowChange::MovedAway => Op::Delete,
+        Change::Added | Change::MovedHere => Op::Insert,
+        Change::Removed | Change::MovedAway => Op::Delete,
         _ => Op::Equal,
     }
 }

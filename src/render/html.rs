@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 
-use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span, TableDiff};
+use crate::diff::{BlockDiff, Change, Op, Redline, Span, TableDiff};
 use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
 use crate::source::assets::Images;
 
@@ -283,18 +283,18 @@ fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> Strin
     }
     o.push_str("</tr></thead><tbody>");
     for r in &t.rows {
-        let gone = matches!(r.change, RowChange::Removed | RowChange::MovedAway);
-        let came = matches!(r.change, RowChange::Added | RowChange::MovedHere);
+        let gone = matches!(r.change, Change::Removed | Change::MovedAway);
+        let came = matches!(r.change, Change::Added | Change::MovedHere);
         if (gone && !show_del) || (came && !show_ins) {
             continue;
         }
         let class = match r.change {
-            RowChange::Added => "row-add",
-            RowChange::Removed => "row-del",
-            RowChange::Changed => "row-chg",
-            RowChange::MovedAway => "row-del row-moved",
-            RowChange::MovedHere => "row-add row-moved",
-            RowChange::Unchanged => "",
+            Change::Added => "row-add",
+            Change::Removed => "row-del",
+            Change::Changed => "row-chg",
+            Change::MovedAway => "row-del row-moved",
+            Change::MovedHere => "row-add row-moved",
+            Change::Unchanged => "",
         };
         let _ = write!(o, "<tr class=\"{class}\">");
         for (c, cell) in t.columns.iter().zip(&r.cells) {

@@ -11,7 +11,7 @@
 //! comment `{>><<}`, which accepting and rejecting both drop, so
 //! [`apply_critic`] gives back both sides exactly.
 
-use crate::diff::{BlockDiff, Change, Op, Redline, RowChange, Span, TableDiff};
+use crate::diff::{BlockDiff, Change, Op, Redline, Side, Span, TableDiff};
 use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
@@ -324,8 +324,8 @@ fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
                 let mut x = Critic::default();
                 let md = spans_md(cell);
                 match r.change {
-                    RowChange::Added | RowChange::MovedHere => x.change("", &md),
-                    RowChange::Removed | RowChange::MovedAway => x.change(&md, ""),
+                    Change::Added | Change::MovedHere => x.change("", &md),
+                    Change::Removed | Change::MovedAway => x.change(&md, ""),
                     _ => spans_critic(cell, &mut x),
                 }
                 x
@@ -693,10 +693,10 @@ fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -
         if n > 0 {
             body.text("\n\n");
         }
-        let side = |new: bool| -> Vec<Leaf> {
+        let side = |side: Side| -> Vec<Leaf> {
             r.blocks[g.clone()]
                 .iter()
-                .filter_map(|d| d.side(new))
+                .filter_map(|d| d.side(side))
                 .collect()
         };
         let changed = r.blocks[g.clone()].iter().any(BlockDiff::is_change);
@@ -705,16 +705,16 @@ fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -
             continue;
         }
         let text = marked.finish();
-        if reads_as(&apply_critic(&text, true), &side(true))
-            && reads_as(&apply_critic(&text, false), &side(false))
+        if reads_as(&apply_critic(&text, true), &side(Side::New))
+            && reads_as(&apply_critic(&text, false), &side(Side::Old))
         {
             // Already broken: its delimiters are markup now.
             body.mark(&text);
         } else {
             // Markdown cannot say this change inline: shown replaced whole.
             body.change(
-                leaves_md(&side(false)).trim_end(),
-                leaves_md(&side(true)).trim_end(),
+                leaves_md(&side(Side::Old)).trim_end(),
+                leaves_md(&side(Side::New)).trim_end(),
             );
         }
     }

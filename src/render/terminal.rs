@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::diff::{Change, Op, Redline, RowChange, Span};
+use crate::diff::{Change, Op, Redline, Span};
 use crate::model::{Frame, Leaf, SourceDoc};
 
 struct Paint {
@@ -170,12 +170,12 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
                     let _ = writeln!(out, "~ | {} |", header.join(" | "));
                     for row in &t.rows {
                         let mark = match row.change {
-                            RowChange::Unchanged => continue,
-                            RowChange::Added => "+",
-                            RowChange::Removed => "-",
-                            RowChange::Changed => "~",
-                            RowChange::MovedAway => "<",
-                            RowChange::MovedHere => ">",
+                            Change::Unchanged => continue,
+                            Change::Added => "+",
+                            Change::Removed => "-",
+                            Change::Changed => "~",
+                            Change::MovedAway => "<",
+                            Change::MovedHere => ">",
                         };
                         let cells: Vec<String> = row.cells.iter().map(|c| p.spans(c)).collect();
                         let _ = writeln!(out, "{mark} | {} |", cells.join(" | "));
