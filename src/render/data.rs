@@ -3,10 +3,19 @@
 //! This is the boundary that keeps text as data: templates receive strings
 //! and show them; nothing here writes typst syntax.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use crate::diff::{BlockDiff, Change, Op, Redline, Span};
+use crate::diff::{BlockDiff, Change, MetaChange, Op, Redline, Span};
 use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
+
+/// The version of the data's shape (docs/template-data.md). Fields are
+/// only ever added within a version; a removal or a change of meaning
+/// bumps it, so a `--templates` folder can check what it reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 fn op_name(op: Op) -> &'static str {
     match op {
@@ -16,9 +25,144 @@ fn op_name(op: Op) -> &'static str {
     }
 }
 
+/// One run of text with its style and its change.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanData {
+    pub text: String,
+    /// `eq`, `del` or `ins`.
+    pub op: &'static str,
+    /// Any of the fields below is set. Most spans are plain text: the
+    /// template takes a short path for them.
+    #[serde(skip_serializing_if = "is_false")]
+    pub styled: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub bold: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub italic: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub strike: bool,
+    /// Code (or inline HTML): shown as raw text.
+    #[serde(skip_serializing_if = "is_false")]
+    pub code: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// A local image: its path in the typst world (`/doc/…`, `/old/…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// A remote image, never fetched: its address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A footnote reference: its label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footnote: Option<String>,
+    /// The footnote's text, as paragraphs of spans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<Vec<Vec<SpanData>>>,
+    /// A `#anchor` link to a heading of this PDF: the heading's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+}
+
+/// What a block is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockBody {
+    Heading {
+        level: u8,
+        spans: Vec<SpanData>,
+    },
+    Paragraph {
+        spans: Vec<SpanData>,
+    },
+    /// A code block or raw HTML: one span of raw text.
+    Code {
+        spans: Vec<SpanData>,
+    },
+    Rule {
+        op: &'static str,
+    },
+    Table(TableData),
+}
+
+/// A table, whole or compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableData {
+    pub columns: Vec<ColumnData>,
+    pub header: Vec<Vec<SpanData>>,
+    pub rows: Vec<RowData>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnData {
+    pub op: &'static str,
+    pub align: crate::model::Align,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowData {
+    /// `unchanged`, `whole` (a table shown whole, added or removed),
+    /// `added`, `removed`, `changed`, `moved-away`, `moved-here`.
+    pub change: &'static str,
+    pub cells: Vec<Vec<SpanData>>,
+}
+
+/// One container around a block, outermost first.
+#[derive(Debug, Clone, Serialize)]
+pub struct NestData {
+    /// `quote` or `item` (a list item or a footnote's text).
+    pub kind: &'static str,
+    /// The marker on the line that starts the item (`•`, `3.`, `[1]`),
+    /// empty on its other lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// A block as the template shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockData {
+    #[serde(flatten)]
+    pub body: BlockBody,
+    /// `none`, `added`, `removed`, `changed`, `moved-away`, `moved-here`.
+    pub change: &'static str,
+    /// A line above the block ("Moved from: …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub nest: Vec<NestData>,
+    /// A heading's label, for `#anchor` links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+}
+
+impl BlockBody {
+    /// Every span list of the block (text, table header and cells).
+    fn spans_mut(&mut self) -> Vec<&mut Vec<SpanData>> {
+        match self {
+            BlockBody::Heading { spans, .. }
+            | BlockBody::Paragraph { spans }
+            | BlockBody::Code { spans } => vec![spans],
+            BlockBody::Rule { .. } => Vec::new(),
+            BlockBody::Table(t) => t
+                .header
+                .iter_mut()
+                .chain(t.rows.iter_mut().flat_map(|r| r.cells.iter_mut()))
+                .collect(),
+        }
+    }
+
+    /// The spans of a block that has text.
+    fn spans(&self) -> Vec<SpanData> {
+        match self {
+            BlockBody::Heading { spans, .. }
+            | BlockBody::Paragraph { spans }
+            | BlockBody::Code { spans } => spans.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Footnote texts by label, as paragraphs of spans (with their changes in
 /// a mark-up): shown where the note is referred to.
-type Notes = std::collections::HashMap<String, Vec<Value>>;
+type Notes = std::collections::HashMap<String, Vec<Vec<SpanData>>>;
 
 /// Where images come from: the new document's folder, and for deleted
 /// images in a mark-up, the old one's.
@@ -30,116 +174,140 @@ fn image_path(src: &str, op: Op) -> Option<String> {
     Some(format!("{root}{}", src.trim_start_matches("./")))
 }
 
-fn span_json(op: Op, text: &str, style: &crate::model::Style, notes: &Notes) -> Value {
-    let mut v = json!({ "s": text, "op": op_name(op) });
-    let m = v.as_object_mut().expect("object");
-    if style.strong {
-        m.insert("b".into(), true.into());
+fn plain(op: Op, text: &str) -> SpanData {
+    SpanData {
+        text: text.to_string(),
+        op: op_name(op),
+        styled: false,
+        bold: false,
+        italic: false,
+        strike: false,
+        code: false,
+        link: None,
+        image: None,
+        url: None,
+        footnote: None,
+        note: None,
+        anchor: None,
     }
-    if style.emph {
-        m.insert("i".into(), true.into());
-    }
-    if style.strike {
-        m.insert("x".into(), true.into());
-    }
-    if style.code || style.html {
-        m.insert("code".into(), true.into());
-    }
-    if let Some(l) = &style.link {
-        m.insert("link".into(), l.clone().into());
-    }
+}
+
+fn span_data(op: Op, text: &str, style: &crate::model::Style, notes: &Notes) -> SpanData {
+    let mut s = plain(op, text);
+    s.bold = style.strong;
+    s.italic = style.emph;
+    s.strike = style.strike;
+    s.code = style.code || style.html;
+    s.link = style.link.clone();
     if let Some(img) = &style.image {
         match image_path(&img.src, op) {
-            Some(p) => {
-                m.insert("img".into(), p.into());
-            }
+            Some(p) => s.image = Some(p),
             // A remote image is never fetched: its alt text and URL stand.
-            None => {
-                m.insert("url".into(), img.src.clone().into());
-            }
+            None => s.url = Some(img.src.clone()),
         }
     }
     if let Some(label) = &style.footnote {
-        m.insert("fn".into(), label.to_string().into());
-        if let Some(n) = notes.get(&**label) {
-            m.insert("note".into(), Value::Array(n.clone()));
-        }
+        s.footnote = Some(label.to_string());
+        s.note = notes.get(&**label).cloned();
     }
-    v
+    s.styled = s.bold
+        || s.italic
+        || s.strike
+        || s.code
+        || s.link.is_some()
+        || s.image.is_some()
+        || s.url.is_some()
+        || s.footnote.is_some();
+    s
 }
 
-fn inlines_json(op: Op, inlines: &[Inline], notes: &Notes) -> Value {
-    Value::Array(
-        inlines
-            .iter()
-            .map(|i| span_json(op, &i.text, &i.style, notes))
-            .collect(),
-    )
+fn inlines_data(op: Op, inlines: &[Inline], notes: &Notes) -> Vec<SpanData> {
+    inlines
+        .iter()
+        .map(|i| span_data(op, &i.text, &i.style, notes))
+        .collect()
 }
 
-fn spans_json(spans: &[Span], notes: &Notes) -> Value {
-    Value::Array(
-        spans
-            .iter()
-            .map(|s| span_json(s.op, &s.text, &s.style, notes))
-            .collect(),
-    )
+fn spans_data(spans: &[Span], notes: &Notes) -> Vec<SpanData> {
+    spans
+        .iter()
+        .map(|s| span_data(s.op, &s.text, &s.style, notes))
+        .collect()
 }
 
 /// A leaf block shown whole with one operation (`Equal` for a clean
 /// version).
-fn block_json(block: &Block, op: Op, notes: &Notes) -> Value {
+fn block_body(block: &Block, op: Op, notes: &Notes) -> BlockBody {
     match block {
-        Block::Heading { level, content } => {
-            json!({"t": "heading", "level": level, "spans": inlines_json(op, content, notes)})
-        }
-        Block::Paragraph { content } => {
-            json!({"t": "para", "spans": inlines_json(op, content, notes)})
-        }
-        Block::Code { text, .. } => {
-            json!({"t": "code", "spans": [ {"s": text, "op": op_name(op)} ]})
-        }
-        Block::Html { text } => json!({"t": "code", "spans": [ {"s": text, "op": op_name(op)} ]}),
-        Block::Rule => json!({"t": "rule", "op": op_name(op)}),
+        Block::Heading { level, content } => BlockBody::Heading {
+            level: *level,
+            spans: inlines_data(op, content, notes),
+        },
+        Block::Paragraph { content } => BlockBody::Paragraph {
+            spans: inlines_data(op, content, notes),
+        },
+        Block::Code { text, .. } | Block::Html { text } => BlockBody::Code {
+            spans: vec![plain(op, text)],
+        },
+        Block::Rule => BlockBody::Rule { op: op_name(op) },
         Block::Table(t) => {
-            let columns: Vec<Value> = t
-                .align
-                .iter()
-                .map(|a| json!({"op": op_name(op), "align": a}))
-                .collect();
             let n = t.header.len();
-            let rows: Vec<Value> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    let cells: Vec<Value> = (0..n).map(|i| inlines_json(op, r.get(i).map_or(&[][..], |c| c), notes)).collect();
-                    json!({"change": if op == Op::Equal { "unchanged" } else { "whole" }, "cells": cells})
-                })
-                .collect();
-            json!({
-                "t": "table",
-                "columns": columns,
-                "header": t.header.iter().map(|h| inlines_json(op, h, notes)).collect::<Vec<_>>(),
-                "rows": rows,
+            BlockBody::Table(TableData {
+                columns: t
+                    .align
+                    .iter()
+                    .map(|a| ColumnData {
+                        op: op_name(op),
+                        align: *a,
+                    })
+                    .collect(),
+                header: t
+                    .header
+                    .iter()
+                    .map(|h| inlines_data(op, h, notes))
+                    .collect(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|r| RowData {
+                        change: if op == Op::Equal {
+                            "unchanged"
+                        } else {
+                            "whole"
+                        },
+                        cells: (0..n)
+                            .map(|i| inlines_data(op, r.get(i).map_or(&[][..], |c| c), notes))
+                            .collect(),
+                    })
+                    .collect(),
             })
         }
         // Containers never reach here: they are flattened into leaves.
-        container => json!({"t": "para", "spans": [ {"s": container.text(), "op": op_name(op)} ]}),
+        container => BlockBody::Paragraph {
+            spans: vec![plain(op, &container.text())],
+        },
     }
 }
 
 /// The containers a leaf stands in, for the template to indent by: one
 /// entry per level, with the list marker on the line that starts an item.
-fn nest_json(path: &[Frame], prev: Option<&[Frame]>) -> Value {
+fn nest_data(path: &[Frame], prev: Option<&[Frame]>) -> Vec<NestData> {
     let mut out = Vec::new();
     for (k, f) in path.iter().enumerate() {
         let starts = crate::model::opens_at(prev, path, k);
         match f {
-            Frame::Quote { .. } => out.push(json!({"k": "quote"})),
-            Frame::Footnote { label, .. } => out.push(json!({
-                "k": "item",
-                "marker": if starts { format!("[{label}]") } else { String::new() },
-            })),
+            Frame::Quote { .. } => out.push(NestData {
+                kind: "quote",
+                marker: None,
+            }),
+            Frame::Footnote { label, .. } => out.push(NestData {
+                kind: "item",
+                marker: Some(if starts {
+                    format!("[{label}]")
+                } else {
+                    String::new()
+                }),
+            }),
             Frame::Item { number, task, .. } => {
                 let mut marker = match number {
                     Some(n) => format!("{n}."),
@@ -148,10 +316,10 @@ fn nest_json(path: &[Frame], prev: Option<&[Frame]>) -> Value {
                 if let Some(done) = task {
                     marker.push_str(if *done { " ☒" } else { " ☐" });
                 }
-                out.push(json!({
-                    "k": "item",
-                    "marker": if starts { marker } else { String::new() },
-                }));
+                out.push(NestData {
+                    kind: "item",
+                    marker: Some(if starts { marker } else { String::new() }),
+                });
             }
         }
     }
@@ -163,7 +331,7 @@ fn nest_json(path: &[Frame], prev: Option<&[Frame]>) -> Value {
         out.truncate(MAX_PDF_NESTING - 1);
         out.push(inner);
     }
-    Value::Array(out)
+    out
 }
 
 /// How many containers deep a PDF indents.
@@ -180,22 +348,21 @@ fn note_label(path: &[Frame]) -> Option<&str> {
 /// Gives shown headings a unique anchor (`slug`, `slug-1`…) and makes
 /// `#anchor` links to them clickable; a link to no heading stays text, since
 /// typst refuses a link to a label that does not exist.
-fn link_anchors(blocks: &mut [Value]) {
+fn link_anchors(blocks: &mut [BlockData]) {
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for b in blocks.iter_mut() {
-        let removed = matches!(b["change"].as_str(), Some("removed" | "moved-away"));
-        if b["t"] != "heading" || removed {
+        let removed = matches!(b.change, "removed" | "moved-away");
+        let BlockBody::Heading { spans, .. } = &b.body else {
+            continue;
+        };
+        if removed {
             continue;
         }
-        let text: String = b["spans"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|s| s["op"] != "del")
-                    .filter_map(|s| s["s"].as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let text: String = spans
+            .iter()
+            .filter(|s| s.op != "del")
+            .map(|s| s.text.as_str())
+            .collect();
         let base = crate::model::slug(&text);
         if base.is_empty() {
             continue;
@@ -207,37 +374,17 @@ fn link_anchors(blocks: &mut [Value]) {
             format!("{base}-{n}")
         };
         *n += 1;
-        b.as_object_mut()
-            .expect("object")
-            .insert("slug".into(), name.into());
+        b.slug = Some(name);
     }
-    let names: std::collections::HashSet<String> = blocks
-        .iter()
-        .filter_map(|b| b["slug"].as_str().map(str::to_string))
-        .collect();
-    let mut visit = |spans: &mut Value| {
-        for sp in spans.as_array_mut().into_iter().flatten() {
-            if let Some(target) = sp["link"].as_str().and_then(|l| l.strip_prefix('#'))
-                && names.contains(target)
-            {
-                let t = target.to_string();
-                sp.as_object_mut()
-                    .expect("object")
-                    .insert("anchor".into(), t.into());
-            }
-        }
-    };
+    let names: std::collections::HashSet<String> =
+        blocks.iter().filter_map(|b| b.slug.clone()).collect();
     for b in blocks.iter_mut() {
-        if let Some(spans) = b.get_mut("spans") {
-            visit(spans);
-        }
-        if let Some(Value::Array(cells)) = b.get_mut("header") {
-            cells.iter_mut().for_each(&mut visit);
-        }
-        if let Some(Value::Array(rows)) = b.get_mut("rows") {
-            for row in rows {
-                if let Some(Value::Array(cells)) = row.get_mut("cells") {
-                    cells.iter_mut().for_each(&mut visit);
+        for spans in b.body.spans_mut() {
+            for sp in spans.iter_mut() {
+                if let Some(target) = sp.link.as_deref().and_then(|l| l.strip_prefix('#'))
+                    && names.contains(target)
+                {
+                    sp.anchor = Some(target.to_string());
                 }
             }
         }
@@ -257,13 +404,14 @@ fn referenced(leaves: &[&Leaf]) -> std::collections::HashSet<String> {
     set
 }
 
-fn with_change(mut v: Value, change: &str, note: Option<String>) -> Value {
-    let m = v.as_object_mut().expect("object");
-    m.insert("change".into(), change.into());
-    if let Some(n) = note {
-        m.insert("note".into(), n.into());
+fn block(body: BlockBody, change: &'static str, note: Option<String>) -> BlockData {
+    BlockData {
+        body,
+        change,
+        note,
+        nest: Vec::new(),
+        slug: None,
     }
-    v
 }
 
 fn section_name(section: &[String]) -> String {
@@ -275,7 +423,7 @@ fn section_name(section: &[String]) -> String {
 
 /// Blocks of a redline, each marked with how it changed. Footnote texts
 /// go with their references, marked in place.
-pub fn redline_blocks(r: &Redline) -> Vec<Value> {
+pub fn redline_blocks(r: &Redline) -> Vec<BlockData> {
     let paths = r.display_paths();
     // On either side: a note whose reference was deleted is still a note.
     let both: Vec<&Leaf> = r
@@ -295,7 +443,7 @@ pub fn redline_blocks(r: &Redline) -> Vec<Value> {
             notes
                 .entry(label.to_string())
                 .or_default()
-                .push(v["spans"].clone());
+                .push(v.body.spans());
         }
     }
     let mut out = Vec::new();
@@ -305,9 +453,7 @@ pub fn redline_blocks(r: &Redline) -> Vec<Value> {
             continue;
         }
         let mut v = redline_block(r, d, &notes);
-        v.as_object_mut()
-            .expect("object")
-            .insert("nest".into(), nest_json(path, prev));
+        v.nest = nest_data(path, prev);
         prev = Some(path);
         out.push(v);
     }
@@ -315,27 +461,31 @@ pub fn redline_blocks(r: &Redline) -> Vec<Value> {
     out
 }
 
-fn redline_block(r: &Redline, d: &BlockDiff, notes: &Notes) -> Value {
+fn redline_block(r: &Redline, d: &BlockDiff, notes: &Notes) -> BlockData {
     match d.change {
-        Change::Unchanged => with_change(block_json(d.shown(), Op::Equal, notes), "none", None),
-        Change::Added => with_change(block_json(d.shown(), Op::Insert, notes), "added", None),
-        Change::Removed => with_change(block_json(d.shown(), Op::Delete, notes), "removed", None),
+        Change::Unchanged => block(block_body(d.shown(), Op::Equal, notes), "none", None),
+        Change::Added => block(block_body(d.shown(), Op::Insert, notes), "added", None),
+        Change::Removed => block(block_body(d.shown(), Op::Delete, notes), "removed", None),
         Change::MovedAway => {
             let to = d.partner.map(|p| section_name(&r.blocks[p].section));
-            with_change(
-                block_json(d.shown(), Op::Delete, notes),
+            block(
+                block_body(d.shown(), Op::Delete, notes),
                 "moved-away",
                 to.map(|s| format!("Moved to: {s}")),
             )
         }
         Change::MovedHere | Change::Changed => {
-            let mut v = block_json(d.shown(), Op::Equal, notes);
+            let mut body = block_body(d.shown(), Op::Equal, notes);
             if let Some(t) = &d.table {
-                v = table_diff_json(t, notes);
+                body = BlockBody::Table(table_diff_data(t, notes));
             } else if !d.words.is_empty() {
-                v.as_object_mut()
-                    .expect("object")
-                    .insert("spans".into(), spans_json(&d.words, notes));
+                let words = spans_data(&d.words, notes);
+                match &mut body {
+                    BlockBody::Heading { spans, .. }
+                    | BlockBody::Paragraph { spans }
+                    | BlockBody::Code { spans } => *spans = words,
+                    _ => {}
+                }
             }
             let (kind, note) = if d.change == Change::MovedHere {
                 let from = d.partner.map(|p| section_name(&r.blocks[p].section));
@@ -343,28 +493,42 @@ fn redline_block(r: &Redline, d: &BlockDiff, notes: &Notes) -> Value {
             } else {
                 ("changed", None)
             };
-            with_change(v, kind, note)
+            block(body, kind, note)
         }
     }
 }
 
-fn table_diff_json(t: &crate::diff::TableDiff, notes: &Notes) -> Value {
-    json!({
-        "t": "table",
-        "columns": t.columns.iter().map(|c| json!({"op": op_name(c.op), "align": c.align})).collect::<Vec<_>>(),
-        "header": t.columns.iter().map(|c| spans_json(&c.header, notes)).collect::<Vec<_>>(),
-        "rows": t.rows.iter().map(|r| json!({
-            "change": match r.change {
-                Change::Unchanged => "unchanged",
-                Change::Added => "added",
-                Change::Removed => "removed",
-                Change::Changed => "changed",
-                Change::MovedAway => "moved-away",
-                Change::MovedHere => "moved-here",
-            },
-            "cells": r.cells.iter().map(|c| spans_json(c, notes)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+fn table_diff_data(t: &crate::diff::TableDiff, notes: &Notes) -> TableData {
+    TableData {
+        columns: t
+            .columns
+            .iter()
+            .map(|c| ColumnData {
+                op: op_name(c.op),
+                align: c.align,
+            })
+            .collect(),
+        header: t
+            .columns
+            .iter()
+            .map(|c| spans_data(&c.header, notes))
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| RowData {
+                change: match r.change {
+                    Change::Unchanged => "unchanged",
+                    Change::Added => "added",
+                    Change::Removed => "removed",
+                    Change::Changed => "changed",
+                    Change::MovedAway => "moved-away",
+                    Change::MovedHere => "moved-here",
+                },
+                cells: r.cells.iter().map(|c| spans_data(c, notes)).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// The line under the title: effective date, or the draft's proposal.
@@ -387,75 +551,161 @@ pub fn status_line(meta: &VersionMeta, approver: Option<&str>) -> String {
     }
 }
 
-fn meta_json(doc: &SourceDoc) -> Value {
+/// A version's front matter, as the PDF shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetaData {
+    pub version: Option<String>,
+    pub status: Option<String>,
+    /// `2024-07-19`.
+    pub effective: Option<String>,
+    /// `19 July 2024`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_long: Option<String>,
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_on: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultation: Option<Option<ConsultationData>>,
+    /// The line under the title (`Effective from …`, `Draft for
+    /// consultation — …`).
+    pub status_line: String,
+    pub draft: bool,
+    pub assumptions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationData {
+    pub published: String,
+    pub closes: String,
+}
+
+fn meta_data(doc: &SourceDoc) -> MetaData {
     let approver = doc.info.as_ref().map(|i| i.approver.as_str());
     match &doc.meta {
-        Some(m) => json!({
-            "version": m.version.to_string(),
-            "status": m.status.to_string(),
-            "effective": m.effective.to_string(),
-            "effective_long": m.effective.long(),
-            "summary": m.summary,
-            "approved_by": m.approved.as_ref().map(|a| a.by.clone()),
-            "approved_on": m.approved.as_ref().map(|a| a.on.long()),
-            "consultation": m.consultation.as_ref().map(|c| json!({
-                "published": c.published.long(), "closes": c.closes.long(),
+        Some(m) => MetaData {
+            version: Some(m.version.to_string()),
+            status: Some(m.status.to_string()),
+            effective: Some(m.effective.to_string()),
+            effective_long: Some(m.effective.long()),
+            summary: Some(m.summary.clone()),
+            approved_by: Some(m.approved.as_ref().map(|a| a.by.clone())),
+            approved_on: Some(m.approved.as_ref().map(|a| a.on.long())),
+            consultation: Some(m.consultation.as_ref().map(|c| ConsultationData {
+                published: c.published.long(),
+                closes: c.closes.long(),
             })),
-            "status_line": status_line(m, approver),
-            "draft": m.status == Status::Draft,
-            "assumptions": m.assumptions,
-        }),
-        None => json!({
-            "version": null, "status": null, "effective": null, "summary": null,
-            "status_line": "", "draft": false, "assumptions": [],
-        }),
+            status_line: status_line(m, approver),
+            draft: m.status == Status::Draft,
+            assumptions: m.assumptions.clone(),
+        },
+        None => MetaData {
+            version: None,
+            status: None,
+            effective: None,
+            effective_long: None,
+            summary: None,
+            approved_by: None,
+            approved_on: None,
+            consultation: None,
+            status_line: String::new(),
+            draft: false,
+            assumptions: Vec::new(),
+        },
     }
 }
 
-fn doc_json(doc: &SourceDoc) -> Value {
+/// What `document.yaml` says (or, for a plain file, its title).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocData {
+    pub id: Option<String>,
+    pub title: String,
+    pub short_title: String,
+    pub owner: String,
+    pub classification: String,
+    pub approver: Option<String>,
+    pub governed_by: Option<String>,
+}
+
+fn doc_data(doc: &SourceDoc) -> DocData {
     match &doc.info {
-        Some(i) => json!({
-            "id": i.id, "title": i.title, "short_title": i.display_short(), "owner": i.owner,
-            "classification": i.classification, "approver": i.approver, "governed_by": i.governed_by,
-        }),
-        None => json!({
-            "id": null, "title": doc.title(), "short_title": doc.title(), "owner": "",
-            "classification": "", "approver": null, "governed_by": null,
-        }),
+        Some(i) => DocData {
+            id: Some(i.id.clone()),
+            title: i.title.clone(),
+            short_title: i.display_short().to_string(),
+            owner: i.owner.clone(),
+            classification: i.classification.clone(),
+            approver: Some(i.approver.clone()),
+            governed_by: i.governed_by.clone(),
+        },
+        None => DocData {
+            id: None,
+            title: doc.title(),
+            short_title: doc.title(),
+            owner: String::new(),
+            classification: String::new(),
+            approver: None,
+            governed_by: None,
+        },
     }
+}
+
+/// One row of the document-control table.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub version: String,
+    pub status: String,
+    pub effective: String,
+    /// `DESNZ, 2024-07-12`, or empty.
+    pub approved: String,
+    pub summary: String,
 }
 
 /// The document-control table: the document's versions up to this one.
 /// Later ones are left out: an approved PDF must not change because
 /// someone started a draft after it.
-pub fn history_json(document: Option<&Document>, doc: &SourceDoc) -> Value {
-    let row = |m: &VersionMeta| {
-        json!({
-            "version": m.version.to_string(),
-            "status": m.status.to_string(),
-            "effective": m.effective.to_string(),
-            "approved": m.approved.as_ref().map(|a| format!("{}, {}", a.by, a.on)).unwrap_or_default(),
-            "summary": m.summary,
-        })
+pub fn history(document: Option<&Document>, doc: &SourceDoc) -> Vec<HistoryRow> {
+    let row = |m: &VersionMeta| HistoryRow {
+        version: m.version.to_string(),
+        status: m.status.to_string(),
+        effective: m.effective.to_string(),
+        approved: m
+            .approved
+            .as_ref()
+            .map(|a| format!("{}, {}", a.by, a.on))
+            .unwrap_or_default(),
+        summary: m.summary.clone(),
     };
     match document {
-        Some(d) => Value::Array(
-            d.versions
-                .iter()
-                .filter(|f| {
-                    doc.meta
-                        .as_ref()
-                        .is_none_or(|m| f.meta.version <= m.version)
-                })
-                .map(|f| row(&f.meta))
-                .collect(),
-        ),
-        None => Value::Array(doc.meta.iter().map(row).collect()),
+        Some(d) => d
+            .versions
+            .iter()
+            .filter(|f| {
+                doc.meta
+                    .as_ref()
+                    .is_none_or(|m| f.meta.version <= m.version)
+            })
+            .map(|f| row(&f.meta))
+            .collect(),
+        None => doc.meta.iter().map(row).collect(),
     }
 }
 
+/// Data for the clean PDF of one version (`version.typ`).
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionData {
+    pub schema_version: u32,
+    pub doc: DocData,
+    pub version: MetaData,
+    pub history: Vec<HistoryRow>,
+    /// A plain file's front matter, as the tool that wrote it keeps it.
+    pub front_matter: Vec<(String, String)>,
+    pub blocks: Vec<BlockData>,
+}
+
 /// Data for the clean PDF of one version.
-pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
+pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> VersionData {
     let leaves = flatten(&doc.blocks);
     let all: Vec<&Leaf> = leaves.iter().collect();
     let refs = referenced(&all);
@@ -468,7 +718,7 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
             notes
                 .entry(label.to_string())
                 .or_default()
-                .push(block_json(&l.block, Op::Equal, &empty)["spans"].clone());
+                .push(block_body(&l.block, Op::Equal, &empty).spans());
         }
     }
     let mut blocks = Vec::new();
@@ -477,43 +727,95 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> Value {
         if l.block.is_comment() || note_label(&l.path).is_some_and(|x| refs.contains(x)) {
             continue;
         }
-        let mut v = with_change(block_json(&l.block, Op::Equal, &notes), "none", None);
-        v.as_object_mut()
-            .expect("object")
-            .insert("nest".into(), nest_json(&l.path, prev));
+        let mut v = block(block_body(&l.block, Op::Equal, &notes), "none", None);
+        v.nest = nest_data(&l.path, prev);
         prev = Some(&l.path);
         blocks.push(v);
     }
     link_anchors(&mut blocks);
-    // A plain file's front matter, as the tool that wrote it keeps it.
-    let front_matter: Vec<(String, String)> = doc
-        .front_matter
-        .as_ref()
-        .map(|f| f.display_fields())
-        .unwrap_or_default();
-    json!({
-        "doc": doc_json(doc),
-        "version": meta_json(doc),
-        "history": history_json(document, doc),
-        "front_matter": front_matter,
-        "blocks": blocks,
-    })
+    VersionData {
+        schema_version: SCHEMA_VERSION,
+        doc: doc_data(doc),
+        version: meta_data(doc),
+        history: history(document, doc),
+        front_matter: doc
+            .front_matter
+            .as_ref()
+            .map(|f| f.display_fields())
+            .unwrap_or_default(),
+        blocks,
+    }
+}
+
+/// Data for the mark-up PDF (`markup.typ`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkupData<'a> {
+    pub schema_version: u32,
+    pub doc: DocData,
+    /// The new version's front matter.
+    pub version: MetaData,
+    pub old: OldSide,
+    pub new: NewSide,
+    /// How the consultation names the mark-up ("Attachment 1").
+    pub attachment: Option<&'a str>,
+    pub history: Vec<HistoryRow>,
+    pub summary: Counts,
+    /// Changes per section (only sections with some).
+    pub sections: Vec<SectionCounts>,
+    /// Front-matter fields that changed.
+    pub meta: &'a [MetaChange],
+    pub blocks: Vec<BlockData>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OldSide {
+    pub label: String,
+    pub version: MetaData,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewSide {
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub moved: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionCounts {
+    pub name: String,
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub moved: usize,
 }
 
 /// Data for the mark-up PDF of `new` against `old`.
-pub fn markup_data(
+pub fn markup_data<'a>(
     document: Option<&Document>,
     old: &SourceDoc,
     new: &SourceDoc,
-    redline: &Redline,
-    attachment: Option<&str>,
-) -> Value {
+    redline: &'a Redline,
+    attachment: Option<&'a str>,
+) -> MarkupData<'a> {
     let stats = redline.stats_where(BlockDiff::is_published);
-    let sections: Vec<Value> = redline
+    let sections = redline
         .stats_by_section_where(BlockDiff::is_published)
         .into_iter()
         .filter(|(_, s)| s.total_changes() > 0)
-        .map(|(name, s)| json!({"name": name, "added": s.added, "removed": s.removed, "changed": s.changed, "moved": s.moved}))
+        .map(|(name, s)| SectionCounts {
+            name,
+            added: s.added,
+            removed: s.removed,
+            changed: s.changed,
+            moved: s.moved,
+        })
         .collect();
     // A plain file compared with a governed version is shown as that document.
     let doc_side = if new.info.is_none() && old.info.is_some() {
@@ -521,18 +823,30 @@ pub fn markup_data(
     } else {
         new
     };
-    json!({
-        "doc": doc_json(doc_side),
-        "version": meta_json(new),
-        "old": { "label": side_label(old), "version": meta_json(old) },
-        "new": { "label": side_label(new) },
-        "attachment": attachment,
-        "history": history_json(document, new),
-        "summary": {"added": stats.added, "removed": stats.removed, "changed": stats.changed, "moved": stats.moved, "unchanged": stats.unchanged},
-        "sections": sections,
-        "meta": redline.meta,
-        "blocks": redline_blocks(redline),
-    })
+    MarkupData {
+        schema_version: SCHEMA_VERSION,
+        doc: doc_data(doc_side),
+        version: meta_data(new),
+        old: OldSide {
+            label: side_label(old),
+            version: meta_data(old),
+        },
+        new: NewSide {
+            label: side_label(new),
+        },
+        attachment,
+        history: history(document, new),
+        summary: Counts {
+            added: stats.added,
+            removed: stats.removed,
+            changed: stats.changed,
+            moved: stats.moved,
+            unchanged: stats.unchanged,
+        },
+        sections,
+        meta: &redline.meta,
+        blocks: redline_blocks(redline),
+    }
 }
 
 /// `v3.0 (draft)`, or the file name for plain Markdown.
@@ -540,5 +854,41 @@ pub fn side_label(doc: &SourceDoc) -> String {
     match &doc.meta {
         Some(m) => format!("v{} ({})", m.version, m.status),
         None => doc.origin.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_data_has_readable_names_and_a_version() {
+        let doc = crate::source::parse_plain_markdown(
+            "a.md",
+            "# Title\n\nPlain and **bold** text[^n].\n\n- item\n\n[^n]: The note.\n",
+        )
+        .unwrap();
+        let v = serde_json::to_value(version_data(None, &doc)).unwrap();
+        assert_eq!(v["schema_version"], SCHEMA_VERSION);
+        let blocks = v["blocks"].as_array().unwrap();
+        assert_eq!(blocks[0]["kind"], "heading");
+        assert_eq!(blocks[0]["slug"], "title");
+        let para = &blocks[1];
+        assert_eq!(para["kind"], "paragraph");
+        let spans = para["spans"].as_array().unwrap();
+        // A plain span has only its text and operation.
+        assert_eq!(
+            spans[0],
+            serde_json::json!({"text": "Plain and ", "op": "eq"})
+        );
+        assert_eq!(spans[1]["bold"], true);
+        assert_eq!(spans[1]["styled"], true);
+        let note = spans.iter().find(|s| s.get("footnote").is_some()).unwrap();
+        assert_eq!(note["note"][0][0]["text"], "The note.");
+        // The list item's container, with its marker.
+        assert_eq!(
+            blocks[2]["nest"][0],
+            serde_json::json!({"kind": "item", "marker": "•"})
+        );
     }
 }

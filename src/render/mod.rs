@@ -76,7 +76,7 @@ pub trait Renderer {
 
 /// Every comparison format, in the order `--help` lists them.
 pub fn renderers() -> Vec<Box<dyn Renderer>> {
-    let mut all: Vec<Box<dyn Renderer>> = vec![
+    let all: Vec<Box<dyn Renderer>> = vec![
         Box::new(terminal::Terminal),
         Box::new(html::Html),
         Box::new(markdown::CriticMarkup),
@@ -84,7 +84,11 @@ pub fn renderers() -> Vec<Box<dyn Renderer>> {
         Box::new(docx::Word),
     ];
     #[cfg(feature = "pdf")]
-    all.push(Box::new(pdf::Markup));
+    let all = {
+        let mut all = all;
+        all.push(Box::new(pdf::Markup) as Box<dyn Renderer>);
+        all
+    };
     all
 }
 

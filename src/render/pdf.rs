@@ -50,7 +50,7 @@ pub fn render_markup(
 
 fn produce(
     template: &str,
-    data: serde_json::Value,
+    data: impl serde::Serialize,
     doc: &SourceDoc,
     old_dir: Option<std::path::PathBuf>,
     templates: &Templates,
