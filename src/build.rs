@@ -181,9 +181,12 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
         }
     };
     h.update(serde_json::to_vec(&doc.info).unwrap_or_default());
-    // Later versions do not reach a PDF (see `history_json`).
-    let last = own.iter().copied().max().unwrap_or(0);
-    for (i, f) in doc.versions.iter().enumerate().take(last + 1) {
+    // Only the versions its document-control table lists reach a PDF.
+    let shown = own.iter().copied().max().map(|i| &doc.versions[i].meta);
+    for (i, f) in doc.versions.iter().enumerate() {
+        if !own.contains(&i) && !crate::render::data::in_history(shown, &f.meta) {
+            continue;
+        }
         h.update(f.path.to_string_lossy().as_bytes());
         // Other versions reach this PDF only through the document-control
         // table, that is through their front matter.
@@ -244,13 +247,21 @@ fn stale_outputs(
     manifest: &BTreeMap<String, (String, String)>,
     expected: &[PathBuf],
 ) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = manifest.keys().map(PathBuf::from).collect();
+    // The manifest is a file in `out/` that anyone can edit: it only
+    // points at candidates, each of which must be named as regdoc names
+    // its outputs, in a real folder of `out/`.
+    let mut found: Vec<PathBuf> = manifest
+        .keys()
+        .filter_map(|k| {
+            let (id, name) = k.split_once('/')?;
+            regdoc_named(id, name).then(|| out.join(id).join(name))
+        })
+        .collect();
     for d in docs {
         let id = &d.info.id;
-        let dir = out.join(id);
-        for path in fsutil::files_in(&dir) {
+        for path in fsutil::files_in(&out.join(id)) {
             let name = path.file_name().map(|n| n.to_string_lossy().to_string());
-            if name.is_some_and(|n| n.starts_with(&format!("{id}-v")) && n.ends_with(".pdf")) {
+            if name.is_some_and(|n| regdoc_named(id, &n)) {
                 found.push(path);
             }
         }
@@ -260,8 +271,29 @@ fn stale_outputs(
     found
         .into_iter()
         .filter(|p| !expected.contains(p))
-        .filter(|p| crate::source::is_regular_file(p))
+        .filter(|p| {
+            p.parent().is_some_and(crate::source::is_real_dir) && crate::source::is_regular_file(p)
+        })
         .collect()
+}
+
+/// Whether `name` in folder `id` is named as regdoc names a PDF of
+/// document `id` (`emrr-v2.0.pdf`, `emrr-v2.0-to-v3.0-markup.pdf`).
+fn regdoc_named(id: &str, name: &str) -> bool {
+    crate::source::is_id(id)
+        && name.starts_with(&format!("{id}-v"))
+        && name.ends_with(".pdf")
+        && !name.contains('/')
+}
+
+/// A manifest key: the output's path inside `out/`, however `out` was
+/// written (`out`, `./out`, `/abs/out`).
+fn manifest_key(out: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(out).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Builds every artefact of the workspace into `out`, in parallel on all
@@ -301,7 +333,7 @@ pub fn build_all(
         .map(|job| {
             let path = output_path(&docs, job, out);
             let key = input_hash(&docs, job, templates);
-            let recorded = manifest.get(&path.to_string_lossy().to_string());
+            let recorded = manifest.get(&manifest_key(out, &path));
             let fresh = !opts.force
                 && recorded.is_some_and(|(k, out_hash)| {
                     *k == key && file_hash(&path).as_ref() == Some(out_hash)
@@ -327,7 +359,7 @@ pub fn build_all(
     let expected: Vec<PathBuf> = rendered.iter().map(|(p, _, _)| p.clone()).collect();
     let mut tx = Transaction::begin(out)?;
     for (path, key, bytes) in rendered {
-        let name = path.to_string_lossy().to_string();
+        let name = manifest_key(out, &path);
         match bytes {
             Some(bytes) => {
                 tx.write(&path, &bytes)?;
@@ -341,19 +373,18 @@ pub fn build_all(
         if opts.keep_stale {
             report.stale.push(path);
         } else {
-            manifest.remove(&path.to_string_lossy().to_string());
+            manifest.remove(&manifest_key(out, &path));
             tx.remove(&path)?;
             report.removed.push(path);
         }
     }
     // Entries for files that are gone (deleted by hand) are dropped too.
-    manifest.retain(|k, _| {
-        expected.iter().any(|p| p.to_string_lossy() == k.as_str())
-            || report
-                .stale
-                .iter()
-                .any(|p| p.to_string_lossy() == k.as_str())
-    });
+    let kept: std::collections::HashSet<String> = expected
+        .iter()
+        .chain(&report.stale)
+        .map(|p| manifest_key(out, p))
+        .collect();
+    manifest.retain(|k, _| kept.contains(k));
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest");
     tx.write(&manifest_path, &json)?;
     tx.commit()?;

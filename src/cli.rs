@@ -390,10 +390,24 @@ fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>
             eprintln!("wrote {}", p.display());
         }
         None => {
-            use std::io::Write;
+            use std::io::{IsTerminal, Write};
+            // On a terminal, text formats show control characters escaped
+            // (an ESC in a document could hide what follows); into a pipe
+            // or a file they stay data.
+            // (The terminal format escapes its own text and colours it.)
+            let shown = if std::io::stdout().is_terminal()
+                && !renderer.binary()
+                && renderer.name() != "term"
+            {
+                std::borrow::Cow::Owned(
+                    regdoc::error::printable(&String::from_utf8_lossy(&bytes)).into_bytes(),
+                )
+            } else {
+                std::borrow::Cow::Borrowed(&bytes)
+            };
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(&bytes).and_then(|_| out.flush());
+            let _ = out.write_all(&shown).and_then(|_| out.flush());
         }
     }
     let status = if args.exit_code && !redline.is_empty() {
@@ -479,9 +493,14 @@ fn list(ws: &Workspace) -> Result<i32> {
         println!("no documents under {}", ws.root().display());
     }
     for d in &docs {
+        // Titles and summaries are document text: escaped for the terminal.
+        let p = regdoc::error::printable;
         println!(
             "{} — {} ({}, {})",
-            d.info.id, d.info.title, d.info.owner, d.info.classification
+            d.info.id,
+            p(&d.info.title),
+            p(&d.info.owner),
+            p(&d.info.classification)
         );
         for f in &d.versions {
             let m = &f.meta;
@@ -496,7 +515,7 @@ fn list(ws: &Workspace) -> Result<i32> {
                 m.version.to_string(),
                 m.status.to_string(),
                 range,
-                m.summary
+                p(&m.summary)
             );
         }
     }

@@ -159,17 +159,29 @@ pub fn printable(s: &str) -> String {
 /// character becomes a visible symbol (control pictures, or U+FFFD), so
 /// line and column numbers still point at the same place.
 pub fn printable_in_place(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\r' => c,
+    let mut chars = s.chars().peekable();
+    let mut out = String::with_capacity(s.len());
+    while let Some(c) = chars.next() {
+        // A CR ending a line (CRLF) is a line ending; any other CR would
+        // move the cursor back over what was printed.
+        if c == '\r' {
+            out.push(if chars.peek() == Some(&'\n') {
+                '\r'
+            } else {
+                '\u{240d}'
+            });
+            continue;
+        }
+        out.push(match c {
             c if is_unprintable(c) => match c as u32 {
                 n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
                 0x7f => '\u{2421}',
                 _ => '\u{fffd}',
             },
             c => c,
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 impl std::error::Error for Error {}

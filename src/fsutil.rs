@@ -30,6 +30,8 @@ use crate::error::{Error, Result};
 /// The journal of a transaction being applied, in its root.
 pub const JOURNAL: &str = ".regdoc-journal.json";
 const TMP_PREFIX: &str = ".regdoc-";
+/// A journal names a few hundred files at most.
+const MAX_JOURNAL_BYTES: u64 = 1024 * 1024;
 const TMP_SUFFIX: &str = ".tmp";
 
 /// What a committed transaction does, as written to the journal. Paths are
@@ -176,14 +178,61 @@ impl Transaction {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and
 /// a rename, so readers see either the old file or the whole new one.
+///
+/// The folder may be anyone's (`-o /tmp/report.html`): no journal is
+/// applied there, and only this target's own left-over temporary files
+/// (`.regdoc-out-<name>.*.tmp`, from a killed run) are deleted.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Ok(m) = std::fs::symlink_metadata(path)
+        && !m.is_file()
+    {
+        return Err(Error::in_file(
+            path,
+            "is not a regular file: regdoc writes only to files (or new paths)",
+        ));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tx = Transaction::begin(&dir)?;
-    tx.write(path, bytes)?;
-    tx.commit()
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::in_file(&dir, format!("cannot create folder: {e}")))?;
+    let _lock = FolderLock::take(&dir)?;
+    let name: String = path
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        })
+        .unwrap_or_default();
+    let prefix = format!("{TMP_PREFIX}out-{name}.");
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let n = e.file_name().to_string_lossy().to_string();
+        if n.starts_with(&prefix)
+            && n.ends_with(TMP_SUFFIX)
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let fail = |e: std::io::Error| Error::in_file(path, format!("cannot write: {e}"));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    let perms = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        Err(_) => default_permissions(&tmp).map_err(fail)?,
+    };
+    tmp.as_file().set_permissions(perms).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    sync_dir(&dir);
+    Ok(())
 }
 
 /// Finishes whatever a killed regdoc left in `root`: applies a journal
@@ -204,8 +253,22 @@ pub fn recover(root: &Path) -> Result<()> {
 /// Recovery under the lock.
 fn settle(root: &Path) -> Result<()> {
     let journal_path = root.join(JOURNAL);
-    match std::fs::read(&journal_path) {
-        Ok(bytes) => {
+    // A journal is a small regular file regdoc wrote; anything else there
+    // (a link to /dev/zero, a pipe) is refused, not read.
+    let journal = match std::fs::symlink_metadata(&journal_path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&journal_path, &e)),
+        Ok(m) if !m.is_file() || m.len() > MAX_JOURNAL_BYTES => {
+            return Err(Error::in_file(
+                &journal_path,
+                "is not a journal regdoc wrote (not a small regular file)",
+            )
+            .help("remove it; regdoc never leaves one behind once a change is done"));
+        }
+        Ok(_) => Some(std::fs::read(&journal_path).map_err(|e| Error::io(&journal_path, &e))),
+    };
+    match journal.transpose() {
+        Ok(Some(bytes)) => {
             let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
                 Error::in_file(
                     &journal_path,
@@ -216,8 +279,8 @@ fn settle(root: &Path) -> Result<()> {
             apply(root, &journal)?;
             finish(root)?;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&journal_path, &e)),
+        Ok(None) => {}
+        Err(e) => return Err(e),
     }
     // Left-overs of a process killed while staging. Failing to delete one
     // (a read-only checkout) is harmless: nothing names it.
@@ -249,9 +312,19 @@ fn apply(root: &Path, journal: &Journal) -> Result<()> {
     let mut dirs: Vec<PathBuf> = vec![root.to_path_buf()];
     for (tmp, target) in &journal.renames {
         let (tmp, target) = (inside(root, tmp)?, inside(root, target)?);
-        if !tmp.exists() {
+        match std::fs::symlink_metadata(&tmp) {
             // Renamed by an earlier, interrupted attempt.
-            continue;
+            Err(_) => continue,
+            Ok(m) if !m.is_file() => {
+                return Err(Error::in_file(
+                    root.join(JOURNAL),
+                    format!(
+                        "the journal renames {}, which is not a file regdoc wrote",
+                        tmp.display()
+                    ),
+                ));
+            }
+            Ok(_) => {}
         }
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
@@ -306,31 +379,50 @@ fn write_journal(root: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// A journal path, refused if it would leave the root: a journal is data
-/// another process wrote, and must not direct writes elsewhere.
+/// another process wrote, and must not direct writes elsewhere — not by
+/// `..`, not by an absolute path, not through a symlinked folder.
 fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
     let p = Path::new(rel);
+    let outside = || {
+        Error::in_file(
+            root.join(JOURNAL),
+            format!("the journal names `{rel}`, outside its folder"),
+        )
+    };
     if p.is_absolute()
         || p.components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)))
     {
-        return Err(Error::in_file(
-            root.join(JOURNAL),
-            format!("the journal names `{rel}`, outside its folder"),
-        ));
+        return Err(outside());
+    }
+    // Every folder on the way must be a real folder, not a link.
+    let mut dir = root.to_path_buf();
+    for c in p.parent().into_iter().flat_map(|p| p.components()) {
+        dir.push(c);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if !m.is_dir() => return Err(outside()),
+            Ok(_) => {}
+            // Not there yet: it is created inside the root.
+            Err(_) => break,
+        }
     }
     Ok(root.join(p))
 }
 
+/// `path` without `.` components: `./out/x` and `out/x` are one path.
+fn normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 fn relative_to(root: &Path, path: &Path) -> Result<String> {
-    let rel = path
-        .strip_prefix(root)
+    let (root_n, path_n) = (normal(root), normal(path));
+    let rel = path_n
+        .strip_prefix(&root_n)
         .ok()
-        .or_else(|| {
-            path.strip_prefix("./")
-                .ok()
-                .filter(|_| root == Path::new("."))
-        })
-        .or_else(|| (root == Path::new(".") && path.is_relative()).then_some(path))
+        .map(Path::to_path_buf)
+        .or_else(|| (root_n.as_os_str().is_empty() && path.is_relative()).then(|| path_n.clone()))
         .ok_or_else(|| {
             Error::in_file(
                 path,

@@ -198,8 +198,13 @@ pub fn approve(
         yaml::insert_after_key(&y, "status", &approval)
     })?;
     let mut files = vec![(target.path.clone(), text)];
-    if let Some(prev) = doc.predecessor(target)
-        && prev.meta.status == Status::Approved
+    // Every version approved until now is superseded by this one, whatever
+    // its `supersedes:` names: one approved version at a time, or which is
+    // in force would be a guess.
+    for prev in doc
+        .versions
+        .iter()
+        .filter(|f| f.meta.status == Status::Approved && f.path != target.path)
     {
         let t = edit_front(&prev.path, &prev.text, |y| {
             yaml::set_top_level_scalar(y, "status", "superseded")

@@ -20,16 +20,6 @@ fn draft(v: &str, supersedes: &str, effective: &str) -> String {
     )
 }
 
-/// A workspace with document `x` made of `files` (name, text).
-fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    write(&tmp.path().join("documents/x/document.yaml"), DOC_YAML);
-    for (name, text) in files {
-        write(&tmp.path().join("documents/x").join(name), text);
-    }
-    tmp
-}
-
 /// Runs check --format json; returns (exit status, rules reported).
 fn check_in(dir: &Path, extra: &[&str]) -> (i32, Vec<(String, String)>) {
     let mut args = vec!["check", "--format", "json"];
@@ -352,16 +342,17 @@ fn superseded_needs_an_approved_successor() {
     let v1 = approved("1.0", "2024-01-10", "2024-01-05")
         .replace("status: approved", "status: superseded");
     fails_with(&[("v1.0.md", &v1)], "lifecycle/superseded");
-    // Two approved versions: the older should be superseded (a warning).
+    // Two approved versions: the older must be superseded (an error: it
+    // is the half-done state of an interrupted approval).
     let (code, rules) = check(&[
         ("v1.0.md", &approved("1.0", "2024-01-10", "2024-01-05")),
         ("v2.0.md", &approved("2.0", "2024-03-01", "2024-02-20")),
     ]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(
         rules
             .iter()
-            .any(|(r, s)| r == "lifecycle/superseded" && s == "warning"),
+            .any(|(r, s)| r == "lifecycle/superseded" && s == "error"),
         "{rules:?}"
     );
 }

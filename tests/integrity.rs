@@ -42,15 +42,6 @@ fn located(o: &(Output, Duration), file: &str, line: usize, what: &str) {
     assert!(*took < Duration::from_secs(2), "took {took:?}");
 }
 
-fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    write(&tmp.path().join("documents/x/document.yaml"), DOC_YAML);
-    for (name, text) in files {
-        write(&tmp.path().join("documents/x").join(name), text);
-    }
-    tmp
-}
-
 fn approved(v: &str) -> String {
     format!(
         "---\nversion: \"{v}\"\nstatus: approved\neffective: 2024-01-10\napproved: {{by: DESNZ, on: 2024-01-05}}\nsummary: Version {v}.\n---\n# 1. Text\n\nBody of {v}.\n\n| Report | Due |\n|---|---|\n| A | Monday |\n| B | Friday |\n"
@@ -931,4 +922,375 @@ fn word_output_has_no_character_xml_forbids() {
         "{xml}"
     );
     assert!(xml.contains("text."));
+}
+
+// ---------------------------------------------------------------------
+// Found by an adversarial review of the first version of these fixes.
+
+fn approved_v1_and_draft() -> tempfile::TempDir {
+    committed(&[
+        ("v1.0.md", &approved("1.0")),
+        ("v1.1.md", &draft("1.1", "1.0")),
+    ])
+}
+
+#[test]
+fn the_version_text_of_an_approved_version_is_guarded() {
+    let tmp = approved_v1_and_draft();
+    edit(
+        &tmp.path().join("documents/x/v1.0.md"),
+        "version: \"1.0\"",
+        "version: \"1\"",
+    );
+    edit(
+        &tmp.path().join("documents/x/v1.1.md"),
+        "changed",
+        "changed again",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("its `version` changed"), "{out}");
+}
+
+#[test]
+fn the_pictures_of_an_approved_version_are_guarded() {
+    let svg = |t: &str| {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"90\" height=\"20\"><text x=\"2\" y=\"15\">{t}</text></svg>"
+        )
+    };
+    let body = approved("1.0") + "\n![Figure](pic.svg)\n";
+    let tmp = committed(&[("v1.0.md", &body), ("pic.svg", &svg("ORIGINAL"))]);
+    write(&tmp.path().join("documents/x/pic.svg"), &svg("TAMPERED"));
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the image `pic.svg` of v1.0") && out.contains("line=17"),
+        "{out}"
+    );
+    std::fs::remove_file(tmp.path().join("documents/x/pic.svg")).unwrap();
+    assert_eq!(gate(tmp.path()).0, 1);
+}
+
+#[test]
+fn a_committed_journal_is_a_gate_error_and_is_not_applied() {
+    let tmp = approved_v1_and_draft();
+    let dir = tmp.path().join("documents/x");
+    std::fs::copy(dir.join("v1.0.md"), dir.join(".regdoc-orig.tmp")).unwrap();
+    edit(
+        &dir.join("v1.0.md"),
+        "Body of 1.0.",
+        "Body of 1.0, TAMPERED.",
+    );
+    std::fs::write(
+        dir.join(".regdoc-journal.json"),
+        r#"{"renames":[[".regdoc-orig.tmp","v1.0.md"]],"removals":[]}"#,
+    )
+    .unwrap();
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-qm", "attack"]);
+    let o = regdoc_in(
+        tmp.path(),
+        &["check", "--base", "HEAD~1", "--format", "github"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("base/pending-change"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("its text changed"), "{}", stdout(&o));
+    let text = std::fs::read_to_string(dir.join("v1.0.md")).unwrap();
+    assert!(text.contains("TAMPERED"), "check rewrote the work tree");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_cannot_reach_outside_through_a_symlinked_folder() {
+    let tmp = approved_v1_and_draft();
+    let dir = tmp.path().join("documents/x");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("victim"), "keep").unwrap();
+    std::fs::write(outside.path().join("other"), "keep").unwrap();
+    std::fs::write(dir.join(".regdoc-e.tmp"), "evil").unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.join("link")).unwrap();
+    std::fs::write(
+        dir.join(".regdoc-journal.json"),
+        r#"{"renames":[[".regdoc-e.tmp","link/victim"]],"removals":["link/other"]}"#,
+    )
+    .unwrap();
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("outside its folder"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("victim")).unwrap(),
+        "keep"
+    );
+    assert!(outside.path().join("other").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn writing_an_output_never_runs_recovery_in_someone_elses_folder() {
+    let tmp = approved_v1_and_draft();
+    let shared = tempfile::tempdir().unwrap();
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::write(victim.path().join("important.txt"), "data").unwrap();
+    std::os::unix::fs::symlink(victim.path(), shared.path().join("l")).unwrap();
+    std::fs::write(
+        shared.path().join(".regdoc-journal.json"),
+        r#"{"renames":[],"removals":["l/important.txt"]}"#,
+    )
+    .unwrap();
+    std::fs::write(shared.path().join(".regdoc-mywork.tmp"), "someone's").unwrap();
+    let report = shared.path().join("report.html");
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "diff",
+            "x@1.0",
+            "x@1.1",
+            "--format",
+            "html",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    assert!(victim.path().join("important.txt").exists());
+    assert!(shared.path().join(".regdoc-mywork.tmp").exists());
+    assert!(shared.path().join(".regdoc-journal.json").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_build_manifest_cannot_direct_deletions() {
+    let tmp = approved_v1_and_draft();
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    let out = tmp.path().join("out");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x-v9.pdf"), "precious").unwrap();
+    std::os::unix::fs::symlink(outside.path(), out.join("link")).unwrap();
+    std::fs::write(out.join("README.txt"), "mine").unwrap();
+    let m = out.join(".regdoc-build.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
+    manifest["link/x-v9.pdf"] = serde_json::json!(["x", "y"]);
+    manifest["README.txt"] = serde_json::json!(["x", "y"]);
+    std::fs::write(&m, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out"]);
+    assert_ok(&o);
+    assert!(outside.path().join("x-v9.pdf").exists(), "{}", stdout(&o));
+    assert!(out.join("README.txt").exists(), "{}", stdout(&o));
+}
+
+#[test]
+fn the_output_folder_may_be_named_any_way() {
+    let tmp = approved_v1_and_draft();
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    let o = regdoc_in(tmp.path(), &["build", "--out", "./out"]);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("up to date"), "{}", stdout(&o));
+    let abs = tmp.path().join("out");
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["build", "--out", abs.to_str().unwrap(), "-q"],
+    ));
+}
+
+#[test]
+fn an_approved_pdf_ignores_drafts_and_withdrawn_versions_below_it() {
+    let tmp = approved_v1_and_draft();
+    assert_ok(&regdoc_in(tmp.path(), &["render", "x@1.0", "-o", "a.pdf"]));
+    let before = std::fs::read(tmp.path().join("a.pdf")).unwrap();
+    write(
+        &tmp.path().join("documents/x/v0.9.md"),
+        "---\nversion: \"0.9\"\nstatus: draft\neffective: 2024-01-01\nsummary: SNEAKY LOWER DRAFT.\n---\n# T\n",
+    );
+    assert_ok(&regdoc_in(tmp.path(), &["render", "x@1.0", "-o", "b.pdf"]));
+    assert_eq!(std::fs::read(tmp.path().join("b.pdf")).unwrap(), before);
+}
+
+#[test]
+fn approve_supersedes_every_approved_version_and_two_approved_is_an_error() {
+    let tmp = approved_v1_and_draft();
+    let dir = tmp.path().join("documents/x");
+    // A draft whose `supersedes` names an older version than the one in force.
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "x@1.1", "--on", "2024-04-01"],
+    ));
+    write(
+        &dir.join("v1.2.md"),
+        &draft("1.2", "1.0").replace("2024-05-01", "2024-09-10"),
+    );
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "x@1.2", "--on", "2024-08-01"],
+    ));
+    let approved: Vec<String> = ["v1.0.md", "v1.1.md", "v1.2.md"]
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(dir.join(f))
+                .unwrap()
+                .contains("status: approved")
+        })
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(approved, ["v1.2.md"]);
+    assert_ok(&regdoc_in(tmp.path(), &["check"]));
+    edit(
+        &dir.join("v1.1.md"),
+        "status: superseded",
+        "status: approved",
+    );
+    assert_eq!(regdoc_in(tmp.path(), &["check"]).status.code(), Some(1));
+}
+
+#[test]
+fn combining_marks_are_limited_in_front_matter_and_document_yaml_too() {
+    let marks = "\u{301}".repeat(40_000);
+    let tmp = approved_v1_and_draft();
+    edit(
+        &tmp.path().join("documents/x/v1.1.md"),
+        "summary: Draft 1.1.",
+        &format!("summary: \"Draft a{marks}\""),
+    );
+    let (o, took) = bounded(tmp.path(), &["render", "x@1.1", "-o", "c.pdf"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("v1.1.md:6:") && stderr(&o).contains("combining marks"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2));
+    let o = regdoc_in(tmp.path(), &["check", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("limits/grapheme-cluster"),
+        "{}",
+        stdout(&o)
+    );
+    let tmp = approved_v1_and_draft();
+    edit(
+        &tmp.path().join("documents/x/document.yaml"),
+        "title: Test Document",
+        &format!("title: \"Test a{marks}\""),
+    );
+    let (o, _) = bounded(tmp.path(), &["build", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("document.yaml:2:") && stderr(&o).contains("combining marks"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn table_cells_are_limited() {
+    let table = |cols: usize, rows: usize| {
+        let mut t = format!("# T\n\n|{}\n|{}\n", "a|".repeat(cols), "-|".repeat(cols));
+        for _ in 0..rows {
+            t.push('|');
+            t.push_str(&"w|".repeat(cols));
+            t.push('\n');
+        }
+        t
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("big.md"), &table(100, 12_000));
+    let (o, took) = bounded(tmp.path(), &["diff", "big.md", "big.md"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("big.md:") && stderr(&o).contains("more than 100000 cells"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // 99,900 body cells and a header of 100: just inside.
+    write(&tmp.path().join("ok.md"), &table(100, 998));
+    assert_ok(
+        &bounded(
+            tmp.path(),
+            &["diff", "ok.md", "ok.md", "-f", "md", "-o", "ok.out"],
+        )
+        .0,
+    );
+    write(&tmp.path().join("over.md"), &table(100, 1_000));
+    assert_eq!(
+        bounded(tmp.path(), &["diff", "over.md", "over.md"])
+            .0
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_that_is_not_a_small_file_is_refused_not_read() {
+    let tmp = approved_v1_and_draft();
+    let j = tmp.path().join("documents/x/.regdoc-journal.json");
+    std::os::unix::fs::symlink("/dev/zero", &j).unwrap();
+    let (o, took) = bounded(tmp.path(), &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a journal regdoc wrote"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(took < Duration::from_secs(2));
+    std::fs::remove_file(&j).unwrap();
+    assert!(Command::new("mkfifo").arg(&j).status().unwrap().success());
+    let (o, took) = bounded(tmp.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(took < Duration::from_secs(2));
+}
+
+#[test]
+fn list_and_check_snippets_show_control_characters_escaped() {
+    let tmp = approved_v1_and_draft();
+    edit(
+        &tmp.path().join("documents/x/v1.1.md"),
+        "summary: Draft 1.1.",
+        "summary: \"Sec\\rond\\u001b[8mHIDDEN\\u001b[0m \\u202eevil\"",
+    );
+    let o = regdoc_in(tmp.path(), &["list"]);
+    assert_ok(&o);
+    assert!(
+        !stdout(&o).contains('\u{1b}')
+            && !stdout(&o).contains('\r')
+            && !stdout(&o).contains('\u{202e}'),
+        "{:?}",
+        stdout(&o)
+    );
+    write(
+        &tmp.path().join("documents/x/v1.1.md"),
+        "---\rversion: \"1.1\"\rstatus: draft\r---\r",
+    );
+    let o = regdoc_in(tmp.path(), &["check", "--color", "never"]);
+    assert!(!stderr(&o).contains('\r'), "{:?}", stderr(&o));
+}
+
+#[test]
+fn pdf_metadata_stays_well_formed_xml() {
+    let tmp = approved_v1_and_draft();
+    edit(
+        &tmp.path().join("documents/x/document.yaml"),
+        "owner: DCC",
+        "owner: \"D\\x01C\\x0cC\"",
+    );
+    edit(
+        &tmp.path().join("documents/x/document.yaml"),
+        "title: Test Document",
+        "title: \"Test\\x02 Document\\uFFFF\"",
+    );
+    assert_ok(&regdoc_in(tmp.path(), &["render", "x@1.1", "-o", "r.pdf"]));
+    let pdf = std::fs::read(tmp.path().join("r.pdf")).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    let start = text.find("<x:xmpmeta").expect("XMP");
+    let end = text[start..].find("</x:xmpmeta>").expect("XMP end") + start;
+    let xmp = &text[start..end];
+    assert!(
+        !xmp.chars()
+            .any(|c| ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{ffff}'),
+        "{xmp}"
+    );
+    assert!(xmp.contains("Test Document"), "{xmp}");
 }

@@ -42,13 +42,9 @@ fn changed_field(was: &VersionMeta, now: &VersionMeta) -> Option<String> {
     keys.dedup();
     keys.into_iter()
         .filter(|k| k.as_str() != "status")
-        .find(|k| {
-            // `version` compares canonically: `3` and `3.0` are one version.
-            if k.as_str() == "version" {
-                return was.version.canonical() != now.version.canonical();
-            }
-            a.get(k.as_str()) != b.get(k.as_str())
-        })
+        // `version` as written too: `2.0` → `2` is the same version, but
+        // the PDF and its file name print the text.
+        .find(|k| a.get(k.as_str()) != b.get(k.as_str()))
         .cloned()
 }
 
@@ -61,7 +57,8 @@ fn first_changed_line(was: &VersionFile, now: &VersionFile) -> usize {
     let mut i = 0;
     for o in old {
         match new.next() {
-            Some(n) if n == o => i += 1,
+            // Trailing blanks are no change (they do not reach the tree).
+            Some(n) if n.trim_end() == o.trim_end() => i += 1,
             _ => break,
         }
     }
@@ -211,6 +208,53 @@ fn check_document(
                 )
                 .at(line, 1)
                 .help("an approved version is immutable: start a new version with `regdoc new`"),
+            );
+        }
+    }
+    // The pictures an approved version shows are part of it: a redrawn
+    // diagram changes the approved PDF as surely as a changed word.
+    for (path, parsed, _) in old {
+        let Some(was) = parsed else { continue };
+        if !matches!(was.meta.status, Status::Approved | Status::Superseded) {
+            continue;
+        }
+        let Some(now) = doc
+            .versions
+            .iter()
+            .find(|f| f.meta.version == was.meta.version)
+        else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for src in crate::source::assets::image_sources(&was.blocks) {
+            if crate::source::assets::is_remote(&src) {
+                continue;
+            }
+            let git_path = format!("./{}", dir.join(src.trim_start_matches("./")).display());
+            let before =
+                source::read_git_bytes(rev, &git_path, crate::source::assets::MAX_IMAGE_BYTES).ok();
+            let after = crate::source::assets::read_image(&doc.dir, &src)
+                .ok()
+                .map(|p| p.bytes);
+            if before.is_some() && before == after {
+                continue;
+            }
+            immutable_broken = true;
+            let line = crate::source::assets::find_image(&now.text, &src)
+                .map_or(1, |i| line_of_offset(&now.text, i));
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "base/approved-immutable",
+                    &now.path,
+                    format!(
+                        "the image `{src}` of v{} (approved at {rev}) changed",
+                        was.meta.version
+                    ),
+                )
+                .at(line, 1)
+                .help(
+                    "an approved version's pictures are part of it: give a new version a new file",
+                ),
             );
         }
     }

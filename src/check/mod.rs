@@ -118,7 +118,35 @@ impl Report {
 /// (`None` when its document.yaml is unusable). Only an unreadable folder
 /// is an error (exit status 2).
 pub fn load_tolerant(ws: &Workspace, dir: &Path, report: &mut Report) -> Result<Option<Document>> {
-    let loaded = ws.load_tolerant(dir)?;
+    load_folder(ws, dir, report, false)
+}
+
+/// Loads a folder for checking. Against a base (`as_committed`), a
+/// pending journal is itself an error and is not applied: regdoc never
+/// leaves one in a finished change, and applying a committed one would
+/// check a rewritten tree instead of the commit.
+fn load_folder(
+    ws: &Workspace,
+    dir: &Path,
+    report: &mut Report,
+    as_committed: bool,
+) -> Result<Option<Document>> {
+    let journal = dir.join(crate::fsutil::JOURNAL);
+    let loaded = if as_committed {
+        if crate::source::exists(&journal) {
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "base/pending-change",
+                    &journal,
+                    "an interrupted change is recorded here: regdoc never leaves one in a finished change",
+                )
+                .help("do not commit it: run any regdoc command locally to finish the change, then commit the result"),
+            );
+        }
+        ws.load_as_is(dir)?
+    } else {
+        ws.load_tolerant(dir)?
+    };
     for e in &loaded.problems {
         let path = e.path.clone().unwrap_or_else(|| dir.to_path_buf());
         report
@@ -172,7 +200,7 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
             );
             continue;
         }
-        if let Some(doc) = load_tolerant(ws, dir, &mut report)? {
+        if let Some(doc) = load_folder(ws, dir, &mut report, opts.base.is_some())? {
             rules::check_document(&doc, &mut report);
             docs.push(doc);
         }

@@ -496,8 +496,11 @@ pub fn check_lifecycle(doc: &Document, report: &mut Report) {
         .collect();
     if approved.len() > 1 {
         for f in &approved[..approved.len() - 1] {
+            // An error, not a warning: two approved versions is the
+            // half-done state a killed approve used to leave, and which of
+            // them is in force would be a guess.
             report.diagnostics.push(at_key(
-                Diagnostic::warning(
+                Diagnostic::error(
                     "lifecycle/superseded",
                     &f.path,
                     format!(

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::text::xml_safe;
 use crate::diff::{BlockDiff, Change, MetaChange, Op, Redline, Span};
 use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
 
@@ -596,7 +597,7 @@ fn meta_data(doc: &SourceDoc) -> MetaData {
                 published: c.published.long(),
                 closes: c.closes.long(),
             })),
-            status_line: status_line(m, approver),
+            status_line: xml_safe(&status_line(m, approver)),
             draft: m.status == Status::Draft,
             assumptions: m.assumptions.clone(),
         },
@@ -630,19 +631,20 @@ pub struct DocData {
 
 fn doc_data(doc: &SourceDoc) -> DocData {
     match &doc.info {
+        // These also go into the PDF's XMP metadata, which is XML.
         Some(i) => DocData {
             id: Some(i.id.clone()),
-            title: i.title.clone(),
-            short_title: i.display_short().to_string(),
-            owner: i.owner.clone(),
-            classification: i.classification.clone(),
-            approver: Some(i.approver.clone()),
-            governed_by: i.governed_by.clone(),
+            title: xml_safe(&i.title),
+            short_title: xml_safe(i.display_short()),
+            owner: xml_safe(&i.owner),
+            classification: xml_safe(&i.classification),
+            approver: Some(xml_safe(&i.approver)),
+            governed_by: i.governed_by.as_deref().map(xml_safe),
         },
         None => DocData {
             id: None,
-            title: doc.title(),
-            short_title: doc.title(),
+            title: xml_safe(&doc.title()),
+            short_title: xml_safe(&doc.title()),
             owner: String::new(),
             classification: String::new(),
             approver: None,
@@ -662,9 +664,22 @@ pub struct HistoryRow {
     pub summary: String,
 }
 
-/// The document-control table: the document's versions up to this one.
-/// Later ones are left out: an approved PDF must not change because
-/// someone started a draft after it.
+/// Whether version `f` has a row in the document-control table of the PDF
+/// of the version `shown` (`None`: a file without regdoc front matter).
+/// Later versions are left out, and an approved (or superseded) version's
+/// table lists only versions that were themselves approved: those are
+/// immutable, so the approved PDF depends only on what was true when it
+/// was approved — never on a draft started, renumbered or withdrawn since.
+pub fn in_history(shown: Option<&VersionMeta>, f: &VersionMeta) -> bool {
+    let Some(m) = shown else { return true };
+    if f.version > m.version {
+        return false;
+    }
+    let settled = |s: Status| matches!(s, Status::Approved | Status::Superseded);
+    !settled(m.status) || f.version == m.version || settled(f.status)
+}
+
+/// The document-control table (see [`in_history`]).
 pub fn history(document: Option<&Document>, doc: &SourceDoc) -> Vec<HistoryRow> {
     let row = |m: &VersionMeta| HistoryRow {
         version: m.version.to_string(),
@@ -681,11 +696,7 @@ pub fn history(document: Option<&Document>, doc: &SourceDoc) -> Vec<HistoryRow> 
         Some(d) => d
             .versions
             .iter()
-            .filter(|f| {
-                doc.meta
-                    .as_ref()
-                    .is_none_or(|m| f.meta.version <= m.version)
-            })
+            .filter(|f| in_history(doc.meta.as_ref(), &f.meta))
             .map(|f| row(&f.meta))
             .collect(),
         None => doc.meta.iter().map(row).collect(),
@@ -757,7 +768,7 @@ pub struct MarkupData<'a> {
     pub old: OldSide,
     pub new: NewSide,
     /// How the consultation names the mark-up ("Attachment 1").
-    pub attachment: Option<&'a str>,
+    pub attachment: Option<String>,
     pub history: Vec<HistoryRow>,
     pub summary: Counts,
     /// Changes per section (only sections with some).
@@ -834,7 +845,7 @@ pub fn markup_data<'a>(
         new: NewSide {
             label: side_label(new),
         },
-        attachment,
+        attachment: attachment.map(xml_safe),
         history: history(document, new),
         summary: Counts {
             added: stats.added,

@@ -12,6 +12,7 @@ use docx_rs::{
     Run, RunFonts, SpecialIndentType, Start, Style as WordStyle, StyleType, TableCell, TableRow,
 };
 
+use super::text::xml_safe;
 use crate::diff::{BlockDiff, Change, Op, Redline, Span};
 use crate::error::{Error, Result};
 use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
@@ -24,12 +25,6 @@ struct Ctx<'a> {
 }
 
 /// Characters XML 1.0 forbids: a Word file that holds one is unreadable.
-fn xml_safe(s: &str) -> String {
-    s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}'))
-        .collect()
-}
-
 /// An image as a Word picture, at most 6 inches (576 px at 96 dpi) wide.
 fn picture(images: &Images, src: &str) -> Option<Pic> {
     let p = images.get(src)?;

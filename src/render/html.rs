@@ -26,6 +26,11 @@ pub fn esc(s: &str) -> String {
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&#39;"),
             '\n' => o.push_str("<br>"),
+            // What XML forbids is no text either: a control character
+            // could only hide or garble what follows.
+            c if c != '\t'
+                && c != '\r'
+                && super::text::xml_safe(c.encode_utf8(&mut [0; 4])).is_empty() => {}
             c => o.push(c),
         }
     }

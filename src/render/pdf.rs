@@ -64,9 +64,29 @@ fn produce(
     let world =
         RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone()).with_old_dir(old_dir);
     trace("data");
-    let pages = compile(&world)?;
-    trace("compile");
-    let pdf = export_pdf(&world, &pages, ident)?;
+    // typst is a large dependency: should it panic on some input, that is
+    // an error of this render (exit 2), not a crash of regdoc.
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let pages = compile(&world)?;
+        trace("compile");
+        let pdf = export_pdf(&world, &pages, ident)?;
+        Ok::<_, crate::error::Error>((pages, pdf))
+    }));
+    let (pages, pdf) = match guarded {
+        Ok(r) => r?,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown");
+            return Err(crate::error::Error::in_file(
+                &doc.origin,
+                format!("typst failed while laying out this document ({what})"),
+            )
+            .help("please report this input to regdoc's maintainers"));
+        }
+    };
     trace("export");
     // Free the pages and typst's memo caches before the metadata pass, so
     // the peak is the larger of the two, not their sum.

@@ -25,7 +25,7 @@ pub fn add_info(pdf: &[u8], entries: &[(&str, String)]) -> Result<Vec<u8>> {
         .and_then(Object::as_dict_mut)
         .map_err(fail)?;
     for (k, v) in entries {
-        info.set(*k, text_string(v));
+        info.set(*k, text_string(&crate::render::text::xml_safe(v)));
     }
     drop_false_suspects(&mut doc);
     let mut out = Vec::with_capacity(pdf.len() + 256);

@@ -5,6 +5,17 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+/// `s` without the characters XML 1.0 forbids (controls other than tab,
+/// line feed and carriage return; U+FFFE and U+FFFF): for every output that
+/// is XML or ends up in XML (Word, HTML, a PDF's XMP metadata).
+pub fn xml_safe(s: &str) -> String {
+    s.chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+        })
+        .collect()
+}
+
 use crate::model::{Align, Block, Frame, Inline, Leaf, Style, Table, flatten};
 
 // ---------------------------------------------------------------------
@@ -387,7 +398,16 @@ pub(crate) fn code_md(info: &str, text: &str) -> String {
     // A backtick fence cannot carry an info string with a backtick.
     let c = if info.contains('`') { '~' } else { '`' };
     let fence = c.to_string().repeat(longest_run(text, c).max(2) + 1);
-    format!("{fence}{info}\n{text}\n{fence}")
+    // The info string reads backslash escapes and entities: `\\` would come
+    // back as `\` (found by the `markdown` fuzz target in CI).
+    let mut escaped = String::with_capacity(info.len());
+    for ch in info.chars() {
+        if matches!(ch, '\\' | '&') {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    format!("{fence}{escaped}\n{text}\n{fence}")
 }
 
 /// Text-block content with line-start escaping on every line: after a

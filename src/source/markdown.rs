@@ -35,6 +35,11 @@ pub fn events(text: &str) -> impl Iterator<Item = (Event<'_>, std::ops::Range<us
 /// Real tables have tens of columns at most.
 pub const MAX_TABLE_COLUMNS: usize = 100;
 
+/// Most cells in one table. The model keeps a few hundred bytes a cell,
+/// and a mark-up compares them: 1.2 million single-letter cells (a 2.4 MB
+/// file) took 746 MB to list. Real tables have hundreds or thousands.
+pub const MAX_TABLE_CELLS: usize = 100_000;
+
 /// Most characters in one grapheme cluster (a letter and its combining
 /// marks, an emoji sequence). Shaping a cluster costs time quadratic in
 /// its length: one letter with 10,000 accents made `render` use 6.3 GB.
@@ -68,6 +73,7 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
     };
     let mut limits = Vec::new();
     let mut skipping_table = false;
+    let mut cells = 0usize;
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         if skipping_table {
             skipping_table = !matches!(event, Event::End(TagEnd::Table));
@@ -85,6 +91,25 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
                 });
                 skipping_table = true;
                 continue;
+            }
+            Event::Start(Tag::Table(_)) => cells = 0,
+            Event::Start(Tag::TableCell) => {
+                cells += 1;
+                if cells > MAX_TABLE_CELLS {
+                    limits.push(LimitError {
+                        offset: range.start,
+                        rule: "limits/table-cells",
+                        message: format!(
+                            "this table has more than {MAX_TABLE_CELLS} cells; regdoc reads tables up to that size"
+                        ),
+                    });
+                    // What was read of it is dropped: the file is refused.
+                    b.table = None;
+                    b.row.clear();
+                    b.inlines.clear();
+                    skipping_table = true;
+                    continue;
+                }
             }
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 if let Some((i, n)) = long_cluster(t) {
@@ -126,7 +151,7 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
 /// cluster longer than
 /// [`MAX_CLUSTER_CHARS`] characters in `t`. Linear: ASCII text is skipped
 /// whole, and clusters are counted as they are found.
-fn long_cluster(t: &str) -> Option<(usize, usize)> {
+pub(crate) fn long_cluster(t: &str) -> Option<(usize, usize)> {
     use unicode_segmentation::UnicodeSegmentation;
     if t.is_ascii() {
         return None;

@@ -94,6 +94,23 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
                     Error::in_file(path, "this is a binary file, not Markdown or YAML").at(l, c),
                 );
             }
+            // Every text regdoc reads reaches a layout somewhere (front
+            // matter and document.yaml too: titles, summaries): a cluster
+            // of thousands of marks is refused at the door, wherever it is.
+            if let Some((i, n)) = markdown::long_cluster(&s) {
+                let (l, c) = crate::error::line_col(&s, i);
+                return Err(Error::in_file(
+                    path,
+                    format!(
+                        "a character here carries {} combining marks (or joined characters); regdoc reads at most {}",
+                        n - 1,
+                        markdown::MAX_CLUSTER_CHARS - 1
+                    ),
+                )
+                .at(l, c)
+                .rule("limits/grapheme-cluster")
+                .help("see docs/limits.md for regdoc's limits"));
+            }
             Ok(s)
         }
         Err(e) => {
@@ -118,6 +135,13 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
 /// Reads `path` as it is at git revision `rev`, through git itself and
 /// without touching the work tree.
 pub fn read_git(rev: &str, path: &str) -> Result<String> {
+    let bytes = read_git_bytes(rev, path, MAX_SOURCE_BYTES)?;
+    decode(Path::new(&format!("{rev}:{path}")), bytes)
+}
+
+/// The bytes of `path` at git revision `rev` (an image, say), at most
+/// `max`, counted while reading.
+pub fn read_git_bytes(rev: &str, path: &str, max: u64) -> Result<Vec<u8>> {
     let label = format!("{rev}:{path}");
     if rev.starts_with('-') {
         return Err(Error::input(format!("`{rev}` is not a git revision")));
@@ -137,9 +161,9 @@ pub fn read_git(rev: &str, path: &str) -> Result<String> {
         .stdout
         .take()
         .expect("piped")
-        .take(MAX_SOURCE_BYTES + 1)
+        .take(max + 1)
         .read_to_end(&mut bytes);
-    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+    if bytes.len() as u64 > max {
         let _ = child.kill();
         let _ = child.wait();
         return Err(too_large(Path::new(&label), bytes.len() as u64));
@@ -154,7 +178,7 @@ pub fn read_git(rev: &str, path: &str) -> Result<String> {
         let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
         return Err(Error::input(format!("git cannot read {label}: {msg}")));
     }
-    decode(Path::new(&label), bytes)
+    Ok(bytes)
 }
 
 /// The files under `dir` at git revision `rev`, relative to where we
@@ -338,10 +362,14 @@ impl Workspace {
             return Err(e);
         }
         let doc = loaded.document.expect("a document without problems");
-        // Two files holding one version: the second one (by name) is the
-        // fault, reported at its `version:` line.
+        // Two files holding one version: the fault is the one not named
+        // for its version (`v01.0.md` beside `v1.0.md`), else the second
+        // by name, reported at its `version:` line.
+        let named_right = |f: &VersionFile| {
+            f.path.file_name().and_then(|n| n.to_str()) == Some(&format!("v{}.md", f.meta.version))
+        };
         let mut by_name: Vec<&VersionFile> = doc.versions.iter().collect();
-        by_name.sort_by(|a, b| a.path.cmp(&b.path));
+        by_name.sort_by(|a, b| (!named_right(a), &a.path).cmp(&(!named_right(b), &b.path)));
         for (i, file) in by_name.iter().enumerate() {
             if let Some(first) = by_name[..i]
                 .iter()
@@ -372,6 +400,13 @@ impl Workspace {
         // A change a killed `approve` or `new` left half-done is finished
         // first, so no reader ever sees it half-done.
         crate::fsutil::recover(dir)?;
+        self.load_as_is(dir)
+    }
+
+    /// [`Workspace::load_tolerant`] without finishing an interrupted
+    /// change: for `check --base`, which judges what is committed and must
+    /// not let a committed journal rewrite it first.
+    pub fn load_as_is(&self, dir: &Path) -> Result<Loaded> {
         let mut loaded = Loaded::default();
         let info_path = dir.join(DOCUMENT_FILE);
         let info = match self.read_tolerant(&info_path, &mut loaded)? {
@@ -590,6 +625,11 @@ pub fn inside(root: &Path, path: &Path, what: &str) -> Result<PathBuf> {
 /// Whether anything (a file, a folder, a dangling symlink) is at `path`.
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether `path` is a folder itself (not a symlink to one).
+pub fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// Whether `path` is a regular file itself (not a symlink to one).

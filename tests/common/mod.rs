@@ -127,6 +127,17 @@ pub fn write(path: &Path, text: &str) {
 pub const DOC_YAML: &str =
     "id: x\ntitle: Test Document\nowner: DCC\nclassification: DCC Public\napprover: DESNZ\n";
 
+/// A workspace holding document `x` (`DOC_YAML`) made of `files`
+/// (name, text).
+pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join("documents/x/document.yaml"), DOC_YAML);
+    for (name, text) in files {
+        write(&tmp.path().join("documents/x").join(name), text);
+    }
+    tmp
+}
+
 /// A minimal valid version file with `body`.
 pub fn version_file(version: &str, status: &str, body: &str) -> String {
     let approved = if status == "draft" {
