@@ -78,8 +78,16 @@ pub fn diff(text: &str) {
     assert_eq!(r.accept(), new);
     assert_eq!(r.reject(), old);
     let md = critic_markup(&r);
-    assert_eq!(parse(&apply_critic(&md, true)), new, "accept-all:\n{md}");
-    assert_eq!(parse(&apply_critic(&md, false)), old, "reject-all:\n{md}");
+    assert_eq!(
+        parse(&apply_critic(&md, regdoc::diff::Side::New)),
+        new,
+        "accept-all:\n{md}"
+    );
+    assert_eq!(
+        parse(&apply_critic(&md, regdoc::diff::Side::Old)),
+        old,
+        "reject-all:\n{md}"
+    );
 }
 
 /// Every output format, and the PDF templates' data, of the diff of two

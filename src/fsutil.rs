@@ -94,21 +94,7 @@ impl Transaction {
             ));
         }
         self.relative(path)?;
-        let fail = |e: std::io::Error| Error::in_file(path, format!("cannot write: {e}"));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .suffix(TMP_SUFFIX)
-            .tempfile_in(&self.root)
-            .map_err(fail)?;
-        // Keep an existing file's permissions; new files are readable by all,
-        // as a plain `write` would leave them (temp files start as 0600).
-        let perms = match std::fs::metadata(path) {
-            Ok(m) => m.permissions(),
-            Err(_) => default_permissions(&tmp).map_err(fail)?,
-        };
-        tmp.as_file().set_permissions(perms).map_err(fail)?;
-        tmp.write_all(bytes).map_err(fail)?;
-        tmp.as_file().sync_all().map_err(fail)?;
+        let tmp = stage(&self.root, TMP_PREFIX, path, bytes)?;
         self.staged.push((tmp, path.to_path_buf()));
         Ok(())
     }
@@ -217,12 +203,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             let _ = std::fs::remove_file(e.path());
         }
     }
+    let tmp = stage(&dir, &prefix, path, bytes)?;
+    tmp.persist(path)
+        .map_err(|e| Error::in_file(path, format!("cannot write: {}", e.error)))?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// `bytes`, destined for `path`, in a synced temporary file of `dir`.
+fn stage(dir: &Path, prefix: &str, path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let fail = |e: std::io::Error| Error::in_file(path, format!("cannot write: {e}"));
     let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
+        .prefix(prefix)
         .suffix(TMP_SUFFIX)
-        .tempfile_in(&dir)
+        .tempfile_in(dir)
         .map_err(fail)?;
+    // Keep an existing file's permissions; new files are readable by all,
+    // as a plain `write` would leave them (temp files start as 0600).
     let perms = match std::fs::metadata(path) {
         Ok(m) => m.permissions(),
         Err(_) => default_permissions(&tmp).map_err(fail)?,
@@ -230,9 +227,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.as_file().set_permissions(perms).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    sync_dir(&dir);
-    Ok(())
+    Ok(tmp)
 }
 
 /// Finishes whatever a killed regdoc left in `root`: applies a journal

@@ -159,7 +159,10 @@ fn commonmark_examples_round_trip_through_criticmarkup() {
             continue;
         }
         let md = String::from_utf8(out.stdout).unwrap();
-        let (acc, rej) = (apply_critic(&md, true), apply_critic(&md, false));
+        let (acc, rej) = (
+            apply_critic(&md, regdoc::diff::Side::New),
+            apply_critic(&md, regdoc::diff::Side::Old),
+        );
         let ok =
             meaning(&acc, false) == meaning(b, false) && meaning(&rej, false) == meaning(a, false);
         if ok {

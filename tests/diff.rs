@@ -80,7 +80,7 @@ fn md_is_criticmarkup_that_accepts_to_new_and_rejects_to_old() {
     assert!(md.contains("{>>Front matter changed:"), "{md}");
     // The new side is a plain file: its front matter stands verbatim, so
     // accepting gives the whole file back.
-    let accepted_text = regdoc::render::markdown::apply_critic(&md, true);
+    let accepted_text = regdoc::render::markdown::apply_critic(&md, regdoc::diff::Side::New);
     assert!(
         accepted_text.starts_with("---\nversion: \"2.1\""),
         "{accepted_text}"
@@ -88,11 +88,14 @@ fn md_is_criticmarkup_that_accepts_to_new_and_rejects_to_old() {
     let accepted = regdoc::source::parse_plain_markdown("", &accepted_text)
         .unwrap()
         .blocks;
-    let rejected = markdown::parse(&regdoc::render::markdown::apply_critic(&md, false));
+    let rejected = markdown::parse(&regdoc::render::markdown::apply_critic(
+        &md,
+        regdoc::diff::Side::Old,
+    ));
     assert_eq!(accepted, edit_blocks());
     assert_eq!(rejected, v2_blocks());
     // Where nothing changed it is plain GFM: tables stay tables.
-    let plain = regdoc::render::markdown::apply_critic(&md, true);
+    let plain = regdoc::render::markdown::apply_critic(&md, regdoc::diff::Side::New);
     assert!(plain.contains("| Ref | Name | Distribution | Frequency |\n| --- | --- | --- | --- |"));
 }
 
@@ -453,12 +456,18 @@ fn ragged_tables_and_any_markdown_diff_sensibly() {
     let a = markdown::parse(&std::fs::read_to_string(d.join("a.md")).unwrap());
     let b = markdown::parse(&std::fs::read_to_string(d.join("b.md")).unwrap());
     assert_eq!(
-        markdown::parse(&regdoc::render::markdown::apply_critic(&md, true)),
+        markdown::parse(&regdoc::render::markdown::apply_critic(
+            &md,
+            regdoc::diff::Side::New
+        )),
         b,
         "{md}"
     );
     assert_eq!(
-        markdown::parse(&regdoc::render::markdown::apply_critic(&md, false)),
+        markdown::parse(&regdoc::render::markdown::apply_critic(
+            &md,
+            regdoc::diff::Side::Old
+        )),
         a,
         "{md}"
     );

@@ -479,8 +479,8 @@ proptest! {
         let (old, new) = (normal(&old), normal(&new));
         let r = diff_blocks(&old, &new);
         let md = regdoc::render::markdown::critic_markup(&r);
-        let accepted = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, true));
-        let rejected = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, false));
+        let accepted = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, regdoc::diff::Side::New));
+        let rejected = regdoc::source::markdown::parse(&regdoc::render::markdown::apply_critic(&md, regdoc::diff::Side::Old));
         prop_assert_eq!(accepted, new, "CriticMarkup:\n{}", md);
         prop_assert_eq!(rejected, old, "CriticMarkup:\n{}", md);
     }

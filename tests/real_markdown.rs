@@ -83,8 +83,8 @@ fn every_pair_diffs_without_refusal_and_criticmarkup_round_trips() {
         let (old, new) = (side(pair, "old"), side(pair, "new"));
         let md = diff_pair(pair, &["--format", "md"]);
         let (a, b) = (read(&old), read(&new));
-        let accepted = read_text(&apply_critic(&md, true));
-        let rejected = read_text(&apply_critic(&md, false));
+        let accepted = read_text(&apply_critic(&md, regdoc::diff::Side::New));
+        let rejected = read_text(&apply_critic(&md, regdoc::diff::Side::Old));
         assert_eq!(accepted.blocks, b.blocks, "{pair} accept:\n{md}");
         assert_eq!(rejected.blocks, a.blocks, "{pair} reject:\n{md}");
         assert_eq!(accepted.front_matter, b.front_matter, "{pair}");

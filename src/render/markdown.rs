@@ -610,8 +610,8 @@ fn front_matter_critic(old: Option<&FrontMatter>, new: Option<&FrontMatter>, c: 
 pub fn critic_markup(r: &Redline) -> String {
     let paths = r.display_paths();
     let groups = groups(&paths);
-    let body_of = |text: &str, accept: bool| {
-        let t = apply_critic(text, accept);
+    let body_of = |text: &str, side: Side| {
+        let t = apply_critic(text, side);
         match (&r.front_matter.old, &r.front_matter.new) {
             (None, None) => crate::source::markdown::parse(&t),
             _ => crate::source::parse_plain_markdown("", &t)
@@ -622,7 +622,7 @@ pub fn critic_markup(r: &Redline) -> String {
     let (accept, reject) = (r.accept(), r.reject());
     for check_groups in [false, true] {
         let text = compose(r, &groups, check_groups);
-        if body_of(&text, true) == accept && body_of(&text, false) == reject {
+        if body_of(&text, Side::New) == accept && body_of(&text, Side::Old) == reject {
             return text;
         }
     }
@@ -705,8 +705,8 @@ fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -
             continue;
         }
         let text = marked.finish();
-        if reads_as(&apply_critic(&text, true), &side(Side::New))
-            && reads_as(&apply_critic(&text, false), &side(Side::Old))
+        if reads_as(&apply_critic(&text, Side::New), &side(Side::New))
+            && reads_as(&apply_critic(&text, Side::Old), &side(Side::Old))
         {
             // Already broken: its delimiters are markup now.
             body.mark(&text);
@@ -826,7 +826,8 @@ fn apply_markup(text: &str, accept: bool, out: &mut String) {
 /// Applies CriticMarkup: accepts (`accept = true`) or rejects every
 /// change and drops comments. Table rows that only held a rejected
 /// addition (or an accepted deletion) are dropped with their line.
-pub fn apply_critic(text: &str, accept: bool) -> String {
+pub fn apply_critic(text: &str, side: Side) -> String {
+    let accept = side == Side::New;
     let mut out = String::with_capacity(text.len());
     for line in split_keep(text) {
         let had_markup = line.contains("{++") || line.contains("{--");
@@ -958,11 +959,11 @@ mod tests {
         c.change("old ~", "new {==");
         let s = c.finish();
         assert_eq!(
-            apply_critic(&s, true),
+            apply_critic(&s, Side::New),
             "a {++b++} `{--c--}` x~>y <<} ~new {=="
         );
         assert_eq!(
-            apply_critic(&s, false),
+            apply_critic(&s, Side::Old),
             "a {++b++} `{--c--}` x~>y <<} ~old ~"
         );
     }
