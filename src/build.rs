@@ -237,12 +237,10 @@ pub struct BuildOptions {
 }
 
 /// Outputs in `out` that an earlier build made and this one does not:
-/// those its manifest records, and PDFs named as regdoc names them in a
-/// document's folder. Left in place, `emrr-v3.0-draft.pdf` would sit
+/// those its manifest records. Left in place, `emrr-v3.0-draft.pdf` would sit
 /// beside the approved `emrr-v3.0.pdf`, and one could publish the wrong
 /// file. Other files are never touched.
 fn stale_outputs(
-    docs: &[Document],
     out: &Path,
     manifest: &BTreeMap<String, (String, String)>,
     expected: &[PathBuf],
@@ -257,15 +255,8 @@ fn stale_outputs(
             regdoc_named(id, name).then(|| out.join(id).join(name))
         })
         .collect();
-    for d in docs {
-        let id = &d.info.id;
-        for path in fsutil::files_in(&out.join(id)) {
-            let name = path.file_name().map(|n| n.to_string_lossy().to_string());
-            if name.is_some_and(|n| regdoc_named(id, &n)) {
-                found.push(path);
-            }
-        }
-    }
+    // Only what a build recorded as its own: a file named like an output
+    // but put there by someone (`emrr-v2.0-signed.pdf`) is never touched.
     found.sort();
     found.dedup();
     found
@@ -369,7 +360,7 @@ pub fn build_all(
             None => report.unchanged.push(path),
         }
     }
-    for path in stale_outputs(&docs, out, &manifest, &expected) {
+    for path in stale_outputs(out, &manifest, &expected) {
         if opts.keep_stale {
             report.stale.push(path);
         } else {

@@ -233,7 +233,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 Some(p) => p.clone(),
                 None => build::default_version_path(&doc),
             };
-            write_atomic(&path, &bytes)?;
+            write_output(&ws, &path, &bytes)?;
             println!("wrote {}", path.display());
             Ok(0)
         }
@@ -262,7 +262,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 Some(p) => p.clone(),
                 None => build::default_markup_path(&a, &b),
             };
-            write_atomic(&path, &bytes)?;
+            write_output(&ws, &path, &bytes)?;
             println!("wrote {}", path.display());
             Ok(0)
         }
@@ -356,6 +356,22 @@ fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Writes an output, never into the documents folder: `-o
+/// documents/emrr/v2.0.md` would overwrite an approved version.
+fn write_output(ws: &Workspace, path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if ws.holds(path) {
+        return Err(Error::in_file(
+            path,
+            format!(
+                "is inside {}: outputs never overwrite governed sources",
+                ws.root().display()
+            ),
+        )
+        .help("write it elsewhere, e.g. under out/"));
+    }
+    write_atomic(path, bytes)
+}
+
 /// `regdoc diff`: one redline, in the format asked for.
 fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>) -> Result<i32> {
     let a = ws.resolve(&args.old)?;
@@ -386,7 +402,7 @@ fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>
     let bytes = renderer.render(&ctx)?;
     match &args.output {
         Some(p) => {
-            write_atomic(p, &bytes)?;
+            write_output(ws, p, &bytes)?;
             eprintln!("wrote {}", p.display());
         }
         None => {

@@ -146,7 +146,8 @@ pub fn new_draft(
     if report.errors() > 0 {
         return Ok(Outcome::Refused(report));
     }
-    write_all(tx, &files, &[])?;
+    // And with a byte-order mark if it has one.
+    write_all(tx, &files, &[source::has_bom(&latest.path)?])?;
     Ok(Outcome::Written(vec![path]))
 }
 

@@ -104,10 +104,7 @@ pub fn check_against(
     for doc in docs {
         let old = base.remove(&doc.info.id).unwrap_or_default();
         check_document(doc, &old, rev, report);
-        let approved_before = old.iter().any(|(_, p, _)| {
-            p.as_ref()
-                .is_some_and(|v| matches!(v.meta.status, Status::Approved | Status::Superseded))
-        });
+        let approved_before = old.iter().any(|(_, p, _)| p.as_ref().is_some_and(settled));
         if approved_before && let Some(was) = infos.get(&doc.info.id) {
             check_document_info(doc, was, rev, report);
         }
@@ -144,7 +141,33 @@ fn check_document(
     let mut changed = false;
     let mut draft_changed = false;
     for (path, parsed, text) in old {
-        let Some(was) = parsed else { continue };
+        let Some(was) = parsed else {
+            // A file that does not parse at the base cannot be shown not to
+            // have been approved: if it looks approved and changed, refuse.
+            let looks_settled = text.lines().any(|l| {
+                let l = l.trim();
+                l.starts_with("approved:") || l == "status: approved" || l == "status: superseded"
+            });
+            let now = doc
+                .versions
+                .iter()
+                .find(|f| f.path.file_name() == path.file_name());
+            if looks_settled && now.is_none_or(|n| &n.text != text) {
+                immutable_broken = true;
+                report.diagnostics.push(
+                    Diagnostic::error(
+                        "base/approved-immutable",
+                        now.map_or(&doc.dir.join(crate::source::DOCUMENT_FILE), |n| &n.path),
+                        format!(
+                            "{} looks approved at {rev} but does not parse there, and changed since",
+                            path.display()
+                        ),
+                    )
+                    .help("an approved version is immutable: restore it, and fix it in a new version"),
+                );
+            }
+            continue;
+        };
         let now = doc
             .versions
             .iter()
@@ -185,7 +208,7 @@ fn check_document(
                 .help("a status moves only draft → approved → superseded, or to withdrawn"),
             );
         }
-        if matches!(was.meta.status, Status::Approved | Status::Superseded) {
+        if settled(was) {
             let (what, line) = if was.blocks != now.blocks {
                 ("text".to_string(), first_changed_line(was, now))
             } else if let Some(field) = changed_field(&was.meta, &now.meta) {
@@ -215,7 +238,7 @@ fn check_document(
     // diagram changes the approved PDF as surely as a changed word.
     for (path, parsed, _) in old {
         let Some(was) = parsed else { continue };
-        if !matches!(was.meta.status, Status::Approved | Status::Superseded) {
+        if !settled(was) {
             continue;
         }
         let Some(now) = doc
@@ -256,6 +279,31 @@ fn check_document(
                     "an approved version's pictures are part of it: give a new version a new file",
                 ),
             );
+        }
+    }
+    // A version enters as a draft: one that first appears approved (or
+    // superseded, or withdrawn after approval) would add a row to the
+    // history of approved PDFs without anyone approving it here. Whole
+    // documents new at this revision (an imported history) are exempt.
+    if !old.is_empty() {
+        for f in &doc.versions {
+            let known = old
+                .iter()
+                .any(|(_, p, _)| p.as_ref().is_some_and(|p| p.meta.version == f.meta.version));
+            if !known && f.meta.status != Status::Draft {
+                report.diagnostics.push(
+                    Diagnostic::error(
+                        "base/enters-as-draft",
+                        &f.path,
+                        format!(
+                            "v{} is new since {rev} but already {}: a version enters as a draft",
+                            f.meta.version, f.meta.status
+                        ),
+                    )
+                    .at(key_line(&f.text, "status").unwrap_or(1), 1)
+                    .help("add it as a draft, then approve it in a later change with `regdoc approve`"),
+                );
+            }
         }
     }
     let added = doc.versions.iter().any(|f| {
@@ -309,6 +357,13 @@ fn check_document_info(doc: &Document, was: &DocumentInfo, rev: &str, report: &m
             ),
         );
     }
+}
+
+/// Approved once: approved, superseded, or withdrawn after an approval.
+/// Such a version is immutable.
+fn settled(f: &VersionFile) -> bool {
+    matches!(f.meta.status, Status::Approved | Status::Superseded)
+        || (f.meta.status == Status::Withdrawn && f.meta.approved.is_some())
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {

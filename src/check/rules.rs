@@ -383,6 +383,42 @@ fn words_with_offsets(s: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Rules across the versions of one document.
 pub fn check_lifecycle(doc: &Document, report: &mut Report) {
+    // The approval a version records is the one `approve` would record:
+    // by the document's approver, not before the consultation closed.
+    for f in &doc.versions {
+        let Some(a) = &f.meta.approved else { continue };
+        if a.by.trim() != doc.info.approver.trim() {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/approval",
+                    &f.path,
+                    format!(
+                        "approved by `{}`, but document.yaml names {} as the approver",
+                        a.by, doc.info.approver
+                    ),
+                )
+                .help("only the document's approver approves its versions"),
+                f,
+                "approved",
+            ));
+        }
+        if let Some(c) = &f.meta.consultation
+            && a.on < c.closes
+        {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/approval",
+                    &f.path,
+                    format!(
+                        "approved on {}, before its consultation closed ({})",
+                        a.on, c.closes
+                    ),
+                ),
+                f,
+                "approved",
+            ));
+        }
+    }
     let drafts: Vec<&VersionFile> = doc
         .versions
         .iter()
@@ -402,6 +438,33 @@ pub fn check_lifecycle(doc: &Document, report: &mut Report) {
                 .help("finish or withdraw the other draft first"),
                 f,
                 "status",
+            ));
+        }
+    }
+    // A draft comes after everything already approved: numbered below, it
+    // would sort into the history of versions approved before it.
+    let settled = doc
+        .versions
+        .iter()
+        .filter(|f| matches!(f.meta.status, Status::Approved | Status::Superseded))
+        .map(|f| &f.meta.version)
+        .max();
+    for f in drafts.iter() {
+        if let Some(top) = settled
+            && f.meta.version <= *top
+        {
+            report.diagnostics.push(at_key(
+                Diagnostic::error(
+                    "lifecycle/version-order",
+                    &f.path,
+                    format!(
+                        "draft v{} is numbered at or below v{top}, which is already approved",
+                        f.meta.version
+                    ),
+                )
+                .help("a new draft takes a higher number: `regdoc new` picks one"),
+                f,
+                "version",
             ));
         }
     }

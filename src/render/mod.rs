@@ -29,6 +29,10 @@ pub mod text;
 #[cfg(feature = "pdf")]
 pub mod typst;
 
+/// Most picture bytes one HTML or Word output embeds, counting every
+/// reference (each one is embedded).
+pub const MAX_EMBEDDED_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Everything a renderer of a comparison may use.
 pub struct RenderContext<'a> {
     pub old: &'a SourceDoc,
@@ -59,6 +63,37 @@ impl RenderContext<'_> {
         let mut images = Images::default();
         images.load(self.new)?;
         images.load(self.old)?;
+        // HTML and Word embed a picture at every reference: a 10 MB image
+        // referred to ten times is 100 MB of output (and, as base64, more
+        // in memory). Past the limit, the reference that crosses it is the
+        // error.
+        let mut total: u64 = 0;
+        for doc in [self.new, self.old] {
+            let mut crossed: Option<String> = None;
+            crate::model::walk(&doc.blocks, &mut |b| {
+                crate::model::leaf_inlines(b, &mut |i| {
+                    if let Some(img) = &i.style.image
+                        && let Some(p) = images.get(&img.src)
+                    {
+                        total += p.bytes.len() as u64;
+                        if total > MAX_EMBEDDED_IMAGE_BYTES && crossed.is_none() {
+                            crossed = Some(img.src.clone());
+                        }
+                    }
+                });
+            });
+            if let Some(src) = crossed {
+                return Err(crate::source::assets::locate(
+                    &doc.origin,
+                    &src,
+                    format!(
+                        "the pictures to embed add up to more than {} MiB at `{src}`",
+                        MAX_EMBEDDED_IMAGE_BYTES / (1024 * 1024)
+                    ),
+                )
+                .help("see docs/limits.md; the PDF shows them without this limit"));
+            }
+        }
         Ok(images)
     }
 }

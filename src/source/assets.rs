@@ -119,6 +119,15 @@ fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProble
         head.contains("<svg")
     };
     if svg {
+        // An SVG may pull in other files (`<image href="fig.png">`, an
+        // external stylesheet): those would reach the PDF without being
+        // the document's own images, unguarded by `check --base` and
+        // unhashed by `build`. Only self-contained SVGs are read.
+        if let Some(target) = svg_external_reference(&String::from_utf8_lossy(&bytes)) {
+            return Err(ImageProblem::Undecodable(format!(
+                "the image `{src}` refers to another file (`{target}`); regdoc reads only self-contained SVGs"
+            )));
+        }
         return Ok(Picture {
             bytes,
             format: "svg",
@@ -154,6 +163,28 @@ fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProble
         width: size.width as u32,
         height: size.height as u32,
     })
+}
+
+/// The first reference of an SVG to something outside it: an `href` (or
+/// `xlink:href`) or a CSS `url(…)` that is not a fragment (`#id`) or a
+/// `data:` URI.
+fn svg_external_reference(svg: &str) -> Option<String> {
+    let lower = svg.to_lowercase();
+    let mut targets = Vec::new();
+    for key in ["href=", "url("] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key) {
+            let at = from + i + key.len();
+            let rest = svg[at..].trim_start();
+            let rest = rest.trim_start_matches(['"', '\'']);
+            let end = rest.find(['"', '\'', ')', ' ', '>']).unwrap_or(rest.len());
+            targets.push(rest[..end].trim().to_string());
+            from = at;
+        }
+    }
+    targets
+        .into_iter()
+        .find(|t| !t.is_empty() && !t.starts_with('#') && !t.to_lowercase().starts_with("data:"))
 }
 
 /// The local image sources of a document tree, in order, each once.
@@ -211,7 +242,7 @@ pub fn check_images(doc: &SourceDoc) -> Result<()> {
 }
 
 /// An error at the place in `origin` (a file) where `src` is written.
-fn locate(origin: &str, src: &str, msg: String) -> Error {
+pub(crate) fn locate(origin: &str, src: &str, msg: String) -> Error {
     let err = Error::in_file(origin, msg);
     // Read again only a regular file, within the usual limit: a pipe read
     // twice would block, and a device never ends.

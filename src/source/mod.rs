@@ -477,7 +477,13 @@ impl Workspace {
     /// Reads a file that must really live inside `documents/` (a symlink
     /// out of it is refused, so a document cannot pull in other files).
     fn read_inside(&self, path: &Path) -> Result<String> {
-        inside(&self.root, path, "document files")?;
+        let real = inside(&self.root, path, "document files")?;
+        // A pipe or a device among a document's files would block or never
+        // end: only regular files are opened.
+        if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+            return Err(Error::in_file(path, "is not a regular file")
+                .help("a document folder holds only files: document.yaml, versions, images"));
+        }
         read_source(path)
     }
 
@@ -512,6 +518,16 @@ impl Workspace {
             spec,
             "no such file, document version (doc@1.0) or git revision (REV:path)",
         ))
+    }
+
+    /// Whether writing `path` would write into `documents/`: outputs
+    /// never overwrite a governed source.
+    pub fn holds(&self, path: &Path) -> bool {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        matches!(resolve_inside(&self.root, parent), Ok(Some(_)))
     }
 
     /// The governed document `doc` is a version of (for its version
@@ -565,6 +581,9 @@ fn open_text(origin: &str, text: &str, path: &Path) -> Result<SourceDoc> {
 fn folder_info(path: &Path) -> Option<(PathBuf, DocumentInfo)> {
     let dir = path.parent()?;
     let info_path = dir.join(DOCUMENT_FILE);
+    if !std::fs::metadata(&info_path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let text = read_source(&info_path).ok()?;
     let info = yaml::parse::<DocumentInfo>(&info_path, &text, 1).ok()?;
     Some((dir.to_path_buf(), info))
