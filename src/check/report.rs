@@ -38,9 +38,11 @@ pub fn human(report: &Report, color: bool) -> String {
     // Snippets show source lines: escaped, one character for one, so the
     // columns still match.
     for (p, t) in &report.sources {
+        let shown = printable_in_place(t);
         ids.push((
             p.clone(),
-            files.add(printable(&p.display().to_string()), printable_in_place(t)),
+            files.add(printable(&p.display().to_string()), shown.clone()),
+            shown,
         ));
     }
     let mut buf = Vec::new();
@@ -57,8 +59,11 @@ pub fn human(report: &Report, color: bool) -> String {
         }
         .with_message(printable(&d.message))
         .with_code(d.rule);
-        let file = ids.iter().find(|(p, _)| p == &d.path).map(|(_, id)| *id);
-        let text = report.source(&d.path).unwrap_or("");
+        let found = ids.iter().find(|(p, _, _)| p == &d.path);
+        let file = found.map(|(_, id, _)| *id);
+        // Ranges on the text as shown: an escaped character may take more
+        // bytes than the original, and the caret must still stand under it.
+        let text = found.map_or("", |(_, _, t)| t.as_str());
         // A snippet of a line a megabyte long helps nobody: the location
         // alone is shown.
         let short = text
