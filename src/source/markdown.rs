@@ -238,6 +238,14 @@ struct Builder {
 /// item's HTML gained two spaces on every round trip (the `markdown`
 /// fuzz target).
 fn raw(t: &str, inline: bool) -> String {
+    raw_in(t, inline, false)
+}
+
+/// [`raw`] for inline HTML inside a quote: the parser keeps the quote's
+/// `>` markers in a comment that spans lines (`<!--x\n> y -->`), which a
+/// quote written back doubled on every round trip (the `markdown` fuzz
+/// target in CI). They go with the indentation.
+fn raw_in(t: &str, inline: bool, in_quote: bool) -> String {
     let mut out = String::with_capacity(t.len());
     let mut chars = t.chars().peekable();
     while let Some(c) = chars.next() {
@@ -257,7 +265,10 @@ fn raw(t: &str, inline: bool) -> String {
         if newline {
             out.push('\n');
             if inline {
-                while chars.peek().is_some_and(|&c| c == ' ' || c == '\t') {
+                while chars
+                    .peek()
+                    .is_some_and(|&c| c == ' ' || c == '\t' || (in_quote && c == '>'))
+                {
                     chars.next();
                 }
             }
@@ -508,7 +519,8 @@ impl Builder {
                         html: true,
                         ..self.current_style()
                     };
-                    self.push_atomic(raw(&t, true), style)
+                    let in_quote = self.stack.iter().any(|o| matches!(o, Open::Quote(_)));
+                    self.push_atomic(raw_in(&t, true, in_quote), style)
                 }
             }
             Event::SoftBreak => self.push_text(" ", false),
