@@ -5,6 +5,9 @@
 //! Each check takes any text: it must never panic, and it asserts what
 //! regdoc promises of that input.
 
+// Each fuzz target uses one check of this file.
+#![allow(dead_code)]
+
 use std::path::Path;
 
 use regdoc::render::markdown::{apply_critic, blocks_md, critic_markup};
