@@ -459,6 +459,9 @@ pub(crate) struct Layout {
 pub(crate) struct Layouter {
     /// List id → whether it uses the alternative marker (`*`, `)`).
     alt: HashMap<u32, bool>,
+    /// Lists whose marker is set by the list just before them: changing it
+    /// would run the two lists together.
+    forced: HashMap<u32, ()>,
 }
 
 impl Layouter {
@@ -484,6 +487,9 @@ impl Layouter {
                     _ => None,
                 });
                 self.alt.insert(*list, after_alt == Some(false));
+                if after_alt.is_some() {
+                    self.forced.insert(*list, ());
+                }
             }
         }
         let (mut first, mut cont) = self.prefixes(cur, d);
@@ -497,10 +503,11 @@ impl Layouter {
                 .enumerate()
                 .skip(d)
                 .rev()
+                // Only a list no list stands right before may change.
                 .find_map(|(_, f)| match f {
                     Frame::Item {
                         list, number: None, ..
-                    } => Some(*list),
+                    } if !self.forced.contains_key(list) => Some(*list),
                     _ => None,
                 });
             if let Some(list) = innermost {
