@@ -136,6 +136,26 @@ fn every_front_matter_field_of_an_approved_version_is_guarded() {
 }
 
 #[test]
+fn a_changed_nested_field_is_reported_at_its_own_line() {
+    let text = approved("1.0").replace(
+        "approved: {by: DESNZ, on: 2024-01-05}",
+        "approved:\n  by: DESNZ\n  on: 2024-01-05",
+    );
+    let tmp = committed(&[("v1.0.md", &text)]);
+    edit(
+        &tmp.path().join("documents/x/v1.0.md"),
+        "on: 2024-01-05",
+        "on: 2024-01-06",
+    );
+    let (code, out) = gate(tmp.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("line=7") && out.contains("its `approved.on` changed"),
+        "{out}"
+    );
+}
+
+#[test]
 fn an_approved_table_row_change_is_reported_at_the_row() {
     let tmp = committed(&[("v2.0.md", &approved("2.0"))]);
     edit(

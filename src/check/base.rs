@@ -48,6 +48,18 @@ fn changed_field(was: &VersionMeta, now: &VersionMeta) -> Option<String> {
         .cloned()
 }
 
+/// Within a changed field that is a mapping (`approved`, `consultation`),
+/// the first key that differs.
+fn changed_subfield(was: &VersionMeta, now: &VersionMeta, field: &str) -> Option<String> {
+    let a = serde_json::to_value(was).ok()?;
+    let b = serde_json::to_value(now).ok()?;
+    let (a, b) = (a.get(field)?.as_object()?, b.get(field)?.as_object()?);
+    a.keys()
+        .chain(b.keys())
+        .find(|k| a.get(*k) != b.get(*k))
+        .cloned()
+}
+
 /// The 1-based line of the first body line that differs between two
 /// versions of a file: where a reviewer should look.
 fn first_changed_line(was: &VersionFile, now: &VersionFile) -> usize {
@@ -212,10 +224,21 @@ fn check_document(
             let (what, line) = if was.blocks != now.blocks {
                 ("text".to_string(), first_changed_line(was, now))
             } else if let Some(field) = changed_field(&was.meta, &now.meta) {
-                let line = key_line(&now.text, &field)
-                    .or_else(|| key_line(&now.text, "version"))
-                    .unwrap_or(1);
-                (format!("`{field}`"), line)
+                // A nested field (`approved.on`) is located at its own line.
+                let (name, line) =
+                    match changed_subfield(&was.meta, &now.meta, &field).and_then(|sub| {
+                        source::yaml::nested_key_line(&now.text, &field, &sub)
+                            .map(|l| (format!("{field}.{sub}"), l))
+                    }) {
+                        Some(found) => found,
+                        None => (
+                            field.clone(),
+                            key_line(&now.text, &field)
+                                .or_else(|| key_line(&now.text, "version"))
+                                .unwrap_or(1),
+                        ),
+                    };
+                (format!("`{name}`"), line)
             } else {
                 continue;
             };

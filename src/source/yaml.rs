@@ -238,6 +238,24 @@ pub fn try_parse<T: DeserializeOwned>(yaml: &str) -> Option<T> {
     serde_yaml::from_str::<T>(yaml).ok()
 }
 
+/// 1-based line of `child:` nested (indented) under the top-level
+/// `parent:` in the front matter of `text`.
+pub fn nested_key_line(text: &str, parent: &str, child: &str) -> Option<usize> {
+    let start = key_line(text, parent)?;
+    for (i, line) in text.lines().enumerate().skip(start) {
+        let indented = line.starts_with([' ', '\t']);
+        if !indented {
+            return None;
+        }
+        if let Some(rest) = line.trim_start().strip_prefix(child)
+            && rest.trim_start().starts_with(':')
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// 1-based line of a top-level `key:` in the front matter of `text`.
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
     let mut in_front = false;
