@@ -335,13 +335,7 @@ fn output_onto_a_pipe_or_a_folder_is_refused() {
     write(&d.join("a.md"), "# A\n\nOne.\n");
     write(&d.join("b.md"), "# A\n\nTwo.\n");
     let fifo = d.join("pipe");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     std::fs::create_dir(d.join("folder")).unwrap();
     for target in ["pipe", "folder"] {
         let o = regdoc_in(

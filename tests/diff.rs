@@ -593,6 +593,20 @@ fn a_cap_reached_is_said_in_the_output() {
             }
         })
         .collect();
+    // The word diff itself: stopped at its cap, exact but coarse (no
+    // word-by-word interleaving), and fast.
+    use regdoc::diff::{Side, words};
+    let (x, y) = (
+        vec![regdoc::model::Inline::plain(old.join(" "))],
+        vec![regdoc::model::Inline::plain(new.join(" "))],
+    );
+    let start = std::time::Instant::now();
+    let (spans, capped) = words::diff_inlines_capped(&x, &y);
+    assert!(capped, "the cap is reported");
+    assert!(start.elapsed().as_secs() < 2);
+    assert_eq!(words::side(&spans, Side::New), y);
+    assert_eq!(words::side(&spans, Side::Old), x);
+    assert!(spans.len() <= 4, "{} spans", spans.len());
     let a = regdoc::source::markdown::parse(&format!("# T\n\n{}\n", old.join(" ")));
     let b = regdoc::source::markdown::parse(&format!("# T\n\n{}\n", new.join(" ")));
     let r = regdoc::diff::diff_blocks(&a, &b);

@@ -725,13 +725,7 @@ fn endless_inputs_are_counted_while_read() {
     }
     // A FIFO fed forever.
     let fifo = tmp.path().join("pipe.md");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let mut feeder = Command::new("sh")
         .arg("-c")
         .arg(format!("yes '# heading' > '{}'", fifo.display()))
@@ -1259,7 +1253,7 @@ fn a_journal_that_is_not_a_small_file_is_refused_not_read() {
         &["is not a journal regdoc wrote"],
     );
     std::fs::remove_file(&j).unwrap();
-    assert!(Command::new("mkfifo").arg(&j).status().unwrap().success());
+    mkfifo(&j);
     let (o, took) = bounded(tmp.path(), &["check"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(took < Duration::from_secs(2));
@@ -1453,13 +1447,7 @@ fn embedded_pictures_are_limited_in_html_and_word() {
 #[test]
 fn a_pipe_among_a_documents_files_is_refused_without_opening_it() {
     let tmp = approved_v1_and_draft();
-    assert!(
-        Command::new("mkfifo")
-            .arg(tmp.path().join("documents/x/v9.0.md"))
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&tmp.path().join("documents/x/v9.0.md"));
     for cmd in [&["list"][..], &["check"]] {
         let (o, took) = bounded(tmp.path(), cmd);
         assert!(matches!(o.status.code(), Some(1 | 2)), "{}", stderr(&o));
