@@ -59,3 +59,113 @@ fn parse(bencher: divan::Bencher, pages: usize) {
     let text = markdown(&document(pages, pages as u64), None);
     bencher.bench(|| regdoc::source::markdown::parse(divan::black_box(&text)));
 }
+
+/// regdoc's own alignments against `similar`'s on the same inputs: why
+/// `diff::algorithms` keeps its own code (see its module doc and
+/// BENCHMARKS.md, "Alignment algorithms").
+mod algorithms {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+
+    use similar::{Algorithm, capture_diff_slices};
+
+    /// One hash a leaf, as the block alignment sees the documents: the
+    /// block and the kinds of the containers above it.
+    fn hashes(blocks: &[regdoc::model::Block]) -> Vec<u64> {
+        regdoc::model::flatten(blocks)
+            .iter()
+            .map(|l| {
+                let mut h = DefaultHasher::new();
+                l.path.len().hash(&mut h);
+                for f in &l.path {
+                    f.hash_kind(&mut h);
+                }
+                l.block.hash(&mut h);
+                h.finish()
+            })
+            .collect()
+    }
+
+    fn block_pair(pattern: super::Edit) -> (Vec<u64>, Vec<u64>) {
+        let (old, new) = super::pair(1000, pattern);
+        (hashes(&old), hashes(&new))
+    }
+
+    #[divan::bench(args = ["10pct", "rewrite"], sample_count = 5)]
+    fn blocks_patience_regdoc(bencher: divan::Bencher, case: &str) {
+        let (a, b) = block_pair(edit_of(case));
+        bencher.bench(|| regdoc::diff::algorithms::patience(divan::black_box(&a), &b));
+    }
+
+    #[divan::bench(args = ["10pct", "rewrite"], sample_count = 5)]
+    fn blocks_patience_similar(bencher: divan::Bencher, case: &str) {
+        let (a, b) = block_pair(edit_of(case));
+        bencher.bench(|| capture_diff_slices(Algorithm::Patience, divan::black_box(&a), &b));
+    }
+
+    fn edit_of(case: &str) -> super::Edit {
+        match case {
+            "10pct" => super::Edit::Words10,
+            _ => super::Edit::Rewrite,
+        }
+    }
+
+    /// A paragraph of `n` words drawn from a vocabulary of a few hundred
+    /// (as prose reuses words), and the same paragraph with every tenth
+    /// word replaced (`rewrite` false) or an unrelated one (true).
+    fn word_pair(n: usize, rewrite: bool) -> (Vec<u32>, Vec<u32>) {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 400) as u32
+        };
+        let a: Vec<u32> = (0..n).map(|_| next()).collect();
+        let b: Vec<u32> = if rewrite {
+            (0..n).map(|_| next()).collect()
+        } else {
+            a.iter()
+                .enumerate()
+                .map(|(i, &w)| if i % 10 == 5 { next() + 400 } else { w })
+                .collect()
+        };
+        (a, b)
+    }
+
+    const WORD_CASES: [(usize, bool); 4] =
+        [(200, false), (3000, false), (3000, true), (20000, true)];
+
+    fn word_case(case: &str) -> (Vec<u32>, Vec<u32>) {
+        let (n, rewrite) = match case {
+            "200 words, 10%" => WORD_CASES[0],
+            "3000 words, 10%" => WORD_CASES[1],
+            "3000 words, rewrite" => WORD_CASES[2],
+            _ => WORD_CASES[3],
+        };
+        word_pair(n, rewrite)
+    }
+
+    #[divan::bench(
+        args = ["200 words, 10%", "3000 words, 10%", "3000 words, rewrite", "20000 words, rewrite"],
+        sample_count = 5
+    )]
+    fn words_myers_regdoc(bencher: divan::Bencher, case: &str) {
+        let (a, b) = word_case(case);
+        bencher.bench(|| {
+            regdoc::diff::algorithms::myers_capped(
+                divan::black_box(&a),
+                &b,
+                regdoc::diff::tuning::MAX_WORD_EDITS,
+            )
+        });
+    }
+
+    #[divan::bench(
+        args = ["200 words, 10%", "3000 words, 10%", "3000 words, rewrite", "20000 words, rewrite"],
+        sample_count = 5
+    )]
+    fn words_myers_similar(bencher: divan::Bencher, case: &str) {
+        let (a, b) = word_case(case);
+        bencher.bench(|| capture_diff_slices(Algorithm::Myers, divan::black_box(&a), &b));
+    }
+}

@@ -328,6 +328,54 @@ fn template_errors_name_the_template() {
     assert!(!out.exists());
 }
 
+/// Every diagnostic typst gives reaches the user with its place: each
+/// error (not only the first), and warnings, which do not stop the render.
+#[test]
+fn every_template_diagnostic_is_reported_with_its_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    // Two syntax errors on two lines.
+    write(
+        &tpl.join("version.typ"),
+        "#let main(data) = {\n  let = 1\n  let = 2\n  [x]\n}\n",
+    );
+    let out = tmp.path().join("o.pdf");
+    let o = regdoc(&[
+        "render",
+        "emrr@2.0",
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("tpl/version.typ:2:6:") && e.contains("tpl/version.typ:3:6:"),
+        "{e}"
+    );
+    // A warning: an unknown font is set, the PDF still written.
+    write(
+        &tpl.join("version.typ"),
+        "#let main(data) = {\n  set text(font: \"No Such Font\")\n  [Text]\n}\n",
+    );
+    let o = regdoc(&[
+        "render",
+        "emrr@2.0",
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: ") && e.contains("tpl/version.typ:2:") && e.contains("font"),
+        "{e}"
+    );
+    assert!(out.is_file());
+}
+
 #[test]
 fn output_onto_a_pipe_or_a_folder_is_refused() {
     let tmp = tempfile::tempdir().unwrap();

@@ -155,6 +155,60 @@ fn json_has_a_versioned_schema_and_is_lossless() {
     assert_eq!(old, v2_blocks());
 }
 
+/// The `blocks` of the JSON read back into `BlockDiff`s and write out to
+/// the same JSON; a block whose fields contradict its change is refused.
+#[test]
+fn json_blocks_read_back_and_contradictions_are_refused() {
+    let j: serde_json::Value = serde_json::from_str(&diff_out(&["--format", "json"])).unwrap();
+    let blocks: Vec<BlockDiff> = serde_json::from_value(j["blocks"].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&blocks).unwrap(), j["blocks"]);
+    let find = |change: &str| {
+        j["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["change"] == change)
+            .unwrap_or_else(|| panic!("no {change} block"))
+            .clone()
+    };
+    let refused = |v: serde_json::Value, why: &str| {
+        assert!(
+            serde_json::from_value::<BlockDiff>(v).is_err(),
+            "accepted {why}"
+        );
+    };
+    let changed = find("changed");
+    serde_json::from_value::<BlockDiff>(changed.clone()).unwrap();
+    // An addition with an old leaf.
+    let mut added = find("added");
+    added["old"] = changed["old"].clone();
+    refused(added, "an added block with an old leaf");
+    // A change with neither side.
+    let mut c = changed.clone();
+    c["new"] = serde_json::Value::Null;
+    refused(c, "a changed block without a new leaf");
+    // A move without its other end.
+    let mut here = find("moved_here");
+    here.as_object_mut().unwrap().remove("partner");
+    refused(here, "a move without a partner");
+    // An unchanged block with word spans.
+    let mut same = find("unchanged");
+    same["words"] = serde_json::json!([{ "op": "insert", "text": "x" }]);
+    refused(same, "an unchanged block with spans");
+    // A table row added that claims an old row.
+    let mut table = j["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b.get("table").is_some())
+        .unwrap()
+        .clone();
+    let rows = table["table"]["rows"].as_array_mut().unwrap();
+    let row = rows.iter_mut().find(|r| r["change"] == "added").unwrap();
+    row["old"] = serde_json::json!(0);
+    refused(table, "an added row with an old index");
+}
+
 fn chromium() -> Command {
     let mut c = Command::new("chromium");
     c.args([

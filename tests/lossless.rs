@@ -405,7 +405,7 @@ proptest! {
         prop_assert_eq!(r.accept(), new.clone());
         prop_assert_eq!(r.reject(), old.clone());
         if old == new {
-            prop_assert!(r.blocks.iter().all(|b| b.change == Change::Unchanged));
+            prop_assert!(r.blocks.iter().all(|b| b.change() == Change::Unchanged));
         }
     }
 
@@ -420,11 +420,11 @@ proptest! {
         // Nothing in common: every old leaf is removed whole and the new
         // one added whole, never paired word by word or called a move.
         let old_leaves = flatten(&old).len();
-        let count = |c: Change| r.blocks.iter().filter(|b| b.change == c).count();
+        let count = |c: Change| r.blocks.iter().filter(|b| b.change() == c).count();
         prop_assert_eq!(count(Change::Removed), old_leaves, "{:?}", r.blocks);
         prop_assert_eq!(count(Change::Added), 1);
         prop_assert_eq!(r.blocks.len(), old_leaves + 1);
-        prop_assert!(r.blocks.iter().all(|b| b.words.is_empty() && b.table.is_none()));
+        prop_assert!(r.blocks.iter().all(|b| b.words().is_empty() && b.table().is_none()));
     }
 }
 

@@ -10,6 +10,8 @@ use common::*;
 fn build_into(out: &Path) -> Vec<String> {
     let o = regdoc(&["build", "--out", out.to_str().unwrap()]);
     assert_ok(&o);
+    // The built-in templates give typst no reason to warn.
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     stdout(&o).lines().map(|l| l.to_string()).collect()
 }
 

@@ -6,8 +6,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
+use super::algorithms::{Step, patience};
 use super::words::{self, Span};
-use super::{BlockDiff, Change, DiffOptions, Redline, table};
+use super::{BlockDiff, Detail, DiffOptions, Edit, Redline, table};
 use crate::model::{Block, Leaf, flatten, inlines_text};
 
 use super::tuning::{MOVE_AT, MOVE_MIN_WORDS, MOVE_PAIRS, PAIR_AT, REWRITE_BELOW, WINDOW};
@@ -53,11 +54,10 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
         match step {
             Step::Equal(i, j, len) => {
                 for k in 0..len {
-                    out.push(diff_of(
-                        Change::Unchanged,
-                        old[i + k].take(),
-                        new[j + k].take(),
-                    ));
+                    out.push(BlockDiff::new(Edit::Unchanged {
+                        old: take(&mut old, i + k),
+                        new: take(&mut new, j + k),
+                    }));
                 }
             }
             Step::Gap(ra, rb) => pair_range(&mut out, &mut old, &mut new, ra, rb),
@@ -67,7 +67,7 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
     let key = opts.table_key.as_deref();
     let capped: usize = out
         .par_iter_mut()
-        .filter(|d| d.change == Change::Changed)
+        .filter(|d| matches!(d.edit, Edit::Changed { .. }))
         .map(|d| usize::from(fill_changed(d, key)))
         .sum();
     // Where a cap of `tuning` was reached the result is exact but coarser:
@@ -94,16 +94,17 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
     }
 }
 
-fn diff_of(change: Change, old: Option<Leaf>, new: Option<Leaf>) -> BlockDiff {
-    BlockDiff {
-        change,
-        old,
-        new,
-        words: Vec::new(),
-        table: None,
-        section: Vec::new(),
-        partner: None,
-    }
+/// Moves the leaf at `i` into the redline.
+fn take(v: &mut [Option<Leaf>], i: usize) -> Leaf {
+    v[i].take().expect("a leaf is placed once")
+}
+
+fn added(new: Leaf) -> BlockDiff {
+    BlockDiff::new(Edit::Added { new })
+}
+
+fn removed(old: Leaf) -> BlockDiff {
+    BlockDiff::new(Edit::Removed { old })
 }
 
 /// How alike two leaves are, 0 when they cannot be compared word by word.
@@ -162,46 +163,61 @@ fn pair_range(
         }
         match best {
             Some((k, _)) => {
-                for n in &mut new[j..k] {
-                    out.push(diff_of(Change::Added, None, n.take()));
+                for n in j..k {
+                    out.push(added(take(new, n)));
                 }
                 // A pair to compare; [`fill_changed`] does the comparing.
-                out.push(diff_of(Change::Changed, old[i].take(), new[k].take()));
+                out.push(BlockDiff::new(Edit::Changed {
+                    old: take(old, i),
+                    new: take(new, k),
+                    detail: Detail::Words(Vec::new()),
+                }));
                 i += 1;
                 j = k + 1;
             }
             None => {
-                out.push(diff_of(Change::Removed, old[i].take(), None));
+                out.push(removed(take(old, i)));
                 i += 1;
             }
         }
     }
-    for o in &mut old[i..ra.end] {
-        out.push(diff_of(Change::Removed, o.take(), None));
+    for o in i..ra.end {
+        out.push(removed(take(old, o)));
     }
-    for n in &mut new[j..rb.end] {
-        out.push(diff_of(Change::Added, None, n.take()));
+    for n in j..rb.end {
+        out.push(added(take(new, n)));
     }
 }
 
 /// Word or table diff of a paired block; identical pairs become unchanged.
 /// True when the word diff stopped at its cap.
 fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) -> bool {
-    let (Some(a), Some(b)) = (d.old.as_ref(), d.new.as_ref()) else {
+    let Edit::Changed {
+        old: a,
+        new: b,
+        detail,
+    } = &mut d.edit
+    else {
         return false;
     };
     if hash(a) == hash(b) && a.block == b.block {
-        d.change = Change::Unchanged;
+        // Paired by affinity and identical after all: say so.
+        let hole = || Leaf {
+            path: Vec::new(),
+            block: Block::Rule,
+        };
+        let (old, new) = (std::mem::replace(a, hole()), std::mem::replace(b, hole()));
+        d.edit = Edit::Unchanged { old, new };
         return false;
     }
     match (&a.block, &b.block) {
         (Block::Table(x), Block::Table(y)) => {
-            d.table = Some(table::diff_tables_keyed(x, y, table_key));
+            *detail = Detail::Table(table::diff_tables_keyed(x, y, table_key));
             false
         }
         (x, y) => {
             let (spans, capped) = text_spans(x, y);
-            d.words = spans;
+            *detail = Detail::Words(spans);
             capped
         }
     }
@@ -226,101 +242,6 @@ fn text_spans(a: &Block, b: &Block) -> (Vec<Span>, bool) {
     }
 }
 
-/// A step of the block alignment.
-enum Step {
-    Equal(usize, usize, usize),
-    Gap(std::ops::Range<usize>, std::ops::Range<usize>),
-}
-
-/// Patience alignment of block hashes: blocks that occur once on each side
-/// anchor the alignment (their longest increasing run), recursively; what
-/// lies between anchors is a gap for [`pair_range`]. Unlike Myers it cannot
-/// go quadratic when most blocks changed, and it needs no deadline, so the
-/// same input always gives the same answer.
-fn patience(a: &[u64], b: &[u64]) -> Vec<Step> {
-    let mut out = Vec::new();
-    patience_into(a, b, 0, 0, &mut out);
-    out
-}
-
-fn patience_into(a: &[u64], b: &[u64], a0: usize, b0: usize, out: &mut Vec<Step>) {
-    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    if pre > 0 {
-        out.push(Step::Equal(a0, b0, pre));
-    }
-    let (a, b) = (&a[pre..], &b[pre..]);
-    let (a0, b0) = (a0 + pre, b0 + pre);
-    let suf = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
-    if !a.is_empty() || !b.is_empty() {
-        // Hashes unique on both sides, in the order of `a`.
-        let mut count: HashMap<u64, (u32, u32, usize, usize)> = HashMap::default();
-        for (i, h) in a.iter().enumerate() {
-            let e = count.entry(*h).or_insert((0, 0, i, 0));
-            e.0 += 1;
-        }
-        for (j, h) in b.iter().enumerate() {
-            if let Some(e) = count.get_mut(h) {
-                e.1 += 1;
-                e.3 = j;
-            }
-        }
-        let mut pairs: Vec<(usize, usize)> = count
-            .values()
-            .filter(|e| e.0 == 1 && e.1 == 1)
-            .map(|e| (e.2, e.3))
-            .collect();
-        pairs.sort_unstable();
-        let anchors = longest_increasing(&pairs);
-        if anchors.is_empty() {
-            out.push(Step::Gap(a0..a0 + a.len(), b0..b0 + b.len()));
-        } else {
-            let (mut i, mut j) = (0, 0);
-            for (ai, bj) in anchors {
-                patience_into(&a[i..ai], &b[j..bj], a0 + i, b0 + j, out);
-                out.push(Step::Equal(a0 + ai, b0 + bj, 1));
-                i = ai + 1;
-                j = bj + 1;
-            }
-            patience_into(&a[i..], &b[j..], a0 + i, b0 + j, out);
-        }
-    }
-    if suf > 0 {
-        out.push(Step::Equal(a0 + a.len(), b0 + b.len(), suf));
-    }
-}
-
-/// The longest run of `pairs` (sorted by the first) increasing in the
-/// second: patience sorting, O(n log n).
-fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let mut tails: Vec<usize> = Vec::new(); // index into pairs
-    let mut prev: Vec<Option<usize>> = vec![None; pairs.len()];
-    for (k, &(_, j)) in pairs.iter().enumerate() {
-        let pos = tails.partition_point(|&t| pairs[t].1 < j);
-        if pos > 0 {
-            prev[k] = Some(tails[pos - 1]);
-        }
-        if pos == tails.len() {
-            tails.push(k);
-        } else {
-            tails[pos] = k;
-        }
-    }
-    let mut out = Vec::new();
-    let mut cur = tails.last().copied();
-    while let Some(k) = cur {
-        out.push(pairs[k]);
-        cur = prev[k];
-    }
-    out.reverse();
-    out
-}
-
 /// Worth reporting as a move: not a rule or a one-word line.
 fn movable(l: &Leaf) -> bool {
     !matches!(l.block, Block::Rule) && l.block.text().split_whitespace().count() >= 2
@@ -331,10 +252,10 @@ fn movable(l: &Leaf) -> bool {
 /// to look for edited moves ([`MOVE_PAIRS`]).
 fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
     let removed: Vec<usize> = (0..out.len())
-        .filter(|&i| out[i].change == Change::Removed && out[i].old.as_ref().is_some_and(movable))
+        .filter(|&i| removed_leaf(&out[i]).is_some_and(movable))
         .collect();
     let added: Vec<usize> = (0..out.len())
-        .filter(|&i| out[i].change == Change::Added && out[i].new.as_ref().is_some_and(movable))
+        .filter(|&i| added_leaf(&out[i]).is_some_and(movable))
         .collect();
     if removed.is_empty() || added.is_empty() {
         return None;
@@ -342,14 +263,14 @@ fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
     let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::default();
     for &r in removed.iter().rev() {
         by_hash
-            .entry(hash(out[r].old.as_ref().expect("old")))
+            .entry(hash(removed_leaf(&out[r]).expect("a removal")))
             .or_default()
             .push(r);
     }
     let mut used = vec![false; out.len()];
     let mut unmatched = Vec::new();
     for &a in &added {
-        let h = hash(out[a].new.as_ref().expect("new"));
+        let h = hash(added_leaf(&out[a]).expect("an addition"));
         match by_hash.get_mut(&h).and_then(|v| v.pop()) {
             Some(r) => {
                 link(out, r, a, Vec::new());
@@ -362,7 +283,7 @@ fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
         return Some((unmatched.len(), removed.len()));
     }
     for a in unmatched {
-        let nb = out[a].new.clone().expect("new");
+        let nb = added_leaf(&out[a]).expect("an addition").clone();
         if nb.block.inlines().is_none()
             || nb.block.text().split_whitespace().count() < MOVE_MIN_WORDS
         {
@@ -371,11 +292,12 @@ fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
         let best = removed
             .iter()
             .filter(|&&r| !used[r])
-            .map(|&r| (r, affinity(out[r].old.as_ref().expect("old"), &nb)))
+            .map(|&r| (r, affinity(removed_leaf(&out[r]).expect("a removal"), &nb)))
             .filter(|&(_, s)| s >= MOVE_AT)
             .max_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((r, _)) = best {
-            let (spans, _) = text_spans(&out[r].old.as_ref().expect("old").block, &nb.block);
+            let old = removed_leaf(&out[r]).expect("a removal");
+            let (spans, _) = text_spans(&old.block, &nb.block);
             link(out, r, a, spans);
             used[r] = true;
         }
@@ -383,13 +305,37 @@ fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
     None
 }
 
-fn link(out: &mut [BlockDiff], r: usize, a: usize, spans: Vec<Span>) {
-    out[r].change = Change::MovedAway;
-    out[r].partner = Some(a);
-    out[a].change = Change::MovedHere;
-    out[a].partner = Some(r);
-    out[a].old = out[r].old.clone();
-    out[a].words = spans;
+fn removed_leaf(d: &BlockDiff) -> Option<&Leaf> {
+    match &d.edit {
+        Edit::Removed { old } => Some(old),
+        _ => None,
+    }
+}
+
+fn added_leaf(d: &BlockDiff) -> Option<&Leaf> {
+    match &d.edit {
+        Edit::Added { new } => Some(new),
+        _ => None,
+    }
+}
+
+/// Makes removal `r` and addition `a` the two ends of one move.
+fn link(out: &mut [BlockDiff], r: usize, a: usize, words: Vec<Span>) {
+    let (Edit::Removed { old }, Edit::Added { new }) = (&out[r].edit, &out[a].edit) else {
+        unreachable!("a move joins a removal and an addition");
+    };
+    let here = Edit::MovedHere {
+        old: old.clone(),
+        new: new.clone(),
+        words,
+        from: r,
+    };
+    let away = Edit::MovedAway {
+        old: old.clone(),
+        to: a,
+    };
+    out[r].edit = away;
+    out[a].edit = here;
 }
 
 /// Gives every block the heading path above it.
@@ -397,7 +343,7 @@ fn set_sections(out: &mut [BlockDiff]) {
     let mut stack: Vec<(u8, String)> = Vec::new();
     for d in out.iter_mut() {
         // Headings of moved-away blocks are not where the reader is.
-        let block = if d.change == Change::MovedAway {
+        let block = if matches!(d.edit, Edit::MovedAway { .. }) {
             d.old_block()
         } else {
             Some(d.shown())
@@ -415,6 +361,7 @@ fn set_sections(out: &mut [BlockDiff]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::Change;
     use crate::source::markdown::parse;
 
     #[test]
@@ -422,7 +369,7 @@ mod tests {
         let old = parse("# A\n\nOne two three.\n\n- x y\n");
         let new = parse("# Cessation\n\nReporting ends.\n");
         let r = diff_blocks(&old, &new);
-        let changes: Vec<Change> = r.blocks.iter().map(|b| b.change).collect();
+        let changes: Vec<Change> = r.blocks.iter().map(|b| b.change()).collect();
         assert_eq!(
             changes,
             vec![
@@ -446,7 +393,7 @@ mod tests {
             r.stats().moved,
             1,
             "{:?}",
-            r.blocks.iter().map(|b| b.change).collect::<Vec<_>>()
+            r.blocks.iter().map(|b| b.change()).collect::<Vec<_>>()
         );
         assert_eq!(r.accept(), new);
         assert_eq!(r.reject(), old);

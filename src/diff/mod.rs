@@ -15,6 +15,7 @@
 //! assert_eq!(redline.reject(), old);
 //! ```
 
+pub mod algorithms;
 mod blocks;
 pub mod table;
 pub mod tuning;
@@ -23,7 +24,7 @@ pub mod words;
 use serde::{Deserialize, Serialize};
 
 pub use blocks::{diff_blocks, diff_blocks_with};
-pub use table::{ColumnDiff, RowDiff, TableDiff};
+pub use table::{ColumnDiff, ColumnEdit, RowDiff, RowEdit, TableDiff};
 pub use words::{Op, Span};
 
 use crate::model::{Block, Frame, FrontMatter, Leaf, SourceDoc, VersionMeta, unflatten};
@@ -50,59 +51,194 @@ pub enum Change {
     MovedHere,
 }
 
+impl Change {
+    /// How a block or row with this change is drawn whole: inserted where
+    /// it arrives (added, moved here), deleted where it leaves (removed,
+    /// moved away), as it is otherwise. A changed block is drawn with its
+    /// words, not whole.
+    pub fn whole_op(self) -> Op {
+        match self {
+            Change::Added | Change::MovedHere => Op::Insert,
+            Change::Removed | Change::MovedAway => Op::Delete,
+            Change::Unchanged | Change::Changed => Op::Equal,
+        }
+    }
+}
+
 /// The comparison of one leaf block (or one pair of them), with the
 /// containers above it on each side.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// In JSON (the `blocks` of `regdoc diff --format json`) it keeps the flat
+/// shape `docs/diff-json.md` documents, `{ change, old, new, words?,
+/// table?, section, partner? }`; in Rust it is an [`Edit`], so that no
+/// block can claim a change its fields contradict.
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlockDiff {
-    pub change: Change,
-    /// The old leaf, for every change but `Added`.
-    pub old: Option<Leaf>,
-    /// The new leaf, for every change but `Removed` and `MovedAway`.
-    pub new: Option<Leaf>,
-    /// Word-level spans of a changed or moved text block.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub words: Vec<Span>,
-    /// Row and column diff of a changed table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<TableDiff>,
+    pub edit: Edit,
     /// Headings above the block (the new document's, or the old one's for
     /// removed blocks).
     pub section: Vec<String>,
-    /// For moves: the index (in [`Redline::blocks`]) of the other end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner: Option<usize>,
+}
+
+/// What happened to one block, each variant with exactly the leaves it has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    Unchanged {
+        old: Leaf,
+        new: Leaf,
+    },
+    Added {
+        new: Leaf,
+    },
+    Removed {
+        old: Leaf,
+    },
+    /// A pair of blocks of the same shape, compared word by word or, for
+    /// tables, row by row.
+    Changed {
+        old: Leaf,
+        new: Leaf,
+        detail: Detail,
+    },
+    /// The old place of a block that moved to block `to`.
+    MovedAway {
+        old: Leaf,
+        to: usize,
+    },
+    /// The new place of the block that moved from block `from`, maybe
+    /// lightly edited: `old` is the leaf as it read there, `words` the
+    /// edit (empty for an unedited move).
+    MovedHere {
+        old: Leaf,
+        new: Leaf,
+        words: Vec<Span>,
+        from: usize,
+    },
+}
+
+/// How a changed pair differs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// Word spans; empty where the blocks have no words to compare (two
+    /// code blocks differing only in their language, say), and then the
+    /// block is shown replaced whole.
+    Words(Vec<Span>),
+    Table(TableDiff),
+}
+
+impl Edit {
+    /// The kind of change, as JSON and the renderers name it.
+    pub fn change(&self) -> Change {
+        match self {
+            Edit::Unchanged { .. } => Change::Unchanged,
+            Edit::Added { .. } => Change::Added,
+            Edit::Removed { .. } => Change::Removed,
+            Edit::Changed { .. } => Change::Changed,
+            Edit::MovedAway { .. } => Change::MovedAway,
+            Edit::MovedHere { .. } => Change::MovedHere,
+        }
+    }
 }
 
 impl BlockDiff {
+    pub fn new(edit: Edit) -> Self {
+        BlockDiff {
+            edit,
+            section: Vec::new(),
+        }
+    }
+
+    pub fn change(&self) -> Change {
+        self.edit.change()
+    }
+
+    /// The old leaf, for every change but `Added`.
+    pub fn old_leaf(&self) -> Option<&Leaf> {
+        match &self.edit {
+            Edit::Added { .. } => None,
+            Edit::Unchanged { old, .. }
+            | Edit::Removed { old }
+            | Edit::Changed { old, .. }
+            | Edit::MovedAway { old, .. }
+            | Edit::MovedHere { old, .. } => Some(old),
+        }
+    }
+
+    /// The new leaf, for every change but `Removed` and `MovedAway`.
+    pub fn new_leaf(&self) -> Option<&Leaf> {
+        match &self.edit {
+            Edit::Removed { .. } | Edit::MovedAway { .. } => None,
+            Edit::Unchanged { new, .. }
+            | Edit::Added { new }
+            | Edit::Changed { new, .. }
+            | Edit::MovedHere { new, .. } => Some(new),
+        }
+    }
+
+    /// Word-level spans of a changed or edited moved text block; empty
+    /// otherwise.
+    pub fn words(&self) -> &[Span] {
+        match &self.edit {
+            Edit::Changed {
+                detail: Detail::Words(w),
+                ..
+            }
+            | Edit::MovedHere { words: w, .. } => w,
+            _ => &[],
+        }
+    }
+
+    /// Row and column diff of a changed table.
+    pub fn table(&self) -> Option<&TableDiff> {
+        match &self.edit {
+            Edit::Changed {
+                detail: Detail::Table(t),
+                ..
+            } => Some(t),
+            _ => None,
+        }
+    }
+
+    /// For moves: the index (in [`Redline::blocks`]) of the other end.
+    pub fn partner(&self) -> Option<usize> {
+        match self.edit {
+            Edit::MovedAway { to, .. } => Some(to),
+            Edit::MovedHere { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    /// Whether the block is in the document of `side`: a move's old
+    /// place is in the old one only, its new place in the new one only.
+    pub fn is_on(&self, side: Side) -> bool {
+        match side {
+            Side::Old => !matches!(self.edit, Edit::Added { .. } | Edit::MovedHere { .. }),
+            Side::New => !matches!(self.edit, Edit::Removed { .. } | Edit::MovedAway { .. }),
+        }
+    }
+
     /// The block as it reads with every change accepted (`new`) or
     /// rejected, rebuilt from the spans rather than copied, so that tests
     /// of it prove the spans are lossless.
     pub fn side(&self, side: Side) -> Option<Leaf> {
-        let new = side == Side::New;
-        let present = match self.change {
-            Change::Unchanged | Change::Changed => true,
-            Change::Added | Change::MovedHere => new,
-            Change::Removed | Change::MovedAway => !new,
-        };
-        if !present {
+        if !self.is_on(side) {
             return None;
         }
-        let base = if new {
-            self.new.as_ref()
-        } else {
-            self.old.as_ref()
+        let base = match side {
+            Side::New => self.new_leaf(),
+            Side::Old => self.old_leaf(),
         }?;
         let path = base.path.clone();
-        if let Some(t) = &self.table {
+        if let Some(t) = self.table() {
             return Some(Leaf {
                 path,
                 block: Block::Table(t.side(side)),
             });
         }
-        if self.words.is_empty() {
+        if self.words().is_empty() {
             return Some(base.clone());
         }
-        let content = words::side(&self.words, side);
+        let content = words::side(self.words(), side);
         let block = match &base.block {
             Block::Heading { level, .. } => Block::Heading {
                 level: *level,
@@ -116,10 +252,13 @@ impl BlockDiff {
 
     /// The leaf to show: the new one where there is one.
     pub fn shown_leaf(&self) -> &Leaf {
-        self.new
-            .as_ref()
-            .or(self.old.as_ref())
-            .expect("a block diff has a side")
+        match &self.edit {
+            Edit::Removed { old } | Edit::MovedAway { old, .. } => old,
+            Edit::Unchanged { new, .. }
+            | Edit::Added { new }
+            | Edit::Changed { new, .. }
+            | Edit::MovedHere { new, .. } => new,
+        }
     }
 
     /// The block to show: the new one where there is one.
@@ -129,21 +268,105 @@ impl BlockDiff {
 
     /// The old block, if there is one.
     pub fn old_block(&self) -> Option<&Block> {
-        self.old.as_ref().map(|l| &l.block)
+        self.old_leaf().map(|l| &l.block)
     }
 
     /// The new block, if there is one.
     pub fn new_block(&self) -> Option<&Block> {
-        self.new.as_ref().map(|l| &l.block)
+        self.new_leaf().map(|l| &l.block)
     }
 
     pub fn is_change(&self) -> bool {
-        self.change != Change::Unchanged
+        !matches!(self.edit, Edit::Unchanged { .. })
     }
 
     /// Whether the block is printed in a PDF (source comments are not).
     pub fn is_published(&self) -> bool {
         !self.shown().is_comment()
+    }
+}
+
+/// [`BlockDiff`] as JSON has it: flat, every field optional. Serialising
+/// borrows (a 1,000-page redline is not copied to be written); reading
+/// back checks the fields agree with the change.
+#[derive(Serialize)]
+struct BlockDiffOut<'a> {
+    change: Change,
+    old: Option<&'a Leaf>,
+    new: Option<&'a Leaf>,
+    #[serde(skip_serializing_if = "<[Span]>::is_empty")]
+    words: &'a [Span],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<&'a TableDiff>,
+    section: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partner: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct BlockDiffIn {
+    change: Change,
+    old: Option<Leaf>,
+    new: Option<Leaf>,
+    #[serde(default)]
+    words: Vec<Span>,
+    #[serde(default)]
+    table: Option<TableDiff>,
+    section: Vec<String>,
+    #[serde(default)]
+    partner: Option<usize>,
+}
+
+impl Serialize for BlockDiff {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        BlockDiffOut {
+            change: self.change(),
+            old: self.old_leaf(),
+            new: self.new_leaf(),
+            words: self.words(),
+            table: self.table(),
+            section: &self.section,
+            partner: self.partner(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockDiff {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = BlockDiffIn::deserialize(d)?;
+        let change = w.change;
+        let wrong = |what: &str| serde::de::Error::custom(format!("a {change:?} block {what}"));
+        let extra = !w.words.is_empty() || w.table.is_some();
+        let edit = match (w.change, w.old, w.new, w.partner) {
+            (Change::Unchanged, Some(old), Some(new), None) if !extra => {
+                Edit::Unchanged { old, new }
+            }
+            (Change::Added, None, Some(new), None) if !extra => Edit::Added { new },
+            (Change::Removed, Some(old), None, None) if !extra => Edit::Removed { old },
+            (Change::Changed, Some(old), Some(new), None) => {
+                let detail = match (w.table, w.words) {
+                    (Some(t), words) if words.is_empty() => Detail::Table(t),
+                    (None, words) => Detail::Words(words),
+                    _ => return Err(wrong("has both words and a table")),
+                };
+                Edit::Changed { old, new, detail }
+            }
+            (Change::MovedAway, Some(old), None, Some(to)) if !extra => Edit::MovedAway { old, to },
+            (Change::MovedHere, Some(old), Some(new), Some(from)) if w.table.is_none() => {
+                Edit::MovedHere {
+                    old,
+                    new,
+                    words: w.words,
+                    from,
+                }
+            }
+            _ => return Err(wrong("has fields its change does not have")),
+        };
+        Ok(BlockDiff {
+            edit,
+            section: w.section,
+        })
     }
 }
 
@@ -216,7 +439,7 @@ impl Redline {
     pub fn stats_where(&self, keep: impl Fn(&BlockDiff) -> bool) -> Stats {
         let mut s = Stats::default();
         for b in self.blocks.iter().filter(|b| keep(b)) {
-            s.count(b.change);
+            s.count(b.change());
         }
         s
     }
@@ -234,10 +457,10 @@ impl Redline {
                 .cloned()
                 .unwrap_or_else(|| "(before the first heading)".into());
             match out.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, s)) => s.count(b.change),
+                Some((_, s)) => s.count(b.change()),
                 None => {
                     let mut s = Stats::default();
-                    s.count(b.change);
+                    s.count(b.change());
                     out.push((name, s));
                 }
             }
@@ -282,7 +505,7 @@ impl Redline {
         let mut containers: rustc_hash::FxHashMap<u32, u32> = Default::default();
         let mut lists: rustc_hash::FxHashMap<u32, u32> = Default::default();
         for d in &self.blocks {
-            if let (Some(o), Some(n)) = (&d.old, &d.new) {
+            if let (Some(o), Some(n)) = (d.old_leaf(), d.new_leaf()) {
                 for (a, b) in o.path.iter().zip(&n.path) {
                     if !a.same_kind(b) {
                         break;
@@ -299,8 +522,8 @@ impl Redline {
         };
         self.blocks
             .iter()
-            .map(|d| match (&d.new, &d.old) {
-                (Some(n), _) if d.change != Change::MovedAway => n.path.clone(),
+            .map(|d| match (d.new_leaf(), d.old_leaf()) {
+                (Some(n), _) => n.path.clone(),
                 (_, Some(o)) => o
                     .path
                     .iter()

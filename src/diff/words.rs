@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::algorithms::{Group, myers_capped};
 use crate::model::{Inline, Style};
 
 /// What happens to a span of text.
@@ -134,7 +135,7 @@ pub fn diff_inlines_capped<'a>(old: &'a [Inline], new: &'a [Inline]) -> (Vec<Spa
     };
     let ia = intern(&a);
     let ib = intern(&b);
-    let (mut groups, capped) = align(&ia, &ib);
+    let (mut groups, capped) = myers_capped(&ia, &ib, super::tuning::MAX_WORD_EDITS);
     cleanup(&mut groups, &a);
 
     let mut spans = Vec::new();
@@ -258,145 +259,6 @@ pub fn whole(op: Op, inlines: &[Inline]) -> Vec<Span> {
             style: i.style.clone(),
         })
         .collect()
-}
-
-/// Aligns two token sequences: equal runs and changes, in order.
-///
-/// A plain O((N+M)·D) Myers with the common prefix and suffix trimmed; word
-/// diffs inside one block are short, so keeping every round's frontier is
-/// cheap.
-fn align(a: &[u32], b: &[u32]) -> (Vec<Group>, bool) {
-    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suf = a[pre..]
-        .iter()
-        .rev()
-        .zip(b[pre..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (ma, mb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
-    let mut groups = Vec::new();
-    if pre > 0 {
-        groups.push(Group::Equal(0..pre));
-    }
-    // Past MAX_D differences the middle is one replacement: coarse but
-    // exact, and the same on every machine (no deadline).
-    let found = myers(ma, mb);
-    let capped = found.is_none();
-    let middle = found.unwrap_or_else(|| {
-        if ma.is_empty() && mb.is_empty() {
-            Vec::new()
-        } else {
-            vec![Group::Change(0..ma.len(), 0..mb.len())]
-        }
-    });
-    for g in middle {
-        groups.push(match g {
-            Group::Equal(r) => Group::Equal(r.start + pre..r.end + pre),
-            Group::Change(ra, rb) => {
-                Group::Change(ra.start + pre..ra.end + pre, rb.start + pre..rb.end + pre)
-            }
-        });
-    }
-    if suf > 0 {
-        groups.push(Group::Equal(a.len() - suf..a.len()));
-    }
-    (groups, capped)
-}
-
-/// Most differences [`myers`] looks for before handing over.
-const MAX_D: usize = super::tuning::MAX_WORD_EDITS;
-
-fn myers(a: &[u32], b: &[u32]) -> Option<Vec<Group>> {
-    let (n, m) = (a.len() as isize, b.len() as isize);
-    if n == 0 && m == 0 {
-        return Some(Vec::new());
-    }
-    let max = (n + m) as usize;
-    let off = max as isize + 1;
-    let mut v = vec![0isize; 2 * max + 3];
-    let mut trace: Vec<Vec<isize>> = Vec::new();
-    let mut found = None;
-    'outer: for d in 0..=max.min(MAX_D) as isize {
-        trace.push(v[(off - d) as usize..=(off + d) as usize].to_vec());
-        let mut k = -d;
-        while k <= d {
-            let i = (off + k) as usize;
-            let mut x = if k == -d || (k != d && v[i - 1] < v[i + 1]) {
-                v[i + 1]
-            } else {
-                v[i - 1] + 1
-            };
-            let mut y = x - k;
-            while x < n && y < m && a[x as usize] == b[y as usize] {
-                x += 1;
-                y += 1;
-            }
-            v[i] = x;
-            if x >= n && y >= m {
-                found = Some(d);
-                break 'outer;
-            }
-            k += 2;
-        }
-    }
-    let dmax = found?;
-    // Walk back through the frontiers: each round is one insert or delete
-    // followed by a run of equal tokens.
-    let mut steps: Vec<(isize, isize, isize, isize)> = Vec::new();
-    let (mut x, mut y) = (n, m);
-    for d in (1..=dmax).rev() {
-        let vd = &trace[d as usize];
-        let get = |k: isize| vd[(k + d) as usize];
-        let k = x - y;
-        let prev_k = if k == -d || (k != d && get(k - 1) < get(k + 1)) {
-            k + 1
-        } else {
-            k - 1
-        };
-        let px = get(prev_k);
-        let py = px - prev_k;
-        steps.push((px, py, x, y));
-        x = px;
-        y = py;
-    }
-    steps.reverse();
-    let mut groups: Vec<Group> = Vec::new();
-    // The snake of round 0.
-    if x > 0 {
-        groups.push(Group::Equal(0..x as usize));
-    }
-    for (px, py, nx, ny) in steps {
-        // One edit (x moves: delete; y moves: insert), then equal tokens.
-        let (ex, ey) = if prev_was_delete(px, py, nx, ny) {
-            (px + 1, py)
-        } else {
-            (px, py + 1)
-        };
-        let (ra, rb) = (px as usize..ex as usize, py as usize..ey as usize);
-        match groups.last_mut() {
-            Some(Group::Change(ga, gb)) if ga.end == ra.start && gb.end == rb.start => {
-                ga.end = ra.end;
-                gb.end = rb.end;
-            }
-            _ => groups.push(Group::Change(ra, rb)),
-        }
-        if nx > ex {
-            groups.push(Group::Equal(ex as usize..nx as usize));
-        }
-    }
-    Some(groups)
-}
-
-/// Whether the edit from (px, py) to the snake ending at (nx, ny) was a
-/// deletion: the diagonal moved by one towards x.
-fn prev_was_delete(px: isize, py: isize, nx: isize, ny: isize) -> bool {
-    (nx - ny) == (px - py) + 1
-}
-
-#[derive(Debug, Clone)]
-enum Group {
-    Equal(std::ops::Range<usize>),
-    Change(std::ops::Range<usize>, std::ops::Range<usize>),
 }
 
 /// Folds short equal runs between two changes into the changes, so a

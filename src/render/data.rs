@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::text::xml_safe;
-use crate::diff::{BlockDiff, Change, MetaChange, Op, Redline, Span};
+use crate::diff::{BlockDiff, Change, Detail, Edit, MetaChange, Op, Redline, Span};
 use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
 
 /// The version of the data's shape (docs/template-data.md). Fields are
@@ -430,7 +430,7 @@ pub fn redline_blocks(r: &Redline) -> Vec<BlockData> {
     let both: Vec<&Leaf> = r
         .blocks
         .iter()
-        .flat_map(|d| [d.old.as_ref(), d.new.as_ref()])
+        .flat_map(|d| [d.old_leaf(), d.new_leaf()])
         .flatten()
         .collect();
     let refs = referenced(&both);
@@ -463,40 +463,45 @@ pub fn redline_blocks(r: &Redline) -> Vec<BlockData> {
 }
 
 fn redline_block(r: &Redline, d: &BlockDiff, notes: &Notes) -> BlockData {
-    match d.change {
-        Change::Unchanged => block(block_body(d.shown(), Op::Equal, notes), "none", None),
-        Change::Added => block(block_body(d.shown(), Op::Insert, notes), "added", None),
-        Change::Removed => block(block_body(d.shown(), Op::Delete, notes), "removed", None),
-        Change::MovedAway => {
-            let to = d.partner.map(|p| section_name(&r.blocks[p].section));
-            block(
-                block_body(d.shown(), Op::Delete, notes),
-                "moved-away",
-                to.map(|s| format!("Moved to: {s}")),
-            )
-        }
-        Change::MovedHere | Change::Changed => {
-            let mut body = block_body(d.shown(), Op::Equal, notes);
-            if let Some(t) = &d.table {
-                body = BlockBody::Table(table_diff_data(t, notes));
-            } else if !d.words.is_empty() {
-                let words = spans_data(&d.words, notes);
-                match &mut body {
-                    BlockBody::Heading { spans, .. }
-                    | BlockBody::Paragraph { spans }
-                    | BlockBody::Code { spans } => *spans = words,
-                    _ => {}
-                }
-            }
-            let (kind, note) = if d.change == Change::MovedHere {
-                let from = d.partner.map(|p| section_name(&r.blocks[p].section));
-                ("moved-here", from.map(|s| format!("Moved from: {s}")))
-            } else {
-                ("changed", None)
-            };
-            block(body, kind, note)
+    let section = |p: usize| section_name(&r.blocks[p].section);
+    match &d.edit {
+        Edit::Unchanged { .. } => block(block_body(d.shown(), Op::Equal, notes), "none", None),
+        Edit::Added { .. } => block(block_body(d.shown(), Op::Insert, notes), "added", None),
+        Edit::Removed { .. } => block(block_body(d.shown(), Op::Delete, notes), "removed", None),
+        Edit::MovedAway { to, .. } => block(
+            block_body(d.shown(), Op::Delete, notes),
+            "moved-away",
+            Some(format!("Moved to: {}", section(*to))),
+        ),
+        Edit::Changed {
+            detail: Detail::Table(t),
+            ..
+        } => block(BlockBody::Table(table_diff_data(t, notes)), "changed", None),
+        Edit::Changed {
+            detail: Detail::Words(words),
+            ..
+        } => block(with_words(d.shown(), words, notes), "changed", None),
+        Edit::MovedHere { words, from, .. } => block(
+            with_words(d.shown(), words, notes),
+            "moved-here",
+            Some(format!("Moved from: {}", section(*from))),
+        ),
+    }
+}
+
+/// A text block shown with its word diff (none: shown as it is).
+fn with_words(shown: &Block, words: &[Span], notes: &Notes) -> BlockBody {
+    let mut body = block_body(shown, Op::Equal, notes);
+    if !words.is_empty() {
+        let words = spans_data(words, notes);
+        match &mut body {
+            BlockBody::Heading { spans, .. }
+            | BlockBody::Paragraph { spans }
+            | BlockBody::Code { spans } => *spans = words,
+            _ => {}
         }
     }
+    body
 }
 
 fn table_diff_data(t: &crate::diff::TableDiff, notes: &Notes) -> TableData {
@@ -505,7 +510,7 @@ fn table_diff_data(t: &crate::diff::TableDiff, notes: &Notes) -> TableData {
             .columns
             .iter()
             .map(|c| ColumnData {
-                op: op_name(c.op),
+                op: op_name(c.op()),
                 align: c.align,
             })
             .collect(),
@@ -518,7 +523,7 @@ fn table_diff_data(t: &crate::diff::TableDiff, notes: &Notes) -> TableData {
             .rows
             .iter()
             .map(|r| RowData {
-                change: match r.change {
+                change: match r.change() {
                     Change::Unchanged => "unchanged",
                     Change::Added => "added",
                     Change::Removed => "removed",

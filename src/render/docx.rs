@@ -345,13 +345,9 @@ fn paragraph_for(block: &Block, path: &[Frame], starts_item: bool, lists: &Lists
 
 fn block_spans(d: &BlockDiff) -> Vec<Span> {
     let shown = d.shown();
-    let op = match d.change {
-        Change::Added | Change::MovedHere => Op::Insert,
-        Change::Removed | Change::MovedAway => Op::Delete,
-        _ => Op::Equal,
-    };
-    if d.change == Change::Changed && !d.words.is_empty() {
-        return d.words.clone();
+    let op = d.change().whole_op();
+    if d.change() == Change::Changed && !d.words().is_empty() {
+        return d.words().to_vec();
     }
     match shown.inlines() {
         Some(i) => whole(op, i),
@@ -376,14 +372,10 @@ fn cell(spans: &[Span], header: bool, rev: &Revision, ctx: &Ctx) -> TableCell {
 /// removed and the new one added, row by tracked row; otherwise one table
 /// with its rows and cells tracked.
 fn tables(d: &BlockDiff, rev: &Revision, ctx: &Ctx) -> Vec<docx_rs::Table> {
-    let op = match d.change {
-        Change::Added | Change::MovedHere => Op::Insert,
-        Change::Removed | Change::MovedAway => Op::Delete,
-        _ => Op::Equal,
-    };
-    match (&d.table, d.old_block(), d.new_block()) {
+    let op = d.change().whole_op();
+    match (d.table(), d.old_block(), d.new_block()) {
         (Some(t), Some(Block::Table(old)), Some(Block::Table(new)))
-            if t.columns.iter().any(|c| c.op != Op::Equal) =>
+            if t.columns.iter().any(|c| c.op() != Op::Equal) =>
         {
             vec![
                 whole_table(old, Op::Delete, rev, ctx),
@@ -399,7 +391,7 @@ fn tables(d: &BlockDiff, rev: &Revision, ctx: &Ctx) -> Vec<docx_rs::Table> {
             )];
             for r in &t.rows {
                 let row = TableRow::new(r.cells.iter().map(|c| cell(c, false, rev, ctx)).collect());
-                rows.push(track_row(row, row_op(r.change), rev));
+                rows.push(track_row(row, r.change().whole_op(), rev));
             }
             vec![grid(rows, t.columns.len())]
         }
@@ -435,14 +427,6 @@ fn whole_table(t: &crate::model::Table, op: Op, rev: &Revision, ctx: &Ctx) -> do
 /// Readers (pandoc among them) need the column grid to see the cells.
 fn grid(rows: Vec<TableRow>, cols: usize) -> docx_rs::Table {
     docx_rs::Table::new(rows).set_grid(vec![9000 / cols.max(1); cols])
-}
-
-fn row_op(change: Change) -> Op {
-    match change {
-        Change::Added | Change::MovedHere => Op::Insert,
-        Change::Removed | Change::MovedAway => Op::Delete,
-        _ => Op::Equal,
-    }
 }
 
 /// Marks a whole added or removed row as a tracked row change, so that
@@ -615,13 +599,8 @@ pub fn redline_docx(
             && starts_item
         {
             // The label goes and comes with the note's text.
-            let op = match d.change {
-                Change::Added | Change::MovedHere => Op::Insert,
-                Change::Removed | Change::MovedAway => Op::Delete,
-                _ => Op::Equal,
-            };
             let label = Span {
-                op,
+                op: d.change().whole_op(),
                 text: format!("[^{label}]: "),
                 style: Style::default(),
             };
@@ -630,10 +609,10 @@ pub fn redline_docx(
         let mut p = add_spans(p, &block_spans(d), rev, &ctx);
         // A whole added or removed paragraph tracks its paragraph mark too,
         // so Word's "Reject all" / "Accept all" removes it completely.
-        p = match d.change {
-            Change::Added | Change::MovedHere => p.insert(rev.author.clone(), rev.date.clone()),
-            Change::Removed | Change::MovedAway => p.delete(rev.author.clone(), rev.date.clone()),
-            _ => p,
+        p = match d.change().whole_op() {
+            Op::Insert => p.insert(rev.author.clone(), rev.date.clone()),
+            Op::Delete => p.delete(rev.author.clone(), rev.date.clone()),
+            Op::Equal => p,
         };
         doc = doc.add_paragraph(p);
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 
-use crate::diff::{BlockDiff, Change, Op, Redline, Span, TableDiff};
+use crate::diff::{BlockDiff, Change, Edit, Op, Redline, Span, TableDiff};
 use crate::model::{Block, Frame, Inline, SourceDoc, Style, leaf_inlines};
 use crate::source::assets::Images;
 
@@ -278,22 +278,20 @@ fn plain_table(t: &crate::model::Table, op: Op, ctx: &Ctx) -> String {
 fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> String {
     let mut o = String::from("<table><thead><tr>");
     let keep = |op: Op| (op != Op::Delete || show_del) && (op != Op::Insert || show_ins);
-    for c in t.columns.iter().filter(|c| keep(c.op)) {
+    for c in t.columns.iter().filter(|c| keep(c.op())) {
         let _ = write!(
             o,
             "<th class=\"{}\">{}</th>",
-            op_class(c.op),
+            op_class(c.op()),
             spans_html(&c.header, show_del, show_ins, ctx)
         );
     }
     o.push_str("</tr></thead><tbody>");
     for r in &t.rows {
-        let gone = matches!(r.change, Change::Removed | Change::MovedAway);
-        let came = matches!(r.change, Change::Added | Change::MovedHere);
-        if (gone && !show_del) || (came && !show_ins) {
+        if !keep(r.change().whole_op()) {
             continue;
         }
-        let class = match r.change {
+        let class = match r.change() {
             Change::Added => "row-add",
             Change::Removed => "row-del",
             Change::Changed => "row-chg",
@@ -303,7 +301,7 @@ fn table_diff(t: &TableDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> Strin
         };
         let _ = write!(o, "<tr class=\"{class}\">");
         for (c, cell) in t.columns.iter().zip(&r.cells) {
-            if keep(c.op) {
+            if keep(c.op()) {
                 let _ = write!(o, "<td>{}</td>", spans_html(cell, show_del, show_ins, ctx));
             }
         }
@@ -327,7 +325,7 @@ fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> Strin
     if d.shown_leaf().is_placeholder() {
         return String::new();
     }
-    match d.change {
+    match d.change() {
         Change::Unchanged => match shown {
             Block::Table(t) => plain_table(t, Op::Equal, ctx),
             b => wrap_block(b, inlines(b.inlines().unwrap_or(&[]), Op::Equal, ctx))
@@ -336,18 +334,15 @@ fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> Strin
         Change::Added | Change::MovedHere if !show_ins => String::new(),
         Change::Removed | Change::MovedAway if !show_del => String::new(),
         _ => {
-            if let Some(t) = &d.table {
+            if let Some(t) = d.table() {
                 return table_diff(t, show_del, show_ins, ctx);
             }
-            let op = match d.change {
-                Change::Added | Change::MovedHere => Op::Insert,
-                Change::Removed | Change::MovedAway => Op::Delete,
-                _ => Op::Equal,
-            };
-            let body = if !d.words.is_empty() && d.change != Change::MovedAway {
+            let op = d.change().whole_op();
+            let body = if !d.words().is_empty() {
                 spans_html(
-                    &d.words,
-                    show_del && d.change != Change::MovedHere,
+                    d.words(),
+                    // A move's old words are shown at its old place.
+                    show_del && d.change() != Change::MovedHere,
                     show_ins,
                     ctx,
                 )
@@ -373,7 +368,7 @@ fn block_html(d: &BlockDiff, show_del: bool, show_ins: bool, ctx: &Ctx) -> Strin
 }
 
 fn change_label(d: &BlockDiff) -> &'static str {
-    match d.change {
+    match d.change() {
         Change::Added => "added",
         Change::Removed => "removed",
         Change::Changed => "changed",
@@ -426,12 +421,12 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline, images: &Imag
         } else {
             ("blk".to_string(), String::new())
         };
-        let note = match (d.change, d.partner) {
-            (Change::MovedAway, Some(p)) => format!(
+        let note = match d.edit {
+            Edit::MovedAway { to: p, .. } => format!(
                 "<div class=\"note\">moved to {}</div>",
                 esc(&r.blocks[p].section.join(" › "))
             ),
-            (Change::MovedHere, Some(p)) => format!(
+            Edit::MovedHere { from: p, .. } => format!(
                 "<div class=\"note\">moved from {}</div>",
                 esc(&r.blocks[p].section.join(" › "))
             ),
@@ -453,12 +448,12 @@ pub fn redline_html(old: &SourceDoc, new: &SourceDoc, r: &Redline, images: &Imag
             side_nest(side_prev, path, block_html(d, true, false, &ctx)),
             side_nest(side_prev, path, block_html(d, false, true, &ctx)),
             // A move's note stands on the side where the block is.
-            old_note = if d.change == Change::MovedAway {
+            old_note = if d.change() == Change::MovedAway {
                 note.as_str()
             } else {
                 ""
             },
-            new_note = if d.change == Change::MovedAway {
+            new_note = if d.change() == Change::MovedAway {
                 ""
             } else {
                 note.as_str()

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::diff::{BlockDiff, Change, MetaChange, Redline, Span, Stats, TableDiff};
+use crate::diff::{BlockDiff, Change, Edit, MetaChange, Redline, Span, Stats, TableDiff};
 use crate::model::SourceDoc;
 
 /// Bumped whenever a field is removed or changes meaning.
@@ -91,19 +91,11 @@ fn indices(r: &Redline) -> Vec<(Option<usize>, Option<usize>)> {
     r.blocks
         .iter()
         .map(|d| {
-            let o = matches!(
-                d.change,
-                Change::Unchanged | Change::Changed | Change::Removed | Change::MovedAway
-            )
-            .then(|| {
+            let o = d.is_on(crate::diff::Side::Old).then(|| {
                 i += 1;
                 i - 1
             });
-            let n = matches!(
-                d.change,
-                Change::Unchanged | Change::Changed | Change::Added | Change::MovedHere
-            )
-            .then(|| {
+            let n = d.is_on(crate::diff::Side::New).then(|| {
                 j += 1;
                 j - 1
             });
@@ -118,36 +110,30 @@ fn change_out<'a>(
     pos: (Option<usize>, Option<usize>),
     r: &'a Redline,
 ) -> ChangeOut<'a> {
-    let other = d.partner.map(|p| Other {
-        index: p,
-        headings: &r.blocks[p].section,
-    });
-    let (moved_from, moved_to) = match d.change {
-        Change::MovedAway => (None, other),
-        Change::MovedHere => (other, None),
+    let other = |p: usize| {
+        Some(Other {
+            index: p,
+            headings: &r.blocks[p].section,
+        })
+    };
+    let (moved_from, moved_to) = match d.edit {
+        Edit::MovedAway { to, .. } => (None, other(to)),
+        Edit::MovedHere { from, .. } => (other(from), None),
         _ => (None, None),
     };
     ChangeOut {
         index,
-        kind: d.change,
+        kind: d.change(),
         block_type: d.shown().kind(),
         path: Path {
             headings: &d.section,
             old_index: pos.0,
             new_index: pos.1,
         },
-        old_text: if d.change == Change::Added {
-            None
-        } else {
-            d.old_block().map(crate::model::Block::text)
-        },
-        new_text: if matches!(d.change, Change::Removed | Change::MovedAway) {
-            None
-        } else {
-            d.new_block().map(crate::model::Block::text)
-        },
-        spans: (!d.words.is_empty()).then_some(&d.words[..]),
-        table: d.table.as_ref(),
+        old_text: d.old_block().map(crate::model::Block::text),
+        new_text: d.new_block().map(crate::model::Block::text),
+        spans: (!d.words().is_empty()).then_some(d.words()),
+        table: d.table(),
         moved_from,
         moved_to,
     }

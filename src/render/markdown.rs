@@ -282,7 +282,7 @@ fn spans_as_md(r: &[Span], out: &mut String) {
 fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
     // Column changes cannot be marked inside a GFM table and keep it one:
     // the caller then shows the whole table replaced.
-    if t.columns.iter().any(|c| c.op != Op::Equal) {
+    if t.columns.iter().any(|c| c.op() != Op::Equal) {
         return false;
     }
     let row = |c: &mut Critic, cells: Vec<Critic>| {
@@ -323,10 +323,10 @@ fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
             .map(|cell| {
                 let mut x = Critic::default();
                 let md = spans_md(cell);
-                match r.change {
-                    Change::Added | Change::MovedHere => x.change("", &md),
-                    Change::Removed | Change::MovedAway => x.change(&md, ""),
-                    _ => spans_critic(cell, &mut x),
+                match r.change().whole_op() {
+                    Op::Insert => x.change("", &md),
+                    Op::Delete => x.change(&md, ""),
+                    Op::Equal => spans_critic(cell, &mut x),
                 }
                 x
             })
@@ -350,17 +350,17 @@ fn spans_md(spans: &[Span]) -> String {
 /// where it cannot be marked inline.
 fn changed_content(d: &BlockDiff) -> Option<Critic> {
     let mut c = Critic::default();
-    if let Some(t) = &d.table {
+    if let Some(t) = d.table() {
         return table_critic(t, &mut c).then_some(c);
     }
     match d.shown() {
-        Block::Heading { level, .. } if !d.words.is_empty() => {
+        Block::Heading { level, .. } if !d.words().is_empty() => {
             c.text(&format!("{} ", "#".repeat(*level as usize)));
-            spans_critic(&d.words, &mut c);
+            spans_critic(d.words(), &mut c);
             Some(c)
         }
-        Block::Paragraph { .. } if !d.words.is_empty() => {
-            spans_critic(&d.words, &mut c);
+        Block::Paragraph { .. } if !d.words().is_empty() => {
+            spans_critic(d.words(), &mut c);
             // Line starts after hard breaks are escaped as in block_md.
             if c.buf.split("\\\n").any(|l| {
                 let mut e = l.to_string();
@@ -430,13 +430,13 @@ fn plain(s: &str) -> Critic {
 /// Where a move came from or went to.
 fn move_note(r: &Redline, d: &BlockDiff, to: bool) -> String {
     let place = d
-        .partner
+        .partner()
         .map(|p| r.blocks[p].section.join(" › "))
         .unwrap_or_default();
     if to {
         format!("moved to: {place}")
     } else {
-        let edited = if d.words.is_empty() { "" } else { ", edited" };
+        let edited = if d.words().is_empty() { "" } else { ", edited" };
         format!("moved from: {place}{edited}")
     }
 }
@@ -458,14 +458,8 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
     let mut c = Critic::default();
     let (mut first_old, mut first_new) = (true, true);
     for d in &r.blocks[range] {
-        let old = match d.change {
-            Change::Added | Change::MovedHere => None,
-            _ => d.old.as_ref(),
-        };
-        let new = match d.change {
-            Change::Removed | Change::MovedAway => None,
-            _ => d.new.as_ref(),
-        };
+        let old = d.old_leaf().filter(|_| d.is_on(Side::Old));
+        let new = d.new_leaf();
         let mut lay_old = old.map(|l| st.old.layout(st.prev_old, l));
         let mut lay_new = new.map(|l| st.new.layout(st.prev_new, l));
         if let Some(l) = &mut lay_old
@@ -480,7 +474,7 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
         }
         match (old, new, &lay_old, &lay_new) {
             (Some(o), Some(n), Some(a), Some(b)) => {
-                let content = if d.change == Change::Unchanged || o.block == n.block {
+                let content = if d.change() == Change::Unchanged || o.block == n.block {
                     Some(plain(&leaf_md(n)))
                 } else {
                     changed_content(d)
@@ -504,14 +498,14 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
             (Some(o), None, Some(a), None) => {
                 let text = format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
                 c.change(&text, "");
-                if d.change == Change::MovedAway {
+                if d.change() == Change::MovedAway {
                     c.comment(&move_note(r, d, true));
                 }
             }
             (None, Some(n), None, Some(b)) => {
                 let text = format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
                 c.change("", &text);
-                if d.change == Change::MovedHere {
+                if d.change() == Change::MovedHere {
                     c.comment(&move_note(r, d, false));
                 }
             }
@@ -726,7 +720,7 @@ fn compose(r: &Redline, groups: &[std::ops::Range<usize>], check_groups: bool) -
         definitions(
             r.blocks
                 .iter()
-                .filter_map(|d| if new { d.new.as_ref() } else { d.old.as_ref() }),
+                .filter_map(|d| if new { d.new_leaf() } else { d.old_leaf() }),
         )
     };
     let (old_defs, new_defs) = (defs(false), defs(true));

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::diff::{Change, Op, Redline, Span};
+use crate::diff::{Change, Detail, Edit, Op, Redline, Span};
 use crate::model::{Frame, Leaf, SourceDoc};
 
 struct Paint {
@@ -128,64 +128,60 @@ pub fn redline_term(old: &SourceDoc, new: &SourceDoc, r: &Redline, color: bool) 
             last_section = Some(&d.section);
         }
         let shown = d.shown_leaf();
-        match d.change {
-            Change::Added => {
+        let section = |i: usize| clean(&r.blocks[i].section.join(" › "));
+        match &d.edit {
+            Edit::Added { .. } => {
                 for line in block_line(shown).lines() {
                     let _ = writeln!(out, "+ {}", p.ins(line));
                 }
             }
-            Change::Removed => {
+            Edit::Removed { .. } => {
                 for line in block_line(shown).lines() {
                     let _ = writeln!(out, "- {}", p.del(line));
                 }
             }
-            Change::MovedAway => {
-                let to = d
-                    .partner
-                    .map(|i| r.blocks[i].section.join(" › "))
-                    .unwrap_or_default();
+            Edit::MovedAway { to, .. } => {
                 let _ = writeln!(
                     out,
                     "< moved to {}: {}",
-                    clean(&to),
+                    section(*to),
                     p.del(&block_line(shown))
                 );
             }
-            Change::MovedHere => {
-                let from = d
-                    .partner
-                    .map(|i| r.blocks[i].section.join(" › "))
-                    .unwrap_or_default();
-                let body = if d.words.is_empty() {
+            Edit::MovedHere { words, from, .. } => {
+                let body = if words.is_empty() {
                     block_line(shown)
                 } else {
-                    p.spans(&d.words)
+                    p.spans(words)
                 };
-                let _ = writeln!(out, "> moved from {}: {body}", clean(&from));
+                let _ = writeln!(out, "> moved from {}: {body}", section(*from));
             }
-            Change::Changed => match &d.table {
-                Some(t) => {
-                    let header: Vec<String> =
-                        t.columns.iter().map(|c| p.spans(&c.header)).collect();
-                    let _ = writeln!(out, "~ | {} |", header.join(" | "));
-                    for row in &t.rows {
-                        let mark = match row.change {
-                            Change::Unchanged => continue,
-                            Change::Added => "+",
-                            Change::Removed => "-",
-                            Change::Changed => "~",
-                            Change::MovedAway => "<",
-                            Change::MovedHere => ">",
-                        };
-                        let cells: Vec<String> = row.cells.iter().map(|c| p.spans(c)).collect();
-                        let _ = writeln!(out, "{mark} | {} |", cells.join(" | "));
-                    }
+            Edit::Changed {
+                detail: Detail::Table(t),
+                ..
+            } => {
+                let header: Vec<String> = t.columns.iter().map(|c| p.spans(&c.header)).collect();
+                let _ = writeln!(out, "~ | {} |", header.join(" | "));
+                for row in &t.rows {
+                    let mark = match row.change() {
+                        Change::Unchanged => continue,
+                        Change::Added => "+",
+                        Change::Removed => "-",
+                        Change::Changed => "~",
+                        Change::MovedAway => "<",
+                        Change::MovedHere => ">",
+                    };
+                    let cells: Vec<String> = row.cells.iter().map(|c| p.spans(c)).collect();
+                    let _ = writeln!(out, "{mark} | {} |", cells.join(" | "));
                 }
-                None => {
-                    let _ = writeln!(out, "~ {}", p.spans(&d.words).replace('\n', "\n  "));
-                }
-            },
-            Change::Unchanged => {}
+            }
+            Edit::Changed {
+                detail: Detail::Words(words),
+                ..
+            } => {
+                let _ = writeln!(out, "~ {}", p.spans(words).replace('\n', "\n  "));
+            }
+            Edit::Unchanged { .. } => {}
         }
     }
     let s = r.stats();

@@ -15,12 +15,28 @@ use crate::error::{Error, Result};
 pub use templates::Templates;
 pub use world::RegdocWorld;
 
-/// Compiles the world's main file to pages.
+/// Compiles the world's main file to pages. Errors are returned, every
+/// one with its place; warnings (a template of `--templates` using
+/// something deprecated, say) are printed to standard error with theirs,
+/// so that nothing typst says is lost. The built-in templates have none
+/// (`tests/main_job.rs` checks that a build prints nothing).
 pub fn compile(world: &RegdocWorld) -> Result<PagedDocument> {
     let warned = typst::compile::<PagedDocument>(world);
+    for w in &warned.warnings {
+        eprintln!("{}", warning_line(world, w));
+    }
     warned
         .output
         .map_err(|diags| diagnostic_error(world, &diags))
+}
+
+/// One typst warning as a line: `warning: FILE:LINE:COL: typst: MESSAGE`.
+fn warning_line(world: &RegdocWorld, d: &SourceDiagnostic) -> String {
+    let at = match place(world, d) {
+        Some((path, l, c)) => format!("{path}:{l}:{c}: "),
+        None => String::new(),
+    };
+    crate::error::printable(&format!("warning: {at}typst: {}", d.message))
 }
 
 /// Exports pages to PDF bytes, with a stable document identifier and no

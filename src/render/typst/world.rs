@@ -9,9 +9,8 @@
 //! Everything else, packages included, is refused: no network, no system
 //! fonts, no other files.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -19,6 +18,7 @@ use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use typst_kit::files::{FileLoader, FileStore};
 
 use super::Templates;
 
@@ -52,17 +52,59 @@ fn file_id(path: &str) -> FileId {
     .intern()
 }
 
-pub struct RegdocWorld {
-    main: Source,
+/// The files of one render, read through regdoc's sandbox. typst-kit's
+/// [`FileStore`] caches what it loads, so typst sees one version of each
+/// file (an image redrawn during a render must not appear twice,
+/// differently) and parses each source once.
+struct Sandbox {
+    main: Bytes,
     data: Bytes,
     templates: Templates,
     doc_dir: Option<PathBuf>,
     /// The old version's folder in a mark-up, for images it deleted.
     old_dir: Option<PathBuf>,
-    sources: Mutex<HashMap<FileId, Source>>,
-    /// Every file read, so that typst sees one version of each (an image
-    /// redrawn during a render must not appear twice, differently).
-    files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+}
+
+impl FileLoader for Sandbox {
+    fn load(&self, id: FileId) -> FileResult<Bytes> {
+        if id.root() != &VirtualRoot::Project {
+            return Err(FileError::Other(Some(
+                "packages are not available to regdoc templates".into(),
+            )));
+        }
+        let vpath = id.vpath().get_with_slash();
+        match vpath {
+            MAIN => return Ok(self.main.clone()),
+            "/data.json" => return Ok(self.data.clone()),
+            _ => {}
+        }
+        if let Some(name) = vpath.strip_prefix("/templates/") {
+            return match self.templates.get(name) {
+                Some(Ok(text)) => Ok(Bytes::from_string(text)),
+                Some(Err(e)) => Err(FileError::Other(Some(e.message.into()))),
+                None => Err(FileError::NotFound(PathBuf::from(vpath))),
+            };
+        }
+        if let Some(rel) = vpath.strip_prefix("/doc/")
+            && let Some(dir) = &self.doc_dir
+        {
+            return read_inside(dir, rel);
+        }
+        if let Some(rel) = vpath.strip_prefix("/old/")
+            && let Some(dir) = self.old_dir.as_ref().or(self.doc_dir.as_ref())
+        {
+            return read_inside(dir, rel);
+        }
+        Err(FileError::AccessDenied)
+    }
+}
+
+/// The entry point regdoc writes.
+const MAIN: &str = "/main.typ";
+
+pub struct RegdocWorld {
+    main: FileId,
+    files: FileStore<Sandbox>,
 }
 
 impl RegdocWorld {
@@ -83,59 +125,30 @@ impl RegdocWorld {
         let text =
             format!("#import \"/templates/{template}\": main\n#main(json(\"/data.json\"))\n");
         RegdocWorld {
-            main: Source::new(file_id("/main.typ"), text),
-            data: Bytes::new(data),
-            templates,
-            doc_dir,
-            old_dir: None,
-            sources: Mutex::new(HashMap::new()),
-            files: Mutex::new(HashMap::new()),
+            main: file_id(MAIN),
+            files: FileStore::new(Sandbox {
+                main: Bytes::from_string(text),
+                data: Bytes::new(data),
+                templates,
+                doc_dir,
+                old_dir: None,
+            }),
         }
     }
 
-    /// A path for messages about file `id`.
     /// Serves `/old/` from this folder (a mark-up's old version).
     pub fn with_old_dir(mut self, dir: Option<PathBuf>) -> Self {
-        self.old_dir = dir;
+        self.files.loader_mut().old_dir = dir;
         self
     }
 
+    /// A path for messages about file `id`.
     pub fn describe(&self, id: FileId) -> String {
         let p = id.vpath().get_with_slash().to_string();
         match p.strip_prefix("/templates/") {
-            Some(name) => self.templates.describe(name),
+            Some(name) => self.files.loader().templates.describe(name),
             None => p,
         }
-    }
-
-    fn read(&self, id: FileId) -> FileResult<Bytes> {
-        if id.root() != &VirtualRoot::Project {
-            return Err(FileError::Other(Some(
-                "packages are not available to regdoc templates".into(),
-            )));
-        }
-        let vpath = id.vpath().get_with_slash();
-        if vpath == "/data.json" {
-            return Ok(self.data.clone());
-        }
-        if let Some(name) = vpath.strip_prefix("/templates/") {
-            return match self.templates.get(name) {
-                Some(Ok(text)) => Ok(Bytes::from_string(text)),
-                Some(Err(e)) => Err(FileError::Other(Some(e.message.into()))),
-                None => Err(FileError::NotFound(PathBuf::from(vpath))),
-            };
-        }
-        if let Some(rel) = vpath.strip_prefix("/doc/")
-            && let Some(dir) = &self.doc_dir
-        {
-            return read_inside(dir, rel);
-        }
-        if let Some(rel) = vpath.strip_prefix("/old/")
-            && let Some(dir) = self.old_dir.as_ref().or(self.doc_dir.as_ref())
-        {
-            return read_inside(dir, rel);
-        }
-        Err(FileError::AccessDenied)
     }
 }
 
@@ -164,36 +177,15 @@ impl World for RegdocWorld {
     }
 
     fn main(&self) -> FileId {
-        self.main.id()
+        self.main
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.main.id() {
-            return Ok(self.main.clone());
-        }
-        if let Some(s) = self.sources.lock().expect("lock").get(&id) {
-            return Ok(s.clone());
-        }
-        let bytes = self.file(id)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
-        let source = Source::new(id, text.to_string());
-        self.sources
-            .lock()
-            .expect("lock")
-            .insert(id, source.clone());
-        Ok(source)
+        self.files.source(id)
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.main.id() {
-            return Ok(Bytes::from_string(self.main.text().to_string()));
-        }
-        if let Some(r) = self.files.lock().expect("lock").get(&id) {
-            return r.clone();
-        }
-        let r = self.read(id);
-        self.files.lock().expect("lock").insert(id, r.clone());
-        r
+        self.files.file(id)
     }
 
     fn font(&self, index: usize) -> Option<Font> {
