@@ -64,24 +64,13 @@ fn parse(bencher: divan::Bencher, pages: usize) {
 /// `diff::algorithms` keeps its own code (see its module doc and
 /// BENCHMARKS.md, "Alignment algorithms").
 mod algorithms {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-
     use similar::{Algorithm, capture_diff_slices};
 
-    /// One hash a leaf, as the block alignment sees the documents: the
-    /// block and the kinds of the containers above it.
+    /// One hash a leaf, as the block alignment sees the documents.
     fn hashes(blocks: &[regdoc::model::Block]) -> Vec<u64> {
         regdoc::model::flatten(blocks)
             .iter()
-            .map(|l| {
-                let mut h = DefaultHasher::new();
-                l.path.len().hash(&mut h);
-                for f in &l.path {
-                    f.hash_kind(&mut h);
-                }
-                l.block.hash(&mut h);
-                h.finish()
-            })
+            .map(regdoc::diff::leaf_identity)
             .collect()
     }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
@@ -302,6 +302,18 @@ fn a_bad_version_stops_the_whole_build_before_anything_is_written() {
     drop(before);
 }
 
+/// `regdoc render emrr@2.0` with the templates of `tpl`, into `out`.
+fn render_with_templates(tpl: &Path, out: &Path) -> std::process::Output {
+    regdoc(&[
+        "render",
+        "emrr@2.0",
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn template_errors_name_the_template() {
     let tmp = tempfile::tempdir().unwrap();
@@ -311,14 +323,7 @@ fn template_errors_name_the_template() {
         "#let main(data) = {\n  undefined-function()\n}\n",
     );
     let out = tmp.path().join("o.pdf");
-    let o = regdoc(&[
-        "render",
-        "emrr@2.0",
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = render_with_templates(&tpl, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -340,14 +345,7 @@ fn every_template_diagnostic_is_reported_with_its_place() {
         "#let main(data) = {\n  let = 1\n  let = 2\n  [x]\n}\n",
     );
     let out = tmp.path().join("o.pdf");
-    let o = regdoc(&[
-        "render",
-        "emrr@2.0",
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = render_with_templates(&tpl, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -359,14 +357,7 @@ fn every_template_diagnostic_is_reported_with_its_place() {
         &tpl.join("version.typ"),
         "#let main(data) = {\n  set text(font: \"No Such Font\")\n  [Text]\n}\n",
     );
-    let o = regdoc(&[
-        "render",
-        "emrr@2.0",
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = render_with_templates(&tpl, &out);
     assert_ok(&o);
     let e = stderr(&o);
     assert!(

@@ -16,7 +16,7 @@ use super::tuning::{MOVE_AT, MOVE_MIN_WORDS, MOVE_PAIRS, PAIR_AT, REWRITE_BELOW,
 /// Identity of a leaf for alignment: the block and the kinds of the
 /// containers above it. Container ids and list numbers are left out:
 /// renumbering a list is not a change of its items.
-fn hash(l: &Leaf) -> u64 {
+pub fn leaf_identity(l: &Leaf) -> u64 {
     let mut h = DefaultHasher::new();
     l.path.len().hash(&mut h);
     for f in &l.path {
@@ -45,8 +45,8 @@ fn at(v: &[Option<Leaf>], i: usize) -> &Leaf {
 /// than being copied: at 1,000 pages a copy of both documents is a fifth of
 /// the diff's time and a third of its memory.
 pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redline {
-    let ha: Vec<u64> = old.iter().map(hash).collect();
-    let hb: Vec<u64> = new.iter().map(hash).collect();
+    let ha: Vec<u64> = old.iter().map(leaf_identity).collect();
+    let hb: Vec<u64> = new.iter().map(leaf_identity).collect();
     let mut old: Vec<Option<Leaf>> = old.into_iter().map(Some).collect();
     let mut new: Vec<Option<Leaf>> = new.into_iter().map(Some).collect();
     let mut out: Vec<BlockDiff> = Vec::new();
@@ -200,7 +200,7 @@ fn fill_changed(d: &mut BlockDiff, table_key: Option<&str>) -> bool {
     else {
         return false;
     };
-    if hash(a) == hash(b) && a.block == b.block {
+    if leaf_identity(a) == leaf_identity(b) && a.block == b.block {
         // Paired by affinity and identical after all: say so.
         let hole = || Leaf {
             path: Vec::new(),
@@ -263,14 +263,14 @@ fn find_moves(out: &mut [BlockDiff]) -> Option<(usize, usize)> {
     let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::default();
     for &r in removed.iter().rev() {
         by_hash
-            .entry(hash(removed_leaf(&out[r]).expect("a removal")))
+            .entry(leaf_identity(removed_leaf(&out[r]).expect("a removal")))
             .or_default()
             .push(r);
     }
     let mut used = vec![false; out.len()];
     let mut unmatched = Vec::new();
     for &a in &added {
-        let h = hash(added_leaf(&out[a]).expect("an addition"));
+        let h = leaf_identity(added_leaf(&out[a]).expect("an addition"));
         match by_hash.get_mut(&h).and_then(|v| v.pop()) {
             Some(r) => {
                 link(out, r, a, Vec::new());

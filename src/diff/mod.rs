@@ -23,7 +23,7 @@ pub mod words;
 
 use serde::{Deserialize, Serialize};
 
-pub use blocks::{diff_blocks, diff_blocks_with};
+pub use blocks::{diff_blocks, diff_blocks_with, leaf_identity};
 pub use table::{ColumnDiff, ColumnEdit, RowDiff, RowEdit, TableDiff};
 pub use words::{Op, Span};
 
