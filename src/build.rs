@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::diff;
 use crate::error::Result;
 use crate::fsutil::{self, Transaction};
-use crate::model::{Document, SourceDoc, Status, VersionMeta};
+use crate::model::{Document, SourceDoc, Status, VersionMeta, VersionNumber};
 use crate::render::pdf;
 use crate::render::typst::Templates;
 use crate::source::Workspace;
@@ -23,6 +23,8 @@ pub enum Job {
     Version { doc: usize, index: usize },
     /// The mark-up of version `new` against version `old`.
     Markup { doc: usize, old: usize, new: usize },
+    /// The PDF of consultation `index` of a document.
+    Consultation { doc: usize, index: usize },
 }
 
 /// File name of a version's PDF: `emrr-v2.0.pdf`, `emrr-v3.0-draft.pdf`.
@@ -39,6 +41,12 @@ pub fn version_file_name(id: &str, meta: &VersionMeta) -> String {
 /// File name of a mark-up: `emrr-v2.0-to-v3.0-markup.pdf`.
 pub fn markup_file_name(id: &str, old: &VersionMeta, new: &VersionMeta) -> String {
     format!("{id}-v{}-to-v{}-markup.pdf", old.version, new.version)
+}
+
+/// File name of a consultation's PDF: `emrr-v3.0-consultation.pdf`, for
+/// the draft it consults on.
+pub fn consultation_file_name(id: &str, draft: &VersionNumber) -> String {
+    format!("{id}-v{draft}-consultation.pdf")
 }
 
 /// Where `regdoc render` writes without `-o`: `out/<id>/` as `build`
@@ -98,6 +106,9 @@ pub fn plan(docs: &[Document]) -> Vec<Job> {
                 });
             }
         }
+        for index in 0..doc.consultations.len() {
+            jobs.push(Job::Consultation { doc: d, index });
+        }
     }
     jobs
 }
@@ -118,6 +129,12 @@ pub fn output_path(docs: &[Document], job: &Job, out: &Path) -> PathBuf {
                 &d.versions[new].meta,
             ))
         }
+        Job::Consultation { doc, index } => {
+            let d = &docs[doc];
+            let on = &d.consultations[index].meta.consults_on.version;
+            out.join(&d.info.id)
+                .join(consultation_file_name(&d.info.id, on))
+        }
     }
 }
 
@@ -136,6 +153,10 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
             );
             let redline = diff::diff_docs(&a, &b);
             pdf::render_markup(Some(d), &a, &b, &redline, templates)
+        }
+        Job::Consultation { doc, index } => {
+            let d = &docs[doc];
+            pdf::render_consultation(d, &d.consultations[index], templates)
         }
     }
 }
@@ -178,6 +199,19 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
         Job::Markup { doc, old, new } => {
             h.update(format!("markup {old} {new}").as_bytes());
             (&docs[doc], vec![old, new])
+        }
+        Job::Consultation { doc, index } => {
+            // It quotes the draft's dates and any version's tables: its
+            // own text and every version's whole text are its inputs.
+            let d = &docs[doc];
+            let c = &d.consultations[index];
+            h.update(format!("consultation {index}").as_bytes());
+            h.update(c.path.to_string_lossy().as_bytes());
+            h.update(c.text.as_bytes());
+            for src in crate::source::assets::image_sources(&c.blocks) {
+                h.update(src.as_bytes());
+            }
+            (d, (0..d.versions.len()).collect())
         }
     };
     h.update(serde_json::to_vec(&doc.info).unwrap_or_default());

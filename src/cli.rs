@@ -32,8 +32,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List every document and version: status, effective date, summary.
-    List,
+    /// List every document and version (status, effective date, summary)
+    /// and every consultation with its state.
+    List {
+        /// The date to give states on (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
     /// Render one version's PDF (`emrr@3.0`, or a Markdown file).
     Render {
         /// doc@version, or a Markdown file.
@@ -224,7 +229,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
     let ws = Workspace::new(&cli.documents);
     let templates = templates(&cli)?;
     match &cli.command {
-        Command::List => list(&ws),
+        Command::List { on } => list(&ws, on.as_deref().map(parse_date).transpose()?),
         Command::Render { spec, output } => {
             let doc = ws.resolve(spec)?;
             let document = ws.owning_document(&doc)?;
@@ -503,7 +508,8 @@ fn outcome(o: regdoc::lifecycle::Outcome) -> Result<i32> {
     }
 }
 
-fn list(ws: &Workspace) -> Result<i32> {
+fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
+    let on = on.unwrap_or_else(today);
     let docs = ws.load_all()?;
     if docs.is_empty() {
         println!("no documents under {}", ws.root().display());
@@ -534,6 +540,30 @@ fn list(ws: &Workspace) -> Result<i32> {
                 p(&m.summary)
             );
         }
+        for c in &d.consultations {
+            let state = d
+                .version(&c.meta.consults_on.version)
+                .and_then(|f| regdoc::lifecycle::consultation_state(f, on))
+                .map_or("dates unknown".to_string(), |s| s.to_string());
+            println!(
+                "  consultation on v{}: {} on {on} — {}",
+                c.meta.consults_on.version,
+                state,
+                p(&c.meta.title)
+            );
+        }
     }
     Ok(0)
+}
+
+/// Today's date (UTC), from the system clock.
+fn today() -> EffectiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    EffectiveDate::from_unix(secs).unwrap_or(EffectiveDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }

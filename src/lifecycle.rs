@@ -50,6 +50,7 @@ fn validate(doc: &Document, replaced: &[(PathBuf, String)]) -> Result<(Document,
         dir: doc.dir.clone(),
         info: doc.info.clone(),
         versions,
+        consultations: doc.consultations.clone(),
     };
     let mut report = Report::default();
     for f in &new_doc.versions {
@@ -254,4 +255,38 @@ pub fn range_of(doc: &Document, f: &VersionFile) -> Option<(EffectiveDate, Optio
         .map(|n| n.meta.effective)
         .min();
     Some((f.meta.effective, next.and_then(|n| n.add_days(-1))))
+}
+
+/// Where a consultation stands on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultationState {
+    /// Not yet published: it opens on `opens`.
+    NotYetOpen { opens: EffectiveDate },
+    /// Taking responses until the end of `closes`.
+    Open { closes: EffectiveDate },
+    /// Closed at the end of `closed`.
+    Closed { closed: EffectiveDate },
+}
+
+impl std::fmt::Display for ConsultationState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsultationState::NotYetOpen { opens } => write!(f, "not yet open (opens {opens})"),
+            ConsultationState::Open { closes } => write!(f, "open (closes {closes})"),
+            ConsultationState::Closed { closed } => write!(f, "closed (closed {closed})"),
+        }
+    }
+}
+
+/// The state on `date` of the consultation on draft `draft`, from the
+/// draft's consultation dates (`None` when it has none).
+pub fn consultation_state(draft: &VersionFile, date: EffectiveDate) -> Option<ConsultationState> {
+    let c = draft.meta.consultation.as_ref()?;
+    Some(if date < c.published {
+        ConsultationState::NotYetOpen { opens: c.published }
+    } else if date <= c.closes {
+        ConsultationState::Open { closes: c.closes }
+    } else {
+        ConsultationState::Closed { closed: c.closes }
+    })
 }

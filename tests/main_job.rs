@@ -61,6 +61,8 @@ fn metadata_holds_id_version_status_and_effective_date() {
         assert_eq!(info(&p, "EffectiveDate").as_deref(), Some(date), "{name}");
         assert_eq!(info(&p, "Author").as_deref(), Some("DCC"), "{name}");
         let title = info(&p, "Title").unwrap();
+        // The mark-up is titled as the consultation names it.
+        let title = title.strip_prefix("Attachment 1: ").unwrap_or(&title);
         assert!(
             title.starts_with("ECoS Migration Reporting Regime v"),
             "{name}: {title}"
@@ -215,9 +217,17 @@ fn markup_strikes_all_of_v2_and_inserts_all_of_v3() {
         );
     }
     let flat = squash(&text);
+    // Titled as the consultation names it, on the page and in the PDF.
+    let title = "Attachment 1: ECoS Migration Reporting Regime v3.0 (mark-up)";
+    assert!(flat.contains(title), "{flat}");
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&p)
+        .output()
+        .unwrap();
     assert!(
-        flat.contains("Attachment 1 — ECoS Migration Reporting Regime v3.0 (mark-up)"),
-        "{flat}"
+        String::from_utf8_lossy(&info.stdout).contains(&format!("Title:           {title}")),
+        "{}",
+        String::from_utf8_lossy(&info.stdout)
     );
     assert!(flat.contains("Comparing v3.0 (draft) with v2.0 (approved)"));
     // Summary: every v2.0 block removed, every v3.0 block added.
@@ -391,13 +401,14 @@ fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
         assert_ok(&o);
         stdout(&o)
     };
+    // Three PDFs of versions and mark-ups, and the consultation's.
     let first = run(&[]);
-    assert_eq!(first.matches("wrote ").count(), 3, "{first}");
+    assert_eq!(first.matches("wrote ").count(), 4, "{first}");
     let v2 = tmp.path().join("out/emrr/emrr-v2.0.pdf");
     let before = std::fs::read(&v2).unwrap();
 
     let second = run(&[]);
-    assert_eq!(second.matches("up to date ").count(), 3, "{second}");
+    assert_eq!(second.matches("up to date ").count(), 4, "{second}");
     assert_eq!(second.matches("wrote ").count(), 0, "{second}");
 
     // An edit of v3.0's text rebuilds v3.0 and the mark-up, not v2.0.
@@ -423,7 +434,7 @@ fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
     std::fs::write(&v2, b"tampered").unwrap();
     assert!(run(&[]).contains("wrote out/emrr/emrr-v2.0.pdf"));
     assert_eq!(std::fs::read(&v2).unwrap(), before);
-    assert_eq!(run(&["--force"]).matches("wrote ").count(), 3);
+    assert_eq!(run(&["--force"]).matches("wrote ").count(), 4);
     // Quiet prints nothing.
     assert_eq!(run(&["--quiet", "--force"]), "");
 }

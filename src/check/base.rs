@@ -16,7 +16,12 @@ fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
     let mut files = Vec::new();
     for path in source::git_files(rev, ws.root())? {
         let name = path.to_string_lossy();
-        let wanted = name.ends_with(".md")
+        // A document's consultations are not its versions.
+        let in_consultations = path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == crate::source::CONSULTATIONS);
+        let wanted = !in_consultations && name.ends_with(".md")
             || path
                 .file_name()
                 .is_some_and(|n| n == crate::source::DOCUMENT_FILE);

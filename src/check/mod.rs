@@ -6,6 +6,7 @@
 //! revision); [`report`] prints them for people, GitHub and machines.
 
 pub mod base;
+pub mod consultation;
 pub mod report;
 pub mod rules;
 
@@ -178,7 +179,17 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
             .iter()
             .map(|p| {
                 if p.is_file() {
-                    p.parent().map(Path::to_path_buf).unwrap_or_default()
+                    // A consultation stands for the document it is in.
+                    let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                    if dir
+                        .file_name()
+                        .is_some_and(|n| n == crate::source::CONSULTATIONS)
+                        && !dir.join(DOCUMENT_FILE).exists()
+                    {
+                        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+                    } else {
+                        dir
+                    }
                 } else {
                     p.clone()
                 }

@@ -23,6 +23,7 @@ pub fn check_document(doc: &Document, report: &mut Report) {
         check_references(f, report);
     }
     check_lifecycle(doc, report);
+    super::consultation::check_consultations(doc, report);
 }
 
 /// Rules on one version's front matter beyond its types.
@@ -403,17 +404,20 @@ pub fn check_lifecycle(doc: &Document, report: &mut Report) {
             ));
         }
         if let Some(c) = &f.meta.consultation
-            && a.on < c.closes
+            && a.on <= c.closes
         {
+            // Responses arrive until the end of the closing day: approval
+            // comes after they have been considered.
             report.diagnostics.push(at_key(
                 Diagnostic::error(
                     "lifecycle/approval",
                     &f.path,
                     format!(
-                        "approved on {}, before its consultation closed ({})",
+                        "approved on {}, before its consultation closed (it closes at the end of {})",
                         a.on, c.closes
                     ),
-                ),
+                )
+                .help("approve after the consultation's closing date"),
                 f,
                 "approved",
             ));

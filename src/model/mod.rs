@@ -3,6 +3,7 @@
 //! Nothing here reads files or knows about output formats.
 
 mod block;
+pub mod consultation;
 mod meta;
 
 pub use block::{
@@ -134,6 +135,8 @@ pub struct Document {
     pub dir: PathBuf,
     pub info: DocumentInfo,
     pub versions: Vec<VersionFile>,
+    /// Consultations on its drafts (`consultations/*.md`), by file name.
+    pub consultations: Vec<consultation::ConsultationFile>,
 }
 
 /// A version file on disk with its parsed contents.
@@ -156,6 +159,39 @@ impl Document {
     /// The version a given one supersedes, if it names one that exists.
     pub fn predecessor(&self, file: &VersionFile) -> Option<&VersionFile> {
         file.meta.supersedes.as_ref().and_then(|v| self.version(v))
+    }
+
+    /// Table `n` (1-based, in reading order) of version `v` of document
+    /// `id`, which must be this one: what a consultation quotes.
+    pub fn quoted_table(&self, r: &consultation::VersionRef, n: usize) -> Result<&Table, String> {
+        let (id, v) = (&r.doc, &r.version);
+        if *id != self.info.id {
+            return Err(format!(
+                "`{id}@{v}`: a consultation quotes versions of its own document ({})",
+                self.info.id
+            ));
+        }
+        let f = self
+            .version(v)
+            .ok_or_else(|| format!("{id} has no version {v}"))?;
+        let mut tables = Vec::new();
+        walk(&f.blocks, &mut |b: &Block| {
+            if let Block::Table(t) = b {
+                tables.push(t);
+            }
+        });
+        let count = tables.len();
+        tables
+            .into_iter()
+            .nth(n.saturating_sub(1))
+            .ok_or_else(|| format!("{id}@{v} has {count} table(s), not {n}"))
+    }
+
+    /// The consultation on version `v`, if there is one.
+    pub fn consultation_on(&self, v: &VersionNumber) -> Option<&consultation::ConsultationFile> {
+        self.consultations
+            .iter()
+            .find(|c| c.meta.consults_on.doc == self.info.id && &c.meta.consults_on.version == v)
     }
 
     pub fn source_doc(&self, file: &VersionFile) -> SourceDoc {

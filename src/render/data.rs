@@ -7,7 +7,10 @@ use serde::Serialize;
 
 use super::text::xml_safe;
 use crate::diff::{BlockDiff, Change, Detail, Edit, MetaChange, Op, Redline, Span};
-use crate::model::{Block, Document, Frame, Inline, Leaf, SourceDoc, Status, VersionMeta, flatten};
+use crate::model::consultation::{Ask, ConsultationFile, Directive};
+use crate::model::{
+    Block, Document, Frame, Inline, Leaf, List, ListItem, SourceDoc, Status, VersionMeta, flatten,
+};
 
 /// The version of the data's shape (docs/template-data.md). Fields are
 /// only ever added within a version; a removal or a change of meaning
@@ -83,6 +86,17 @@ pub enum BlockBody {
         op: &'static str,
     },
     Table(TableData),
+    /// A consultation question, set apart (`consultation.typ`).
+    Question(QuestionData),
+}
+
+/// A consultation question as its PDF shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionData {
+    pub id: String,
+    pub text: String,
+    /// `agreement`, `rationale`.
+    pub asks: Vec<&'static str>,
 }
 
 /// A table, whole or compared.
@@ -141,7 +155,7 @@ impl BlockBody {
             BlockBody::Heading { spans, .. }
             | BlockBody::Paragraph { spans }
             | BlockBody::Code { spans } => vec![spans],
-            BlockBody::Rule { .. } => Vec::new(),
+            BlockBody::Rule { .. } | BlockBody::Question(_) => Vec::new(),
             BlockBody::Table(t) => t
                 .header
                 .iter_mut()
@@ -722,7 +736,25 @@ pub struct VersionData {
 
 /// Data for the clean PDF of one version.
 pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> VersionData {
-    let leaves = flatten(&doc.blocks);
+    VersionData {
+        schema_version: SCHEMA_VERSION,
+        doc: doc_data(doc),
+        version: meta_data(doc),
+        history: history(document, doc),
+        front_matter: doc
+            .front_matter
+            .as_ref()
+            .map(|f| f.display_fields())
+            .unwrap_or_default(),
+        blocks: body_data(&doc.blocks, |_| None),
+    }
+}
+
+/// The blocks of a body as the templates show them: footnote texts with
+/// their references, source comments left out unless `special` shows one
+/// (a consultation's question, say).
+fn body_data(blocks: &[Block], special: impl Fn(&Block) -> Option<BlockBody>) -> Vec<BlockData> {
+    let leaves = flatten(blocks);
     let all: Vec<&Leaf> = leaves.iter().collect();
     let refs = referenced(&all);
     let empty = Notes::new();
@@ -737,30 +769,161 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> VersionData
                 .push(block_body(&l.block, Op::Equal, &empty).spans());
         }
     }
-    let mut blocks = Vec::new();
+    let mut out = Vec::new();
     let mut prev: Option<&[Frame]> = None;
     for l in &leaves {
-        if l.block.is_comment() || note_label(&l.path).is_some_and(|x| refs.contains(x)) {
-            continue;
-        }
-        let mut v = block(block_body(&l.block, Op::Equal, &notes), "none", None);
+        let body = match special(&l.block) {
+            Some(body) => body,
+            None if l.block.is_comment() => continue,
+            None if note_label(&l.path).is_some_and(|x| refs.contains(x)) => continue,
+            None => block_body(&l.block, Op::Equal, &notes),
+        };
+        let mut v = block(body, "none", None);
         v.nest = nest_data(&l.path, prev);
         prev = Some(&l.path);
-        blocks.push(v);
+        out.push(v);
     }
-    link_anchors(&mut blocks);
-    VersionData {
+    link_anchors(&mut out);
+    out
+}
+
+/// Data for a consultation's PDF (`consultation.typ`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationPdfData {
+    pub schema_version: u32,
+    /// The consultation's title and classification, the document's owner.
+    pub doc: DocData,
+    /// Its status for the running footer (`Consultation`); never a draft
+    /// watermark: the consultation is published as it is.
+    pub version: MetaData,
+    pub cover: CoverData,
+    pub blocks: Vec<BlockData>,
+}
+
+/// The facts of a consultation's cover.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverData {
+    pub title: String,
+    pub strapline: Option<String>,
+    /// The draft's `consultation.published`, long form.
+    pub date: String,
+    /// The draft's `consultation.closes`, long form.
+    pub respond_by: String,
+    pub author: String,
+    pub classification: String,
+    /// "EMRR v3.0 (draft)".
+    pub consults_on: String,
+}
+
+/// Data for a consultation's PDF: the body with its directives shown (each
+/// question set apart, the quoted table, the attachments list). The
+/// cover's dates are the draft's.
+pub fn consultation_data(
+    doc: &Document,
+    c: &ConsultationFile,
+) -> crate::error::Result<ConsultationPdfData> {
+    let missing = |what: &str| {
+        crate::error::Error::in_file(&c.path, format!("cannot build the consultation: {what}"))
+            .help("run `regdoc check` for the details")
+    };
+    let draft = doc
+        .version(&c.meta.consults_on.version)
+        .ok_or_else(|| missing("the version it consults on does not exist"))?;
+    let dates = draft
+        .meta
+        .consultation
+        .as_ref()
+        .ok_or_else(|| missing("the draft has no consultation dates"))?;
+    // Directives become what they stand for before flattening, so that a
+    // quoted table or the attachments list sits where the directive was.
+    let mut blocks = Vec::with_capacity(c.blocks.len());
+    for b in &c.blocks {
+        match Directive::of(b) {
+            Some(Ok(Directive::QuoteTable { version, table })) => {
+                let t = doc.quoted_table(&version, table).map_err(|e| missing(&e))?;
+                blocks.push(Block::Table(t.clone()));
+            }
+            Some(Ok(Directive::Attachments)) => blocks.push(Block::List(List {
+                start: None,
+                tight: true,
+                items: c
+                    .meta
+                    .attachments
+                    .iter()
+                    .map(|a| ListItem {
+                        task: None,
+                        blocks: vec![Block::Paragraph {
+                            content: vec![Inline::plain(a.full_title())],
+                        }],
+                    })
+                    .collect(),
+            })),
+            Some(Err(e)) => return Err(missing(&e)),
+            _ => blocks.push(b.clone()),
+        }
+    }
+    let questions = &c.meta.questions;
+    let body = body_data(&blocks, |b| match Directive::of(b) {
+        Some(Ok(Directive::Question(id))) => questions.iter().find(|q| q.id == id).map(|q| {
+            BlockBody::Question(QuestionData {
+                id: xml_safe(&q.id),
+                text: xml_safe(&q.text),
+                asks: q
+                    .asks
+                    .iter()
+                    .map(|a| match a {
+                        Ask::Agreement => "agreement",
+                        Ask::Rationale => "rationale",
+                    })
+                    .collect(),
+            })
+        }),
+        _ => None,
+    });
+    let consults_on = format!(
+        "{} v{} (draft)",
+        doc.info.display_short(),
+        draft.meta.version
+    );
+    Ok(ConsultationPdfData {
         schema_version: SCHEMA_VERSION,
-        doc: doc_data(doc),
-        version: meta_data(doc),
-        history: history(document, doc),
-        front_matter: doc
-            .front_matter
-            .as_ref()
-            .map(|f| f.display_fields())
-            .unwrap_or_default(),
-        blocks,
-    }
+        doc: DocData {
+            id: Some(doc.info.id.clone()),
+            title: xml_safe(&c.meta.title),
+            short_title: xml_safe(doc.info.display_short()),
+            owner: xml_safe(&doc.info.owner),
+            classification: xml_safe(&c.meta.classification),
+            approver: Some(xml_safe(&doc.info.approver)),
+            governed_by: doc.info.governed_by.as_deref().map(xml_safe),
+        },
+        version: MetaData {
+            version: None,
+            status: Some("consultation".into()),
+            effective: None,
+            effective_long: None,
+            summary: None,
+            approved_by: None,
+            approved_on: None,
+            consultation: None,
+            status_line: xml_safe(&format!(
+                "Consultation on {consults_on}: published {}, closes {}",
+                dates.published.long(),
+                dates.closes.long()
+            )),
+            draft: false,
+            assumptions: Vec::new(),
+        },
+        cover: CoverData {
+            title: xml_safe(&c.meta.title),
+            strapline: c.meta.strapline.as_deref().map(xml_safe),
+            date: dates.published.long(),
+            respond_by: dates.closes.long(),
+            author: xml_safe(&c.meta.author),
+            classification: xml_safe(&c.meta.classification),
+            consults_on: xml_safe(&consults_on),
+        },
+        blocks: body,
+    })
 }
 
 /// Data for the mark-up PDF (`markup.typ`).

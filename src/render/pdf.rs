@@ -2,6 +2,7 @@
 
 use crate::diff::Redline;
 use crate::error::Result;
+use crate::model::consultation::ConsultationFile;
 use crate::model::{Document, SourceDoc};
 use crate::render::data;
 use crate::render::typst::{RegdocWorld, Templates, compile, export_pdf};
@@ -17,7 +18,15 @@ pub fn render_version(
         (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),
         _ => doc.origin.clone(),
     };
-    produce("version.typ", data, doc, None, templates, &ident, None)
+    produce(
+        "version.typ",
+        data,
+        doc,
+        None,
+        templates,
+        &ident,
+        Vec::new(),
+    )
 }
 
 /// The mark-up PDF: `new` compared with `old`.
@@ -37,6 +46,9 @@ pub fn render_markup(
     let ident = format!("markup:{}:{}", data::side_label(old), data::side_label(new));
     let against = old.meta.as_ref().map(|m| m.version.to_string());
     crate::source::assets::check_images(old)?;
+    let extra = against
+        .map(|v| vec![("ComparedWithVersion", v)])
+        .unwrap_or_default();
     produce(
         "markup.typ",
         data,
@@ -44,7 +56,40 @@ pub fn render_markup(
         old.dir.clone(),
         templates,
         &ident,
-        against,
+        extra,
+    )
+}
+
+/// The PDF of a consultation on a draft of `document`.
+pub fn render_consultation(
+    document: &Document,
+    consultation: &ConsultationFile,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let data = data::consultation_data(document, consultation)?;
+    let draft = document
+        .version(&consultation.meta.consults_on.version)
+        .expect("consultation_data found the draft");
+    // Its images are read from its own folder; its metadata is the
+    // draft's, as a publication of the draft's consultation.
+    let mut doc = document.source_doc(draft);
+    doc.origin = consultation.path.display().to_string();
+    doc.dir = consultation.path.parent().map(std::path::Path::to_path_buf);
+    doc.blocks = consultation.blocks.clone();
+    let mut extra = vec![("DocumentKind", "consultation".to_string())];
+    if let Some(c) = &draft.meta.consultation {
+        extra.push(("ConsultationPublished", c.published.to_string()));
+        extra.push(("ConsultationCloses", c.closes.to_string()));
+    }
+    let ident = format!("consultation:{}", consultation.meta.consults_on);
+    produce(
+        "consultation.typ",
+        data,
+        &doc,
+        None,
+        templates,
+        &ident,
+        extra,
     )
 }
 
@@ -55,7 +100,7 @@ fn produce(
     old_dir: Option<std::path::PathBuf>,
     templates: &Templates,
     ident: &str,
-    compared_with: Option<String>,
+    extra: Vec<(&'static str, String)>,
 ) -> Result<Vec<u8>> {
     // A missing or broken image is the document's error, located in it,
     // not a typst error in a template.
@@ -102,9 +147,7 @@ fn produce(
         entries.push(("DocumentStatus", m.status.to_string()));
         entries.push(("EffectiveDate", m.effective.to_string()));
     }
-    if let Some(v) = compared_with {
-        entries.push(("ComparedWithVersion", v));
-    }
+    entries.extend(extra);
     crate::render::pdfmeta::add_info(&pdf, &entries)
 }
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Cause, Error, Result};
+use crate::model::consultation::{ConsultationFile, ConsultationMeta};
 use crate::model::{Document, DocumentInfo, SourceDoc, VersionFile, VersionMeta, VersionNumber};
 
 /// Largest source file regdoc reads. A governed document is far smaller;
@@ -21,6 +22,9 @@ pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The metadata file of a document folder.
 pub const DOCUMENT_FILE: &str = "document.yaml";
+
+/// The folder of a document's consultations.
+pub const CONSULTATIONS: &str = "consultations";
 
 /// Reads a source file as UTF-8 text, refusing huge and binary files.
 pub fn read_source(path: &Path) -> Result<String> {
@@ -228,6 +232,26 @@ pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
     let blocks = parse_body(path, &text, split.body_offset)?;
     let body_offset = split.body_offset;
     Ok(VersionFile {
+        path: path.to_path_buf(),
+        meta,
+        blocks,
+        text,
+        body_offset,
+    })
+}
+
+/// Parses a consultation file: strict front matter and a Markdown body.
+pub fn parse_consultation(path: &Path, text: String) -> Result<ConsultationFile> {
+    let split = frontmatter::split(path, &text)?;
+    let yaml = split.yaml.ok_or_else(|| {
+        Error::in_file(path, "a consultation file needs YAML front matter")
+            .at(1, 1)
+            .help("start the file with `---`, then title, consults_on, questions…")
+    })?;
+    let meta: ConsultationMeta = yaml::parse(path, yaml, split.yaml_line)?;
+    let blocks = parse_body(path, &text, split.body_offset)?;
+    let body_offset = split.body_offset;
+    Ok(ConsultationFile {
         path: path.to_path_buf(),
         meta,
         blocks,
@@ -445,10 +469,24 @@ impl Workspace {
             }
         }
         versions.sort_by(|a, b| a.meta.version.cmp(&b.meta.version));
+        let mut consultations = Vec::new();
+        let folder = dir.join(CONSULTATIONS);
+        if is_real_dir(&folder) {
+            for path in version_paths(&folder)? {
+                let Some(text) = self.read_tolerant(&path, &mut loaded)? else {
+                    continue;
+                };
+                match parse_consultation(&path, text) {
+                    Ok(c) => consultations.push(c),
+                    Err(e) => loaded.problems.push(e.rule_or("schema/consultation")),
+                }
+            }
+        }
         loaded.document = info.map(|info| Document {
             dir: dir.to_path_buf(),
             info,
             versions,
+            consultations,
         });
         Ok(loaded)
     }

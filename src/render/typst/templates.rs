@@ -5,13 +5,17 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// Every template file regdoc knows. Only these names are ever read.
-pub const FILES: [(&str, &str); 3] = [
+pub const FILES: [(&str, &str); 4] = [
     ("regdoc.typ", include_str!("../../../templates/regdoc.typ")),
     (
         "version.typ",
         include_str!("../../../templates/version.typ"),
     ),
     ("markup.typ", include_str!("../../../templates/markup.typ")),
+    (
+        "consultation.typ",
+        include_str!("../../../templates/consultation.typ"),
+    ),
 ];
 
 /// Where templates come from. A folder's templates are read once, when

@@ -1,0 +1,304 @@
+//! A consultation on a draft version: its front matter (questions, party
+//! categories, attachments, what its text cites) and its numbered body.
+//!
+//! A consultation lives beside the versions it consults on, in
+//! `documents/<id>/consultations/<file>.md`. Facts another source already
+//! holds are not copied: the cover's dates are the draft's
+//! (`consultation.published`, `consultation.closes`), a table "at present"
+//! is quoted from the version in force by a directive, and where the text
+//! must say a fact in words (paragraph 16: "effective from 19 July 2024"),
+//! `cites` names the paragraph so that `check` can hold it to the source.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Block, VersionNumber};
+
+/// Front matter of a consultation file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationMeta {
+    pub title: String,
+    /// The line under the title on the cover.
+    #[serde(default)]
+    pub strapline: Option<String>,
+    pub author: String,
+    pub classification: String,
+    /// The draft consulted on: `emrr@3.0`.
+    pub consults_on: VersionRef,
+    /// The version in force while the consultation runs: `emrr@2.0`.
+    #[serde(default)]
+    pub in_force: Option<VersionRef>,
+    /// Where responses go (an e-mail address).
+    pub respond_to: String,
+    /// The time of day on the closing date responses are due by ("5pm").
+    #[serde(default)]
+    pub respond_by_time: Option<String>,
+    /// The Party categories the consultation expects to affect; a
+    /// respondent may name another.
+    #[serde(default)]
+    pub party_categories: Vec<String>,
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Paragraphs (`"12"`) and questions (`"Q3"`) whose text states a fact
+    /// of the draft or of this front matter.
+    #[serde(default)]
+    pub cites: Cites,
+}
+
+/// A version of a document, written `doc@version`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VersionRef {
+    pub doc: String,
+    pub version: VersionNumber,
+}
+
+impl TryFrom<String> for VersionRef {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let (doc, v) = s
+            .split_once('@')
+            .ok_or_else(|| format!("`{s}` does not name a version as DOC@VERSION (emrr@3.0)"))?;
+        let id_like = !doc.is_empty()
+            && doc
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !id_like {
+            return Err(format!("`{doc}` is not a document id"));
+        }
+        Ok(VersionRef {
+            doc: doc.to_string(),
+            version: v.parse()?,
+        })
+    }
+}
+
+impl From<VersionRef> for String {
+    fn from(r: VersionRef) -> String {
+        r.to_string()
+    }
+}
+
+impl std::fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.doc, self.version)
+    }
+}
+
+/// One consultation question.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// `Q1`, `Q2`…: unique in the consultation.
+    pub id: String,
+    /// The question, word for word.
+    pub text: String,
+    /// What a response gives.
+    pub asks: Vec<Ask>,
+}
+
+/// What a question asks a respondent for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ask {
+    /// Agree, disagree or neutral.
+    Agreement,
+    /// Free text: why.
+    Rationale,
+}
+
+/// An attachment the consultation lists.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// "Attachment 1".
+    pub label: String,
+    /// "ECoS Migration Reporting Regime v3.0 (mark-up)".
+    pub title: String,
+    /// What regdoc builds for it.
+    pub content: AttachmentContent,
+}
+
+impl Attachment {
+    /// "Attachment 1: ECoS Migration Reporting Regime v3.0 (mark-up)".
+    pub fn full_title(&self) -> String {
+        format!("{}: {}", self.label, self.title)
+    }
+}
+
+/// What an attachment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttachmentContent {
+    /// The mark-up of the draft against the version it supersedes.
+    Markup,
+    /// The Word response template.
+    ResponseTemplate,
+}
+
+/// Where the consultation's text states facts held elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cites {
+    /// The draft's `consultation.published`.
+    #[serde(default)]
+    pub published: Vec<Place>,
+    /// The draft's `consultation.closes`.
+    #[serde(default)]
+    pub closes: Vec<Place>,
+    /// The draft's proposed `effective` date.
+    #[serde(default)]
+    pub effective: Vec<Place>,
+    /// `respond_to`.
+    #[serde(default)]
+    pub respond_to: Vec<Place>,
+    /// Every one of `party_categories`.
+    #[serde(default)]
+    pub party_categories: Vec<Place>,
+}
+
+/// A numbered paragraph (`"12"`) or a question (`"Q3"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Place {
+    Paragraph(u32),
+    Question(String),
+}
+
+impl TryFrom<String> for Place {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if let Ok(n) = s.trim().parse::<u32>() {
+            return Ok(Place::Paragraph(n));
+        }
+        if s.starts_with('Q') && s.len() > 1 {
+            return Ok(Place::Question(s));
+        }
+        Err(format!(
+            "`{s}` is neither a paragraph number (\"12\") nor a question id (\"Q3\")"
+        ))
+    }
+}
+
+impl From<Place> for String {
+    fn from(p: Place) -> String {
+        p.to_string()
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Paragraph(n) => write!(f, "paragraph {n}"),
+            Place::Question(q) => write!(f, "{q}"),
+        }
+    }
+}
+
+/// A consultation file with its parsed contents.
+#[derive(Debug, Clone)]
+pub struct ConsultationFile {
+    pub path: PathBuf,
+    pub meta: ConsultationMeta,
+    pub blocks: Vec<Block>,
+    /// The raw text, for located diagnostics.
+    pub text: String,
+    /// Byte offset of the body in `text`.
+    pub body_offset: usize,
+}
+
+/// A directive in a consultation's body, written as an HTML comment on its
+/// own (so that other Markdown viewers show nothing):
+///
+/// - `<!-- regdoc:question Q1 -->`: question Q1, set apart, here;
+/// - `<!-- regdoc:quote emrr@2.0 table 1 -->`: the first table of
+///   emrr@2.0, quoted;
+/// - `<!-- regdoc:attachments -->`: the list of attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Directive {
+    Question(String),
+    QuoteTable { version: VersionRef, table: usize },
+    Attachments,
+}
+
+impl Directive {
+    /// The directive a block is, if it is one; `Err` for a comment that
+    /// starts `regdoc:` but does not read as a directive.
+    pub fn of(block: &Block) -> Option<Result<Directive, String>> {
+        let Block::Html { text } = block else {
+            return None;
+        };
+        let inner = text
+            .trim()
+            .strip_prefix("<!--")?
+            .strip_suffix("-->")?
+            .trim();
+        let rest = inner.strip_prefix("regdoc:")?;
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        Some(match words.as_slice() {
+            ["question", id] => Ok(Directive::Question(id.to_string())),
+            ["quote", version, "table", n] => match (
+                VersionRef::try_from(version.to_string()),
+                n.parse::<usize>(),
+            ) {
+                (Err(e), _) => Err(e),
+                (Ok(version), Ok(table)) if table >= 1 => {
+                    Ok(Directive::QuoteTable { version, table })
+                }
+                _ => Err(format!("`{n}` is not a table number (1, 2…)")),
+            },
+            ["attachments"] => Ok(Directive::Attachments),
+            _ => Err(format!(
+                "`{inner}` is not a directive: regdoc:question ID, regdoc:quote DOC@VERSION table N or regdoc:attachments"
+            )),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(t: &str) -> Block {
+        Block::Html {
+            text: t.to_string(),
+        }
+    }
+
+    #[test]
+    fn directives_read_and_bad_ones_say_why() {
+        assert_eq!(
+            Directive::of(&html("<!-- regdoc:question Q1 -->\n")),
+            Some(Ok(Directive::Question("Q1".into())))
+        );
+        assert_eq!(
+            Directive::of(&html("<!-- regdoc:quote emrr@2.0 table 1 -->")),
+            Some(Ok(Directive::QuoteTable {
+                version: VersionRef::try_from("emrr@2.0".to_string()).unwrap(),
+                table: 1
+            }))
+        );
+        assert!(matches!(
+            Directive::of(&html("<!-- regdoc:quote emrr@2.0 table 0 -->")),
+            Some(Err(_))
+        ));
+        assert!(matches!(
+            Directive::of(&html("<!-- regdoc:questoin Q1 -->")),
+            Some(Err(_))
+        ));
+        assert_eq!(Directive::of(&html("<!-- a note -->")), None);
+    }
+
+    #[test]
+    fn places_are_paragraphs_or_questions() {
+        assert_eq!(Place::try_from("12".to_string()), Ok(Place::Paragraph(12)));
+        assert_eq!(
+            Place::try_from("Q3".to_string()),
+            Ok(Place::Question("Q3".into()))
+        );
+        assert!(Place::try_from("twelve".to_string()).is_err());
+    }
+}
