@@ -25,6 +25,8 @@ pub enum Job {
     Markup { doc: usize, old: usize, new: usize },
     /// The PDF of consultation `index` of a document.
     Consultation { doc: usize, index: usize },
+    /// The Word response template of consultation `index` of a document.
+    ResponseTemplate { doc: usize, index: usize },
 }
 
 /// File name of a version's PDF: `emrr-v2.0.pdf`, `emrr-v3.0-draft.pdf`.
@@ -47,6 +49,12 @@ pub fn markup_file_name(id: &str, old: &VersionMeta, new: &VersionMeta) -> Strin
 /// the draft it consults on.
 pub fn consultation_file_name(id: &str, draft: &VersionNumber) -> String {
     format!("{id}-v{draft}-consultation.pdf")
+}
+
+/// File name of a consultation's response template:
+/// `emrr-v3.0-response-template.docx`.
+pub fn response_template_file_name(id: &str, draft: &VersionNumber) -> String {
+    format!("{id}-v{draft}-response-template.docx")
 }
 
 /// Where `regdoc render` writes without `-o`: `out/<id>/` as `build`
@@ -106,8 +114,13 @@ pub fn plan(docs: &[Document]) -> Vec<Job> {
                 });
             }
         }
-        for index in 0..doc.consultations.len() {
+        for (index, c) in doc.consultations.iter().enumerate() {
             jobs.push(Job::Consultation { doc: d, index });
+            if c.meta.attachments.iter().any(|a| {
+                a.content == crate::model::consultation::AttachmentContent::ResponseTemplate
+            }) {
+                jobs.push(Job::ResponseTemplate { doc: d, index });
+            }
         }
     }
     jobs
@@ -135,6 +148,12 @@ pub fn output_path(docs: &[Document], job: &Job, out: &Path) -> PathBuf {
             out.join(&d.info.id)
                 .join(consultation_file_name(&d.info.id, on))
         }
+        Job::ResponseTemplate { doc, index } => {
+            let d = &docs[doc];
+            let on = &d.consultations[index].meta.consults_on.version;
+            out.join(&d.info.id)
+                .join(response_template_file_name(&d.info.id, on))
+        }
     }
 }
 
@@ -157,6 +176,10 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
         Job::Consultation { doc, index } => {
             let d = &docs[doc];
             pdf::render_consultation(d, &d.consultations[index], templates)
+        }
+        Job::ResponseTemplate { doc, index } => {
+            let d = &docs[doc];
+            crate::render::response_template::response_template(d, &d.consultations[index])
         }
     }
 }
@@ -200,7 +223,8 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
             h.update(format!("markup {old} {new}").as_bytes());
             (&docs[doc], vec![old, new])
         }
-        Job::Consultation { doc, index } => {
+        Job::ResponseTemplate { doc, index } | Job::Consultation { doc, index } => {
+            h.update(format!("{job:?}").as_bytes());
             // It quotes the draft's dates and any version's tables: its
             // own text and every version's whole text are its inputs.
             let d = &docs[doc];
@@ -307,7 +331,7 @@ fn stale_outputs(
 fn regdoc_named(id: &str, name: &str) -> bool {
     crate::source::is_id(id)
         && name.starts_with(&format!("{id}-v"))
-        && name.ends_with(".pdf")
+        && (name.ends_with(".pdf") || name.ends_with(".docx"))
         && !name.contains('/')
 }
 

@@ -113,6 +113,18 @@ pub enum Command {
         #[arg(long)]
         keep_stale: bool,
     },
+    /// Collate returned response templates into the consultation report:
+    /// published and full editions, each as PDF, CSV and JSON.
+    Responses {
+        /// The draft consulted on, as doc@version (emrr@3.0).
+        spec: String,
+        /// The folder of returned response templates (.docx); default:
+        /// documents/<doc>/consultations/v<version>-responses/.
+        folder: Option<PathBuf>,
+        /// Where to write the reports (default: out/<doc>/).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `regdoc diff`.
@@ -325,6 +337,50 @@ fn dispatch(cli: Cli) -> Result<i32> {
                     Ok(1)
                 }
             }
+        }
+        Command::Responses { spec, folder, out } => {
+            let (id, version) = regdoc::source::version_spec(spec)?
+                .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;
+            let doc = ws.load_document(id)?;
+            let c = doc.consultation_on(&version).ok_or_else(|| {
+                Error::input(format!("{id} has no consultation on version {version}"))
+                    .help("a consultation lives in documents/<id>/consultations/")
+            })?;
+            let folder = folder
+                .clone()
+                .unwrap_or_else(|| regdoc::source::responses_dir(&doc.dir, &version));
+            let collation = regdoc::responses::collate(&c.meta, &folder)?;
+            // Each file that could not be read is said, with why; the
+            // others are still collated.
+            for e in &collation.problems {
+                eprintln!("{e}");
+            }
+            let out = out.clone().unwrap_or_else(|| PathBuf::from("out").join(id));
+            if ws.holds(&out.join("report")) {
+                return Err(Error::in_file(
+                    &out,
+                    "is inside the documents folder: reports never overwrite governed sources",
+                ));
+            }
+            let files = regdoc::responses::outputs(&doc, c, &collation, &templates)?;
+            let mut tx = regdoc::fsutil::Transaction::begin(&out)?;
+            for (name, bytes) in &files {
+                tx.write(&out.join(name), bytes)?;
+            }
+            tx.commit()?;
+            for (name, _) in &files {
+                println!("wrote {}", out.join(name).display());
+            }
+            println!(
+                "{} response(s) collated{}",
+                collation.responses.len(),
+                if collation.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} file(s) not read", collation.problems.len())
+                }
+            );
+            Ok(if collation.problems.is_empty() { 0 } else { 2 })
         }
         Command::Build {
             out,
@@ -545,8 +601,14 @@ fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
                 .version(&c.meta.consults_on.version)
                 .and_then(|f| regdoc::lifecycle::consultation_state(f, on))
                 .map_or("dates unknown".to_string(), |s| s.to_string());
+            let received = regdoc::source::response::response_files(
+                &regdoc::source::responses_dir(&d.dir, &c.meta.consults_on.version),
+            )
+            .map_or(String::new(), |f| {
+                format!(", {} response(s) received", f.len())
+            });
             println!(
-                "  consultation on v{}: {} on {on} — {}",
+                "  consultation on v{}: {}{received} on {on} — {}",
                 c.meta.consults_on.version,
                 state,
                 p(&c.meta.title)

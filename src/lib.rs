@@ -20,6 +20,7 @@ pub mod fsutil;
 pub mod lifecycle;
 pub mod model;
 pub mod render;
+pub mod responses;
 pub mod source;
 
 pub use error::{Error, Result};

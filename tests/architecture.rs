@@ -93,6 +93,12 @@ fn only_source_parses_yaml_and_markdown() {
         &["pulldown_cmark"],
         "the Markdown parser runs only in source::markdown",
     );
+    forbid(
+        &files,
+        |p| p == "src/source/response.rs",
+        &["zip::", "roxmltree"],
+        "returned Word files are unpacked and read only in source::response",
+    );
 }
 
 #[test]
@@ -105,11 +111,20 @@ fn renderers_do_not_reach_into_check_build_lifecycle_or_each_other() {
             "crate::check",
             "crate::build",
             "crate::lifecycle",
+            "crate::responses",
             "crate::cli",
         ],
         "data flows one way: render depends on nothing downstream",
     );
-    let renderers = ["terminal", "html", "markdown", "json", "docx", "pdf"];
+    let renderers = [
+        "terminal",
+        "html",
+        "markdown",
+        "json",
+        "docx",
+        "pdf",
+        "response_template",
+    ];
     for r in renderers {
         let own = format!("src/render/{r}.rs");
         let others: Vec<String> = renderers

@@ -412,6 +412,7 @@ fn build_removes_outputs_no_version_produces_and_says_which() {
             "emrr-v2.0-superseded.pdf",
             "emrr-v2.0-to-v3.0-markup.pdf",
             "emrr-v3.0-consultation.pdf",
+            "emrr-v3.0-response-template.docx",
             "emrr-v3.0.pdf",
             "notes.txt"
         ]

@@ -401,14 +401,15 @@ fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
         assert_ok(&o);
         stdout(&o)
     };
-    // Three PDFs of versions and mark-ups, and the consultation's.
+    // Three PDFs of versions and mark-ups, the consultation's PDF and its
+    // response template.
     let first = run(&[]);
-    assert_eq!(first.matches("wrote ").count(), 4, "{first}");
+    assert_eq!(first.matches("wrote ").count(), 5, "{first}");
     let v2 = tmp.path().join("out/emrr/emrr-v2.0.pdf");
     let before = std::fs::read(&v2).unwrap();
 
     let second = run(&[]);
-    assert_eq!(second.matches("up to date ").count(), 4, "{second}");
+    assert_eq!(second.matches("up to date ").count(), 5, "{second}");
     assert_eq!(second.matches("wrote ").count(), 0, "{second}");
 
     // An edit of v3.0's text rebuilds v3.0 and the mark-up, not v2.0.
@@ -434,7 +435,7 @@ fn build_skips_what_is_up_to_date_and_rebuilds_what_changed() {
     std::fs::write(&v2, b"tampered").unwrap();
     assert!(run(&[]).contains("wrote out/emrr/emrr-v2.0.pdf"));
     assert_eq!(std::fs::read(&v2).unwrap(), before);
-    assert_eq!(run(&["--force"]).matches("wrote ").count(), 4);
+    assert_eq!(run(&["--force"]).matches("wrote ").count(), 5);
     // Quiet prints nothing.
     assert_eq!(run(&["--quiet", "--force"]), "");
 }

@@ -302,3 +302,157 @@ mod tests {
         assert!(Place::try_from("twelve".to_string()).is_err());
     }
 }
+
+/// A field of the response template: the label in its row's first cell,
+/// which is also how a returned response is read back. Labels are matched
+/// without regard to case, spacing or a trailing colon, so a response
+/// re-saved by another word processor still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The consultation a template belongs to (`emrr@3.0`), filled in.
+    Reference,
+    Organisation,
+    Contact,
+    PartyCategory,
+    Confidentiality,
+    ConfidentialReason,
+    View(String),
+    Rationale(String),
+    Confidential(String),
+}
+
+impl Field {
+    /// The label of the field's row.
+    pub fn label(&self) -> String {
+        match self {
+            Field::Reference => "Consultation reference".into(),
+            Field::Organisation => "Organisation".into(),
+            Field::Contact => "Contact (name and e-mail)".into(),
+            Field::PartyCategory => "Party category".into(),
+            Field::Confidentiality => "Confidentiality".into(),
+            Field::ConfidentialReason => "Confidential parts and why".into(),
+            Field::View(q) => format!("{q}: your view"),
+            Field::Rationale(q) => format!("{q}: rationale"),
+            Field::Confidential(q) => format!("{q}: confidential?"),
+        }
+    }
+
+    /// Every field of the template of `meta`, in order.
+    pub fn all(meta: &ConsultationMeta) -> Vec<Field> {
+        let mut v = vec![
+            Field::Reference,
+            Field::Organisation,
+            Field::Contact,
+            Field::PartyCategory,
+            Field::Confidentiality,
+            Field::ConfidentialReason,
+        ];
+        for q in &meta.questions {
+            if q.asks.contains(&Ask::Agreement) {
+                v.push(Field::View(q.id.clone()));
+            }
+            if q.asks.contains(&Ask::Rationale) {
+                v.push(Field::Rationale(q.id.clone()));
+            }
+            v.push(Field::Confidential(q.id.clone()));
+        }
+        v
+    }
+
+    /// A label as matched: lower case, single spaces, no trailing colon.
+    pub fn normalise(label: &str) -> String {
+        label
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches(':')
+            .trim()
+            .to_lowercase()
+    }
+}
+
+/// A respondent's view on a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum View {
+    Agree,
+    Disagree,
+    Neutral,
+}
+
+impl View {
+    /// The view a typed answer gives: its first word, `agree`, `disagree`
+    /// or `neutral` in any case (`Disagree.` too). `None` when it is none
+    /// of them.
+    pub fn read(answer: &str) -> Option<View> {
+        let first: String = answer
+            .split_whitespace()
+            .next()?
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .collect::<String>()
+            .to_lowercase();
+        match first.as_str() {
+            "agree" | "agreed" => Some(View::Agree),
+            "disagree" | "disagreed" => Some(View::Disagree),
+            "neutral" => Some(View::Neutral),
+            _ => None,
+        }
+    }
+}
+
+/// What a respondent asked to be kept confidential (paragraph 18 of the
+/// EMRR consultation: "all or any part").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidentiality {
+    None,
+    All,
+    /// The answers marked confidential, question by question.
+    Parts,
+}
+
+impl Confidentiality {
+    /// `none`, `all` or `parts` (or `part`), as the first word, any case.
+    pub fn read(answer: &str) -> Option<Confidentiality> {
+        let first: String = answer
+            .split_whitespace()
+            .next()?
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .collect::<String>()
+            .to_lowercase();
+        match first.as_str() {
+            "none" | "no" => Some(Confidentiality::None),
+            "all" => Some(Confidentiality::All),
+            "parts" | "part" | "some" => Some(Confidentiality::Parts),
+            _ => None,
+        }
+    }
+}
+
+/// One returned response, as read from its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// The file it was read from.
+    pub file: String,
+    pub organisation: String,
+    pub contact: String,
+    /// As the respondent wrote it.
+    pub party_category: String,
+    pub confidentiality: Confidentiality,
+    pub confidential_reason: String,
+    pub answers: Vec<Answer>,
+    /// Fields that were missing or not understood, for the report.
+    pub notes: Vec<String>,
+}
+
+/// A response to one question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub question: String,
+    pub view: Option<View>,
+    pub rationale: String,
+    /// Marked confidential by the respondent (or the whole response is).
+    pub confidential: bool,
+}

@@ -1071,3 +1071,63 @@ mod tests {
         );
     }
 }
+
+/// Data for a consultation report's PDF (`report.typ`): the report as
+/// `regdoc::responses` collates it, with the page furniture.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportPdfData<T: Serialize> {
+    pub schema_version: u32,
+    /// `title`: "Consultation report: …"; `classification`: the
+    /// consultation's, or for the full report a warning that it holds
+    /// confidential text, which every page's header and footer repeat.
+    pub doc: DocData,
+    pub version: MetaData,
+    pub full: bool,
+    pub report: T,
+}
+
+/// The page furniture of a consultation report of `document`.
+pub fn report_pdf_data<T: Serialize>(
+    document: &Document,
+    consultation: &ConsultationFile,
+    report: T,
+    full: bool,
+) -> ReportPdfData<T> {
+    // Short enough for the running header and footer of every page.
+    let classification = if full {
+        "Full report: not for publication".to_string()
+    } else {
+        xml_safe(&consultation.meta.classification)
+    };
+    ReportPdfData {
+        schema_version: SCHEMA_VERSION,
+        doc: DocData {
+            id: Some(document.info.id.clone()),
+            title: xml_safe(&format!(
+                "Consultation report: {} v{}",
+                document.info.display_short(),
+                consultation.meta.consults_on.version
+            )),
+            short_title: xml_safe(document.info.display_short()),
+            owner: xml_safe(&document.info.owner),
+            classification,
+            approver: Some(xml_safe(&document.info.approver)),
+            governed_by: document.info.governed_by.as_deref().map(xml_safe),
+        },
+        version: MetaData {
+            version: None,
+            status: Some(if full { "full report" } else { "report" }.into()),
+            effective: None,
+            effective_long: None,
+            summary: None,
+            approved_by: None,
+            approved_on: None,
+            consultation: None,
+            status_line: String::new(),
+            draft: false,
+            assumptions: Vec::new(),
+        },
+        full,
+        report,
+    }
+}

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod pdf;
 #[cfg(feature = "pdf")]
 pub mod pdfmeta;
+pub mod response_template;
 pub mod terminal;
 pub mod text;
 #[cfg(feature = "pdf")]

@@ -60,6 +60,32 @@ pub fn render_markup(
     )
 }
 
+/// The PDF of a consultation report (`report.typ`), from the data
+/// `regdoc::responses` prepares, with the draft's metadata.
+pub fn render_report(
+    document: &Document,
+    consultation: &ConsultationFile,
+    data: impl serde::Serialize,
+    full: bool,
+    templates: &Templates,
+) -> Result<Vec<u8>> {
+    let draft = document
+        .version(&consultation.meta.consults_on.version)
+        .ok_or_else(|| {
+            crate::error::Error::in_file(&consultation.path, "the draft it consults on is gone")
+        })?;
+    let mut doc = document.source_doc(draft);
+    doc.origin = consultation.path.display().to_string();
+    doc.blocks = Vec::new();
+    let edition = if full { "full" } else { "published" };
+    let extra = vec![
+        ("DocumentKind", "consultation report".to_string()),
+        ("ReportEdition", edition.to_string()),
+    ];
+    let ident = format!("report:{}:{edition}", consultation.meta.consults_on);
+    produce("report.typ", data, &doc, None, templates, &ident, extra)
+}
+
 /// The PDF of a consultation on a draft of `document`.
 pub fn render_consultation(
     document: &Document,

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod frontmatter;
 pub mod markdown;
+pub mod response;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,15 @@ pub const DOCUMENT_FILE: &str = "document.yaml";
 
 /// The folder of a document's consultations.
 pub const CONSULTATIONS: &str = "consultations";
+
+/// Where the responses returned to the consultation on version `v` of the
+/// document in `doc_dir` are kept, by default:
+/// `documents/emrr/consultations/v3.0-responses/`. A governance team that
+/// keeps responses under version control keeps them here; `regdoc list`
+/// counts them and `regdoc responses` reads them.
+pub fn responses_dir(doc_dir: &Path, v: &VersionNumber) -> PathBuf {
+    doc_dir.join(CONSULTATIONS).join(format!("v{v}-responses"))
+}
 
 /// Reads a source file as UTF-8 text, refusing huge and binary files.
 pub fn read_source(path: &Path) -> Result<String> {

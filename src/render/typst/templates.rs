@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// Every template file regdoc knows. Only these names are ever read.
-pub const FILES: [(&str, &str); 4] = [
+pub const FILES: [(&str, &str); 5] = [
     ("regdoc.typ", include_str!("../../../templates/regdoc.typ")),
     (
         "version.typ",
@@ -16,6 +16,7 @@ pub const FILES: [(&str, &str); 4] = [
         "consultation.typ",
         include_str!("../../../templates/consultation.typ"),
     ),
+    ("report.typ", include_str!("../../../templates/report.typ")),
 ];
 
 /// Where templates come from. A folder's templates are read once, when

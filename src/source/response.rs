@@ -1,0 +1,260 @@
+//! Returned consultation responses: Word files filled in from the response
+//! template (`render::response_template`), read back by the labels of its
+//! table rows.
+//!
+//! A response is read as people return it: answers left empty, extra
+//! paragraphs in a cell, changed formatting, tracked insertions, a file
+//! re-saved by LibreOffice. Only the table rows matter: a row whose first
+//! cell is a field's label gives that field, in its second cell. A file
+//! that is not a Word file, or not this consultation's template, is an
+//! error for that file alone.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::consultation::{
+    Answer, Confidentiality, ConsultationMeta, Field, Response, View,
+};
+
+/// Most bytes of one part of a Word file regdoc unpacks: the text of a
+/// response is far smaller, and a zip bomb far larger.
+pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The custom property the template names its consultation with.
+const REFERENCE_PROPERTY: &str = "regdoc-consultation";
+
+/// The files of a folder of returned responses, sorted by name: every
+/// regular file but hidden ones (`.~lock.…#` of an open LibreOffice).
+pub fn response_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !super::is_real_dir(dir) {
+        return Err(Error::in_file(dir, "is not a folder of responses"));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .filter(|p| super::is_regular_file(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Reads one returned response to `meta`.
+pub fn read_response(path: &Path, meta: &ConsultationMeta) -> Result<Response> {
+    let bytes = super::read_bounded(path, super::MAX_SOURCE_BYTES)?;
+    let not_word = |why: String| {
+        Error::in_file(path, format!("is not a Word file (.docx): {why}"))
+            .help("return the response template as a .docx file")
+    };
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(&bytes)).map_err(|e| not_word(e.to_string()))?;
+    let document = part(&mut zip, "word/document.xml")
+        .map_err(&not_word)?
+        .ok_or_else(|| not_word("it has no word/document.xml".into()))?;
+    let custom = part(&mut zip, "docProps/custom.xml").ok().flatten();
+    let fields = table_fields(&document)
+        .map_err(|e| Error::in_file(path, format!("cannot read the Word document: {e}")))?;
+    let reference = fields
+        .get(&Field::normalise(&Field::Reference.label()))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| custom.as_deref().and_then(custom_reference));
+    let wanted = meta.consults_on.to_string();
+    match reference {
+        Some(r) if r == wanted => {}
+        Some(r) => {
+            return Err(Error::in_file(
+                path,
+                format!("is the response template of {r}, not of {wanted}"),
+            )
+            .help("collate each consultation's responses on their own"));
+        }
+        None => {
+            return Err(Error::in_file(
+                path,
+                format!("is not a response template of the consultation on {wanted}: it has no \"Consultation reference\" row"),
+            )
+            .help("respondents fill in Attachment 2, the response template regdoc builds"));
+        }
+    }
+    Ok(response_from(path, meta, &fields))
+}
+
+/// One part of the zip, bounded, if present.
+fn part<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> std::result::Result<Option<String>, String> {
+    let file = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_PART_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_PART_BYTES {
+        return Err(format!(
+            "{name} unpacks to more than {} MiB",
+            MAX_PART_BYTES / (1024 * 1024)
+        ));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("{name} is not UTF-8"))
+}
+
+const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+/// Every two-cell row of the document's tables: the first cell's first
+/// paragraph (normalised) → the second cell's text.
+fn table_fields(xml: &str) -> std::result::Result<HashMap<String, String>, String> {
+    let doc = roxmltree::Document::parse_with_options(
+        xml,
+        roxmltree::ParsingOptions {
+            allow_dtd: false,
+            nodes_limit: 4_000_000,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut out = HashMap::new();
+    for tr in doc.descendants().filter(|n| n.has_tag_name((W, "tr"))) {
+        let cells: Vec<roxmltree::Node> = tr
+            .children()
+            .filter(|n| n.has_tag_name((W, "tc")))
+            .collect();
+        let [label, value, ..] = cells.as_slice() else {
+            continue;
+        };
+        let label = paragraphs(*label)
+            .into_iter()
+            .find(|p| !p.trim().is_empty());
+        let Some(label) = label else { continue };
+        let value = paragraphs(*value).join("\n");
+        out.entry(Field::normalise(&label))
+            .or_insert_with(|| value.trim().to_string());
+    }
+    Ok(out)
+}
+
+/// The paragraphs of a cell as text: runs' text, tabs and breaks; deleted
+/// text (tracked) is not text.
+fn paragraphs(cell: roxmltree::Node) -> Vec<String> {
+    cell.descendants()
+        .filter(|n| n.has_tag_name((W, "p")))
+        .map(|p| {
+            let mut s = String::new();
+            for n in p.descendants() {
+                if n.ancestors().any(|a| a.has_tag_name((W, "del"))) {
+                    continue;
+                }
+                if n.has_tag_name((W, "t")) {
+                    s.push_str(n.text().unwrap_or(""));
+                } else if n.has_tag_name((W, "tab")) {
+                    s.push('\t');
+                } else if n.has_tag_name((W, "br")) || n.has_tag_name((W, "cr")) {
+                    s.push('\n');
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+/// The consultation a template's custom property names.
+fn custom_reference(xml: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    doc.descendants()
+        .find(|n| {
+            n.tag_name().name() == "property" && n.attribute("name") == Some(REFERENCE_PROPERTY)
+        })
+        .and_then(|p| p.descendants().find(|n| n.is_text()))
+        .and_then(|t| t.text())
+        .map(|t| t.trim().to_string())
+}
+
+/// The response the fields give, with a note for each field missing or
+/// not understood.
+fn response_from(
+    path: &Path,
+    meta: &ConsultationMeta,
+    fields: &HashMap<String, String>,
+) -> Response {
+    let mut notes = Vec::new();
+    let get = |f: &Field, notes: &mut Vec<String>| -> String {
+        match fields.get(&Field::normalise(&f.label())) {
+            Some(v) => v.clone(),
+            None => {
+                notes.push(format!("no \"{}\" row", f.label()));
+                String::new()
+            }
+        }
+    };
+    let organisation = get(&Field::Organisation, &mut notes);
+    let contact = get(&Field::Contact, &mut notes);
+    let party_category = get(&Field::PartyCategory, &mut notes);
+    let conf_text = get(&Field::Confidentiality, &mut notes);
+    let confidentiality = if conf_text.trim().is_empty() {
+        Confidentiality::None
+    } else {
+        Confidentiality::read(&conf_text).unwrap_or_else(|| {
+            // Not understood: the careful reading is that all of it is.
+            notes.push(format!(
+                "confidentiality `{}` is not none, all or parts: treated as all",
+                conf_text.trim()
+            ));
+            Confidentiality::All
+        })
+    };
+    let confidential_reason = get(&Field::ConfidentialReason, &mut notes);
+    let answers = meta
+        .questions
+        .iter()
+        .map(|q| {
+            let view_text = get(&Field::View(q.id.clone()), &mut notes);
+            let view = View::read(&view_text);
+            if view.is_none() && !view_text.trim().is_empty() {
+                notes.push(format!(
+                    "{}: `{}` is not agree, disagree or neutral: counted as no answer",
+                    q.id,
+                    view_text.trim()
+                ));
+            }
+            let rationale = get(&Field::Rationale(q.id.clone()), &mut notes);
+            let marked = get(&Field::Confidential(q.id.clone()), &mut notes);
+            let marked = marked
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.trim_end_matches(['.', '!']).eq_ignore_ascii_case("yes"));
+            Answer {
+                question: q.id.clone(),
+                view,
+                rationale,
+                confidential: match confidentiality {
+                    Confidentiality::All => true,
+                    Confidentiality::Parts => marked,
+                    Confidentiality::None => false,
+                },
+            }
+        })
+        .collect();
+    Response {
+        file: path.display().to_string(),
+        organisation,
+        contact,
+        party_category,
+        confidentiality,
+        confidential_reason,
+        answers,
+        notes,
+    }
+}

@@ -1,0 +1,443 @@
+//! Attachment 2, the response template, and the collation of returned
+//! responses into the consultation report, through the real binary.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+const QUESTIONS: [&str; 3] = [
+    "Do you agree with DCC ceasing EMRR reporting on 19 July 2024? Please provide your rationale.",
+    "Do you agree the amendments to EMRR and that it delivers DCC's intent? Please provide your rationale.",
+    "Do you agree with the proposed publication date (19 July 2024) for the updates to the EMRR using the draft version at Attachment 1? Please provide your rationale.",
+];
+
+/// The template `regdoc build` writes.
+fn template(out: &Path) -> PathBuf {
+    let o = regdoc(&["build", "--out", out.to_str().unwrap()]);
+    assert_ok(&o);
+    let p = out.join("emrr/emrr-v3.0-response-template.docx");
+    assert!(p.is_file(), "{}", stdout(&o));
+    p
+}
+
+/// `regdoc responses emrr@3.0 DIR -o OUT`.
+fn collate(dir: &Path, out: &Path) -> std::process::Output {
+    regdoc(&[
+        "responses",
+        "emrr@3.0",
+        dir.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+#[test]
+fn pandoc_and_libreoffice_read_the_template_with_every_question_exact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = template(tmp.path());
+    let o = Command::new("pandoc")
+        .args(["-t", "plain", "--wrap=none"])
+        .arg(&t)
+        .output()
+        .expect("pandoc is needed by the tests");
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for q in QUESTIONS {
+        assert!(text.contains(q), "pandoc: {q} missing: {text}");
+    }
+    for field in [
+        "Organisation",
+        "Party category",
+        "Large Suppliers, Small Suppliers, Other SEC Parties, or name another",
+        "Confidentiality",
+        "none, all or parts",
+        "Q1: your view",
+        "agree, disagree or neutral",
+        "Q3: rationale",
+        "5pm on 28 June 2024 to consultations@smartdcc.co.uk",
+    ] {
+        assert!(text.contains(field), "pandoc: `{field}` missing: {text}");
+    }
+    // LibreOffice opens it (and converts it to text).
+    let lo = tmp.path().join("lo");
+    let o = Command::new("soffice")
+        .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
+        .arg(&lo)
+        .arg(&t)
+        .env("HOME", tmp.path())
+        .output()
+        .expect("LibreOffice is needed by the tests");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = squash(&read(&lo.join("emrr-v3.0-response-template.txt")));
+    for q in QUESTIONS {
+        assert!(text.contains(q), "LibreOffice: {q} missing: {text}");
+    }
+}
+
+/// Three responses as Word users return them, and the report's numbers.
+fn filled(dir: &Path, template: &[u8]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let write = |name: &str, answers: &[(&str, &str)]| {
+        std::fs::write(dir.join(name), fill_template(template, answers)).unwrap();
+    };
+    write(
+        "a.docx",
+        &[
+            ("Organisation", "Alpha Energy"),
+            ("Party category", "Large Supplier"),
+            ("Confidentiality", "None"),
+            ("Q1: your view", "Agree"),
+            ("Q1: rationale", "Nothing left to report."),
+            ("Q2: your view", "agree"),
+            ("Q3: your view", "Neutral"),
+        ],
+    );
+    write(
+        "b.docx",
+        &[
+            ("Organisation", "Beta Power"),
+            ("Party category", "Small Suppliers"),
+            ("Q1: your view", "Disagree."),
+            (
+                "Q1: rationale",
+                "Keep monthly reports until PKT go-live.\nA second paragraph of reasons.",
+            ),
+            ("Q3: your view", "Disagree"),
+            ("Q3: rationale", "Publish after PKT."),
+        ],
+    );
+    write(
+        "c.docx",
+        &[
+            ("Organisation", "Gamma Metering"),
+            ("Party category", "Meter Operator"),
+            ("Confidentiality", "Parts"),
+            ("Confidential parts and why", "Our own figures in Q1."),
+            ("Q1: your view", "Disagree"),
+            ("Q1: rationale", "SECRET-FIGURES 12,345 Devices in retry."),
+            ("Q1: confidential?", "Yes"),
+            ("Q2: your view", "Yes please"),
+        ],
+    );
+    write(
+        "d.docx",
+        &[
+            ("Organisation", "Delta Holdings"),
+            ("Party category", "Other SEC Parties"),
+            ("Confidentiality", "All"),
+            ("Q2: your view", "Disagree"),
+            ("Q2: rationale", "DELTA-SECRET the mark-up is unclear."),
+        ],
+    );
+}
+
+#[test]
+fn filled_responses_are_collated_with_counts_disagreements_and_confidentiality() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    filled(&dir, &t);
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("4 response(s) collated"),
+        "{}",
+        stdout(&o)
+    );
+
+    let full: serde_json::Value =
+        serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report-full.json"))).unwrap();
+    let counts = |j: &serde_json::Value, q: usize| {
+        let q = &j["questions"][q];
+        (
+            q["agree"].as_u64().unwrap(),
+            q["disagree"].as_u64().unwrap(),
+            q["neutral"].as_u64().unwrap(),
+            q["no_answer"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(counts(&full, 0), (1, 2, 0, 1), "Q1");
+    // "Yes please" is no view: counted as no answer, and noted.
+    assert_eq!(counts(&full, 1), (1, 1, 0, 2), "Q2");
+    assert_eq!(counts(&full, 2), (0, 1, 1, 2), "Q3");
+    assert!(
+        full["notes"].to_string().contains("Yes please"),
+        "{}",
+        full["notes"]
+    );
+    // Categories: the consultation's, then those respondents named.
+    let cats = full["categories"].to_string();
+    assert!(
+        cats.contains("\"name\":\"Large Suppliers\",\"respondents\":[\"Alpha Energy\"]")
+            && cats.contains("\"name\":\"Other: Meter Operator\""),
+        "{cats}"
+    );
+    // Areas of disagreement: every question someone disagreed with.
+    let areas: Vec<&str> = full["disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(areas, ["Q1", "Q2", "Q3"]);
+    let q1 = full["disagreements"][0]["quotes"].to_string();
+    assert!(
+        q1.contains("Keep monthly reports until PKT go-live.\\nA second paragraph"),
+        "{q1}"
+    );
+
+    // Confidential text: in every full output, in no published one.
+    for secret in ["SECRET-FIGURES", "DELTA-SECRET", "Delta Holdings"] {
+        for ext in ["json", "csv"] {
+            let full = read(&out.join(format!("emrr-v3.0-consultation-report-full.{ext}")));
+            let published = read(&out.join(format!("emrr-v3.0-consultation-report.{ext}")));
+            assert!(
+                full.contains(secret),
+                "{secret} missing from the full {ext}"
+            );
+            assert!(
+                !published.contains(secret),
+                "{secret} published in the {ext}"
+            );
+        }
+        let full_pdf = squash(&pdf_text(
+            &out.join("emrr-v3.0-consultation-report-full.pdf"),
+            None,
+        ));
+        let pdf = squash(&pdf_text(
+            &out.join("emrr-v3.0-consultation-report.pdf"),
+            None,
+        ));
+        assert!(
+            full_pdf.contains(secret),
+            "{secret} missing from the full PDF"
+        );
+        assert!(!pdf.contains(secret), "{secret} published in the PDF");
+    }
+    // The published report still counts them, and says what it withholds.
+    let published: serde_json::Value =
+        serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report.json"))).unwrap();
+    assert_eq!(counts(&published, 0), (1, 2, 0, 1));
+    assert_eq!(published["questions"][0]["withheld"], 1);
+    assert!(published.to_string().contains("Confidential respondent 1"));
+    // The full report says so on every page.
+    let full_pdf = out.join("emrr-v3.0-consultation-report-full.pdf");
+    for p in 1..=page_count(&full_pdf) {
+        assert!(
+            pdf_text(&full_pdf, Some(p)).contains("Full report: not for publication"),
+            "page {p} of the full report does not say what it is"
+        );
+    }
+    assert_eq!(info(&full_pdf, "ReportEdition").as_deref(), Some("full"));
+}
+
+#[test]
+fn a_response_resaved_by_libreoffice_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    filled(&dir, &t);
+    let resaved = tmp.path().join("resaved");
+    let o = Command::new("soffice")
+        .args([
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+        ])
+        .arg(&resaved)
+        .arg(dir.join("b.docx"))
+        .env("HOME", tmp.path())
+        .output()
+        .expect("LibreOffice is needed by the tests");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tmp.path().join("report");
+    let o = collate(&resaved, &out);
+    assert_ok(&o);
+    let j: serde_json::Value =
+        serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report-full.json"))).unwrap();
+    assert_eq!(j["respondents"], 1);
+    assert_eq!(j["categories"][1]["respondents"][0], "Beta Power");
+    assert_eq!(j["questions"][0]["disagree"], 1);
+    assert_eq!(j["questions"][2]["disagree"], 1);
+    assert!(
+        j["questions"][0]["rationales"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Keep monthly reports until PKT go-live.")
+    );
+}
+
+#[test]
+fn a_file_that_is_not_this_consultations_template_is_an_error_for_it_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("good.docx"),
+        fill_template(&t, &[("Organisation", "Alpha"), ("Q1: your view", "Agree")]),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a Word file").unwrap();
+    std::fs::write(dir.join("renamed.docx"), "PK but not really a zip").unwrap();
+    // A Word file that is some other document: regdoc's own diff.
+    let o = regdoc(&[
+        "diff",
+        "emrr@2.0",
+        "emrr@3.0",
+        "--format",
+        "docx",
+        "-o",
+        dir.join("other.docx").to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    // Another consultation's template.
+    let bytes = fill_template(&t, &[]);
+    let other = {
+        use std::io::{Read, Write};
+        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().to_string();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            let s = String::from_utf8_lossy(&b).replace("emrr@3.0", "emrr@4.0");
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(s.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    };
+    std::fs::write(dir.join("wrong-consultation.docx"), other).unwrap();
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    for (file, why) in [
+        ("notes.txt", "is not a Word file"),
+        ("renamed.docx", "is not a Word file"),
+        ("other.docx", "has no \"Consultation reference\" row"),
+        (
+            "wrong-consultation.docx",
+            "is the response template of emrr@4.0, not of emrr@3.0",
+        ),
+    ] {
+        assert!(
+            e.lines().any(|l| l.contains(file) && l.contains(why)),
+            "{file}: {e}"
+        );
+    }
+    // The good one is still collated.
+    assert!(stdout(&o).contains("1 response(s) collated, 4 file(s) not read"));
+    let j = read(&out.join("emrr-v3.0-consultation-report-full.json"));
+    assert!(j.contains("Alpha"));
+}
+
+/// The made-up examples shipped in tests/fixtures/responses (see
+/// tests/fixtures/responses.md) collate.
+#[test]
+fn the_shipped_example_responses_collate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    let o = collate(&repo().join("tests/fixtures/responses"), &out);
+    assert_ok(&o);
+    let j: serde_json::Value =
+        serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report-full.json"))).unwrap();
+    assert_eq!(j["respondents"], 3);
+    assert!(j.to_string().contains("made-up example"));
+    assert_eq!(j["questions"][0]["disagree"], 2);
+    let published = read(&out.join("emrr-v3.0-consultation-report.json"));
+    assert!(!published.contains("CONFIDENTIAL-MARKER"));
+}
+
+/// Two runs, same bytes; the outputs are written together or not at all.
+#[test]
+fn reports_are_reproducible() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let dir = repo().join("tests/fixtures/responses");
+    assert_ok(&collate(&dir, a.path()));
+    assert_ok(&collate(&dir, b.path()));
+    for name in [
+        "emrr-v3.0-consultation-report.pdf",
+        "emrr-v3.0-consultation-report-full.csv",
+        "emrr-v3.0-consultation-report-full.json",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(name)).unwrap(),
+            std::fs::read(b.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// A response whose document unpacks to far more than any response is an
+/// error for that file, found while unpacking, quickly.
+#[test]
+fn a_zip_bomb_is_an_error_for_that_file_alone() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated),
+    )
+    .unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..64 {
+        zip.write_all(&chunk).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    assert!(bytes.len() < 1 << 20, "the bomb is small: {}", bytes.len());
+    std::fs::write(dir.join("bomb.docx"), bytes).unwrap();
+    let started = std::time::Instant::now();
+    let o = collate(&dir, &tmp.path().join("report"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bomb.docx") && stderr(&o).contains("unpacks to more than 32 MiB"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+/// Responses kept beside the consultation are counted by `list` and read
+/// by `responses` without a folder argument.
+#[test]
+fn responses_kept_beside_the_consultation_are_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = copy_documents(tmp.path());
+    copy_dir(
+        &repo().join("tests/fixtures/responses"),
+        &docs.join("emrr/consultations/v3.0-responses"),
+    );
+    let o = regdoc_in(tmp.path(), &["list", "--on", "2024-07-01"]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("closed (closed 2024-06-28), 3 response(s) received on 2024-07-01"),
+        "{}",
+        stdout(&o)
+    );
+    let o = regdoc_in(tmp.path(), &["responses", "emrr@3.0"]);
+    assert_ok(&o);
+    assert!(
+        tmp.path()
+            .join("out/emrr/emrr-v3.0-consultation-report-full.pdf")
+            .is_file()
+    );
+    // The responses folder is not a version, and check stays clean.
+    assert_ok(&regdoc_in(tmp.path(), &["check"]));
+}
