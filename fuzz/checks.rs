@@ -125,3 +125,23 @@ pub fn outputs(text: &str) {
     serde_json::to_string(&v).expect("data");
     serde_json::to_string(&m).expect("data");
 }
+
+/// A returned response template: any bytes (a zip, a Word file, a zip
+/// bomb, broken XML) give a response or an error, never a panic; a
+/// response answers every question, once.
+pub fn response(bytes: &[u8]) {
+    let c = regdoc::source::parse_consultation(
+        Path::new("v3.0.md"),
+        include_str!("../documents/emrr/consultations/v3.0.md").to_string(),
+    )
+    .expect("the bundled consultation parses");
+    if let Ok(r) =
+        regdoc::source::response::response_from_bytes(Path::new("r.docx"), bytes, &c.meta)
+    {
+        assert_eq!(r.answers.len(), c.meta.questions.len());
+        for (a, q) in r.answers.iter().zip(&c.meta.questions) {
+            assert_eq!(a.question, q.id);
+        }
+        serde_json::to_string(&r).expect("JSON of a response");
+    }
+}

@@ -47,3 +47,23 @@ fn diff() {
 fn outputs() {
     replay("outputs", checks::outputs);
 }
+
+#[test]
+fn response() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut seen = 0;
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir).join("response")) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            let bytes = std::fs::read(&p).unwrap();
+            let r = std::panic::catch_unwind(|| checks::response(&bytes));
+            assert!(r.is_ok(), "response: {} fails", p.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no inputs for response");
+}

@@ -287,6 +287,8 @@ fn two_builds_are_byte_identical() {
         "emrr-v2.0.pdf",
         "emrr-v3.0-draft.pdf",
         "emrr-v2.0-to-v3.0-markup.pdf",
+        "emrr-v3.0-consultation.pdf",
+        "emrr-v3.0-response-template.docx",
     ] {
         let x = std::fs::read(a.path().join("emrr").join(name)).unwrap();
         let y = std::fs::read(b.path().join("emrr").join(name)).unwrap();

@@ -49,6 +49,11 @@ pub fn response_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Reads one returned response to `meta`.
 pub fn read_response(path: &Path, meta: &ConsultationMeta) -> Result<Response> {
     let bytes = super::read_bounded(path, super::MAX_SOURCE_BYTES)?;
+    response_from_bytes(path, &bytes, meta)
+}
+
+/// Reads a returned response from its bytes; `path` names it in errors.
+pub fn response_from_bytes(path: &Path, bytes: &[u8], meta: &ConsultationMeta) -> Result<Response> {
     let not_word = |why: String| {
         Error::in_file(path, format!("is not a Word file (.docx): {why}"))
             .help("return the response template as a .docx file")
