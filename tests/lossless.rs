@@ -17,6 +17,24 @@ fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// The configuration of each property: `cases` cases from a fixed seed, so
+/// that `cargo test` (and CI) is a gate that gives the same answer on every
+/// run, as the fuzz replay is. A random search is a run with
+/// `PROPTEST_RNG_SEED=random` (or any other seed); what it finds goes into
+/// `fuzz/open/README.md` until fixed.
+fn config(default_cases: u32) -> ProptestConfig {
+    let base = ProptestConfig::default();
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED") {
+        Ok(_) => base.rng_seed,
+        Err(_) => proptest::test_runner::RngSeed::Fixed(1),
+    };
+    ProptestConfig {
+        cases: cases(default_cases),
+        rng_seed,
+        ..base
+    }
+}
+
 const WORDS: &[&str] = &[
     "the",
     "DCC",
@@ -390,7 +408,7 @@ fn apply_block(blocks: &mut Vec<Block>, e: &Edit) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn accept_gives_new_and_reject_gives_old(
@@ -434,7 +452,7 @@ fn normal(blocks: &[Block]) -> Vec<Block> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn markdown_output_reads_back_the_same(blocks in doc(0..14)) {
@@ -738,7 +756,7 @@ fn docx_of(old: &[Block], new: &[Block]) -> Vec<u8> {
 
 proptest! {
     // Each case runs pandoc four times: few cases, PROPTEST_CASES for more.
-    #![proptest_config(ProptestConfig { cases: cases(12).min(200), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(12).min(200), ..config(12) })]
 
     /// Word's "Accept all" reads as the new document and "Reject all" as the
     /// old one, list by list and row by row: a removed table row must not
