@@ -64,6 +64,10 @@ pub struct Report {
     /// `28 June 2024`.
     pub closed: String,
     pub respondents: usize,
+    /// Each response read, by file name order: in the full report with
+    /// its contact and confidentiality request, in the published one only
+    /// as named there and its category.
+    pub responses: Vec<RespondentRow>,
     /// Respondents by Party category, in the consultation's order, then
     /// the categories respondents named, then "Not given".
     pub categories: Vec<Category>,
@@ -73,6 +77,22 @@ pub struct Report {
     /// What could not be read as it should (a missing row, an answer that
     /// is not agree, disagree or neutral), by respondent.
     pub notes: Vec<String>,
+}
+
+/// One respondent as a report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RespondentRow {
+    pub name: String,
+    pub category: String,
+    /// Full report only: contact details are personal information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Full report only: `none`, `all` or `parts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidentiality: Option<Confidentiality>,
+    /// Full report only: which parts are confidential, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidential_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -186,6 +206,18 @@ pub fn report(
             }),
         }
     }
+    let rows: Vec<RespondentRow> = collation
+        .responses
+        .iter()
+        .zip(&names)
+        .map(|(r, name)| RespondentRow {
+            name: name.clone(),
+            category: category_of(meta, &r.party_category),
+            contact: full.then(|| r.contact.trim().to_string()),
+            confidentiality: full.then_some(r.confidentiality),
+            confidential_reason: full.then(|| r.confidential_reason.trim().to_string()),
+        })
+        .collect();
     let mut questions = Vec::new();
     let mut disagreements = Vec::new();
     for q in &meta.questions {
@@ -270,6 +302,7 @@ pub fn report(
         consults_on: meta.consults_on.to_string(),
         closed,
         respondents: collation.responses.len(),
+        responses: rows,
         categories,
         questions,
         disagreements,

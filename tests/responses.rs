@@ -117,6 +117,10 @@ fn filled(dir: &Path, template: &[u8]) {
         "c.docx",
         &[
             ("Organisation", "Gamma Metering"),
+            (
+                "Contact (name and e-mail)",
+                "G. Person, g.person@example.invalid",
+            ),
             ("Party category", "Meter Operator"),
             ("Confidentiality", "Parts"),
             ("Confidential parts and why", "Our own figures in Q1."),
@@ -195,32 +199,52 @@ fn filled_responses_are_collated_with_counts_disagreements_and_confidentiality()
     );
 
     // Confidential text: in every full output, in no published one.
+    let nospace = |s: String| s.split_whitespace().collect::<String>();
+    let full_pdf = nospace(pdf_text(
+        &out.join("emrr-v3.0-consultation-report-full.pdf"),
+        None,
+    ));
+    let pdf = nospace(pdf_text(
+        &out.join("emrr-v3.0-consultation-report.pdf"),
+        None,
+    ));
+    let outputs = |edition: &str| {
+        ["json", "csv"]
+            .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report{edition}.{ext}"))))
+    };
+    let (full, published) = (outputs("-full"), outputs(""));
     for secret in ["SECRET-FIGURES", "DELTA-SECRET", "Delta Holdings"] {
-        for ext in ["json", "csv"] {
-            let full = read(&out.join(format!("emrr-v3.0-consultation-report-full.{ext}")));
-            let published = read(&out.join(format!("emrr-v3.0-consultation-report.{ext}")));
-            assert!(
-                full.contains(secret),
-                "{secret} missing from the full {ext}"
-            );
-            assert!(
-                !published.contains(secret),
-                "{secret} published in the {ext}"
-            );
+        for (f, p) in full.iter().zip(&published) {
+            assert!(f.contains(secret), "{secret} missing from a full output");
+            assert!(!p.contains(secret), "{secret} published");
         }
-        let full_pdf = squash(&pdf_text(
-            &out.join("emrr-v3.0-consultation-report-full.pdf"),
-            None,
-        ));
-        let pdf = squash(&pdf_text(
-            &out.join("emrr-v3.0-consultation-report.pdf"),
-            None,
-        ));
         assert!(
-            full_pdf.contains(secret),
+            full_pdf.contains(&nospace(secret.into())),
             "{secret} missing from the full PDF"
         );
-        assert!(!pdf.contains(secret), "{secret} published in the PDF");
+        assert!(
+            !pdf.contains(&nospace(secret.into())),
+            "{secret} published in the PDF"
+        );
+    }
+    // Contact details are personal information, and a respondent's account
+    // of what is confidential may itself be: the full report only.
+    for private in ["g.person@example.invalid", "Our own figures in Q1."] {
+        assert!(
+            full[0].contains(private),
+            "{private} missing from the full JSON"
+        );
+        assert!(
+            full_pdf.contains(&nospace(private.into())),
+            "{private} missing from the full PDF"
+        );
+        for p in &published {
+            assert!(!p.contains(private), "{private} published");
+        }
+        assert!(
+            !pdf.contains(&nospace(private.into())),
+            "{private} published in the PDF"
+        );
     }
     // The published report still counts them, and says what it withholds.
     let published: serde_json::Value =
