@@ -326,22 +326,11 @@ fn a_file_that_is_not_this_consultations_template_is_an_error_for_it_alone() {
     assert_ok(&o);
     // Another consultation's template.
     let bytes = fill_template(&t, &[]);
-    let other = {
-        use std::io::{Read, Write};
-        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
-        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for i in 0..zin.len() {
-            let mut f = zin.by_index(i).unwrap();
-            let name = f.name().to_string();
-            let mut b = Vec::new();
-            f.read_to_end(&mut b).unwrap();
-            let s = String::from_utf8_lossy(&b).replace("emrr@3.0", "emrr@4.0");
-            out.start_file(name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            out.write_all(s.as_bytes()).unwrap();
-        }
-        out.finish().unwrap().into_inner()
-    };
+    let other = rewrite_docx(&bytes, |_, b| {
+        String::from_utf8_lossy(&b)
+            .replace("emrr@3.0", "emrr@4.0")
+            .into_bytes()
+    });
     std::fs::write(dir.join("wrong-consultation.docx"), other).unwrap();
     let out = tmp.path().join("report");
     let o = collate(&dir, &out);

@@ -385,20 +385,25 @@ impl View {
     /// or `neutral` in any case (`Disagree.` too). `None` when it is none
     /// of them.
     pub fn read(answer: &str) -> Option<View> {
-        let first: String = answer
-            .split_whitespace()
-            .next()?
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .collect::<String>()
-            .to_lowercase();
-        match first.as_str() {
+        match first_word(answer)?.as_str() {
             "agree" | "agreed" => Some(View::Agree),
             "disagree" | "disagreed" => Some(View::Disagree),
             "neutral" => Some(View::Neutral),
             _ => None,
         }
     }
+}
+
+/// The first word of a typed answer, its letters only, in lower case:
+/// `Disagree.` and `DISAGREE` read as `disagree`.
+fn first_word(answer: &str) -> Option<String> {
+    let w = answer.split_whitespace().next()?;
+    Some(
+        w.chars()
+            .filter(|c| c.is_alphabetic())
+            .collect::<String>()
+            .to_lowercase(),
+    )
 }
 
 /// What a respondent asked to be kept confidential (paragraph 18 of the
@@ -415,14 +420,7 @@ pub enum Confidentiality {
 impl Confidentiality {
     /// `none`, `all` or `parts` (or `part`), as the first word, any case.
     pub fn read(answer: &str) -> Option<Confidentiality> {
-        let first: String = answer
-            .split_whitespace()
-            .next()?
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .collect::<String>()
-            .to_lowercase();
-        match first.as_str() {
+        match first_word(answer)?.as_str() {
             "none" | "no" => Some(Confidentiality::None),
             "all" => Some(Confidentiality::All),
             "parts" | "part" | "some" => Some(Confidentiality::Parts),

@@ -595,6 +595,27 @@ pub struct MetaData {
     pub assumptions: Vec<String>,
 }
 
+impl MetaData {
+    /// The page furniture of a publication that is not a version (a
+    /// consultation, a report): a status for the running footer and a
+    /// line under the title, nothing else; never a watermark.
+    fn of_status(status: &str, status_line: String) -> MetaData {
+        MetaData {
+            version: None,
+            status: Some(status.to_string()),
+            effective: None,
+            effective_long: None,
+            summary: None,
+            approved_by: None,
+            approved_on: None,
+            consultation: None,
+            status_line,
+            draft: false,
+            assumptions: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsultationData {
     pub published: String,
@@ -896,23 +917,14 @@ pub fn consultation_data(
             approver: Some(xml_safe(&doc.info.approver)),
             governed_by: doc.info.governed_by.as_deref().map(xml_safe),
         },
-        version: MetaData {
-            version: None,
-            status: Some("consultation".into()),
-            effective: None,
-            effective_long: None,
-            summary: None,
-            approved_by: None,
-            approved_on: None,
-            consultation: None,
-            status_line: xml_safe(&format!(
+        version: MetaData::of_status(
+            "consultation",
+            xml_safe(&format!(
                 "Consultation on {consults_on}: published {}, closes {}",
                 dates.published.long(),
                 dates.closes.long()
             )),
-            draft: false,
-            assumptions: Vec::new(),
-        },
+        ),
         cover: CoverData {
             title: xml_safe(&c.meta.title),
             strapline: c.meta.strapline.as_deref().map(xml_safe),
@@ -1114,19 +1126,7 @@ pub fn report_pdf_data<T: Serialize>(
             approver: Some(xml_safe(&document.info.approver)),
             governed_by: document.info.governed_by.as_deref().map(xml_safe),
         },
-        version: MetaData {
-            version: None,
-            status: Some(if full { "full report" } else { "report" }.into()),
-            effective: None,
-            effective_long: None,
-            summary: None,
-            approved_by: None,
-            approved_on: None,
-            consultation: None,
-            status_line: String::new(),
-            draft: false,
-            assumptions: Vec::new(),
-        },
+        version: MetaData::of_status(if full { "full report" } else { "report" }, String::new()),
         full,
         report,
     }

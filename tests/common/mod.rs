@@ -249,53 +249,57 @@ pub fn docx_part(docx: &Path, part: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A copy of a response template filled in as a Word user fills it: each
-/// `(label, answer)` typed into the answer cell of the row with that
-/// label; a line break in the answer starts a new paragraph (Enter).
-pub fn fill_template(template: &[u8], answers: &[(&str, &str)]) -> Vec<u8> {
+/// A copy of a Word file with `edit` applied to each part's bytes.
+pub fn rewrite_docx(docx: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
     use std::io::{Read, Write};
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(template)).unwrap();
-    let mut xml = String::new();
-    zin.by_name("word/document.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
-    let empty = "<w:t xml:space=\"preserve\"></w:t>";
-    for (label, answer) in answers {
-        let at = xml
-            .find(&format!(">{}</w:t>", esc(label)))
-            .unwrap_or_else(|| panic!("no row {label}"));
-        let cell_end = at + xml[at..].find("</w:tc>").unwrap();
-        let slot = cell_end + xml[cell_end..].find(empty).unwrap();
-        let mut text = String::new();
-        for (i, para) in answer.split('\n').enumerate() {
-            if i > 0 {
-                text.push_str("</w:t></w:r></w:p><w:p><w:r><w:t xml:space=\"preserve\">");
-            }
-            text.push_str(&esc(para));
-        }
-        xml.replace_range(
-            slot..slot + empty.len(),
-            &format!("<w:t xml:space=\"preserve\">{text}</w:t>"),
-        );
-    }
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..zin.len() {
         let mut f = zin.by_index(i).unwrap();
         let name = f.name().to_string();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).unwrap();
-        if name == "word/document.xml" {
-            bytes = xml.clone().into_bytes();
-        }
+        let bytes = edit(&name, bytes);
         out.start_file(name, zip::write::SimpleFileOptions::default())
             .unwrap();
         out.write_all(&bytes).unwrap();
     }
     out.finish().unwrap().into_inner()
+}
+
+/// A copy of a response template filled in as a Word user fills it: each
+/// `(label, answer)` typed into the answer cell of the row with that
+/// label; a line break in the answer starts a new paragraph (Enter).
+pub fn fill_template(template: &[u8], answers: &[(&str, &str)]) -> Vec<u8> {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    rewrite_docx(template, |name, bytes| {
+        if name != "word/document.xml" {
+            return bytes;
+        }
+        let mut xml = String::from_utf8(bytes).unwrap();
+        let empty = "<w:t xml:space=\"preserve\"></w:t>";
+        for (label, answer) in answers {
+            let at = xml
+                .find(&format!(">{}</w:t>", esc(label)))
+                .unwrap_or_else(|| panic!("no row {label}"));
+            let cell_end = at + xml[at..].find("</w:tc>").unwrap();
+            let slot = cell_end + xml[cell_end..].find(empty).unwrap();
+            let mut text = String::new();
+            for (i, para) in answer.split('\n').enumerate() {
+                if i > 0 {
+                    text.push_str("</w:t></w:r></w:p><w:p><w:r><w:t xml:space=\"preserve\">");
+                }
+                text.push_str(&esc(para));
+            }
+            xml.replace_range(
+                slot..slot + empty.len(),
+                &format!("<w:t xml:space=\"preserve\">{text}</w:t>"),
+            );
+        }
+        xml.into_bytes()
+    })
 }
