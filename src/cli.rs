@@ -599,14 +599,28 @@ fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
         for c in &d.consultations {
             let state = d
                 .version(&c.meta.consults_on.version)
-                .and_then(|f| regdoc::lifecycle::consultation_state(f, on))
-                .map_or("dates unknown".to_string(), |s| s.to_string());
-            let received = regdoc::source::response::response_files(
-                &regdoc::source::responses_dir(&d.dir, &c.meta.consults_on.version),
-            )
-            .map_or(String::new(), |f| {
-                format!(", {} response(s) received", f.len())
-            });
+                .and_then(|f| regdoc::lifecycle::consultation_state(f, on));
+            // What `regdoc responses` would read: regular Word files.
+            let received = match state {
+                Some(regdoc::lifecycle::ConsultationState::NotYetOpen { .. }) | None => None,
+                _ => regdoc::source::response::response_files(&regdoc::source::responses_dir(
+                    &d.dir,
+                    &c.meta.consults_on.version,
+                ))
+                .ok()
+                .map(|files| {
+                    files
+                        .iter()
+                        .flatten()
+                        .filter(|p| {
+                            p.extension()
+                                .is_some_and(|x| x.eq_ignore_ascii_case("docx"))
+                        })
+                        .count()
+                }),
+            }
+            .map_or(String::new(), |n| format!(", {n} response(s) received"));
+            let state = state.map_or("dates unknown".to_string(), |s| s.to_string());
             println!(
                 "  consultation on v{}: {}{received} on {on} — {}",
                 c.meta.consults_on.version,

@@ -273,7 +273,7 @@ impl std::fmt::Display for ConsultationState {
         match self {
             ConsultationState::NotYetOpen { opens } => write!(f, "not yet open (opens {opens})"),
             ConsultationState::Open { closes } => write!(f, "open (closes {closes})"),
-            ConsultationState::Closed { closed } => write!(f, "closed (closed {closed})"),
+            ConsultationState::Closed { closed } => write!(f, "closed on {closed}"),
         }
     }
 }

@@ -26,13 +26,53 @@ pub struct Collation {
     pub problems: Vec<Error>,
 }
 
-/// Reads every response in `dir`. One bad file does not stop the others.
+/// Reads every response in `dir`. One bad file does not stop the others;
+/// a file that is byte for byte another one is an error (it would count one
+/// response twice), and two responses from one organisation are noted.
 pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
-    let mut responses = Vec::new();
+    use sha2::{Digest, Sha256};
+    let mut responses: Vec<Response> = Vec::new();
     let mut problems = Vec::new();
-    for file in crate::source::response::response_files(dir)? {
-        match crate::source::response::read_response(&file, meta) {
-            Ok(r) => responses.push(r),
+    let mut seen: Vec<(Vec<u8>, String)> = Vec::new();
+    for entry in crate::source::response::response_files(dir)? {
+        let file = match entry {
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let bytes = match crate::source::read_response_bytes(&file) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        let hash = Sha256::digest(&bytes).to_vec();
+        if let Some((_, first)) = seen.iter().find(|(h, _)| *h == hash) {
+            problems.push(
+                Error::in_file(&file, format!("is the same file as {first}: counted once"))
+                    .help("remove the copy"),
+            );
+            continue;
+        }
+        seen.push((hash, file.display().to_string()));
+        match crate::source::response::response_from_bytes(&file, &bytes, meta) {
+            Ok(mut r) => {
+                let org = r.organisation.trim().to_lowercase();
+                if !org.is_empty()
+                    && let Some(other) = responses
+                        .iter()
+                        .find(|o| o.organisation.trim().to_lowercase() == org)
+                {
+                    r.notes.push(format!(
+                        "another response from the same organisation: {}",
+                        file_name(&other.file)
+                    ));
+                }
+                responses.push(r)
+            }
             Err(e) => problems.push(e),
         }
     }
@@ -59,7 +99,7 @@ pub struct Report {
     pub edition: Edition,
     /// The consultation's title.
     pub title: String,
-    /// `emrr@3.0`.
+    /// `EMRR v3.0 (draft)`.
     pub consults_on: String,
     /// `28 June 2024`.
     pub closed: String,
@@ -107,22 +147,29 @@ pub struct Category {
 pub struct QuestionReport {
     pub id: String,
     pub text: String,
+    /// Views counted in this edition. In the published one an answer kept
+    /// back as confidential is counted only in `withheld`: with the names
+    /// of the others, its view could otherwise be worked out.
     pub agree: usize,
     pub disagree: usize,
     pub neutral: usize,
     pub no_answer: usize,
-    pub rationales: Vec<Rationale>,
-    /// Rationales left out of this edition as confidential.
+    /// Answers kept back from this edition (always 0 in the full one).
     pub withheld: usize,
+    /// Every answer this edition shows, in respondent order.
+    pub answers: Vec<AnswerRow>,
 }
 
+/// One respondent's answer to one question.
 #[derive(Debug, Clone, Serialize)]
-pub struct Rationale {
+pub struct AnswerRow {
     pub respondent: String,
+    pub category: String,
     /// `agree`, `disagree`, `neutral` or `no answer`.
     pub view: String,
-    pub text: String,
-    /// In the full report: the respondent asked for it to be confidential.
+    /// Empty when none was given.
+    pub rationale: String,
+    /// The respondent asked for it to be confidential (full report only).
     pub confidential: bool,
 }
 
@@ -130,10 +177,10 @@ pub struct Rationale {
 pub struct Disagreement {
     pub id: String,
     pub text: String,
+    /// Respondents disagreeing, as this edition counts them.
     pub respondents: usize,
-    /// The disagreeing rationales this edition may quote.
-    pub quotes: Vec<Rationale>,
-    pub withheld: usize,
+    /// The disagreeing answers with a rationale this edition shows.
+    pub quotes: Vec<AnswerRow>,
 }
 
 fn view_name(v: Option<View>) -> &'static str {
@@ -169,9 +216,11 @@ pub fn report(
 ) -> Report {
     let meta = &c.meta;
     let full = edition == Edition::Full;
-    // How each respondent is named in this edition.
-    let mut withheld_names = 0;
-    let names: Vec<String> = collation
+    // How each respondent is named and categorised in this edition: one
+    // who asked for all of it to be confidential is neither named nor
+    // described in their own words.
+    let mut anonymous = 0;
+    let who: Vec<(String, String)> = collation
         .responses
         .iter()
         .map(|r| {
@@ -180,11 +229,17 @@ pub fn report(
             } else {
                 r.organisation.trim().to_string()
             };
+            let category = category_of(meta, &r.party_category);
             if !full && r.confidentiality == Confidentiality::All {
-                withheld_names += 1;
-                format!("Confidential respondent {withheld_names}")
+                anonymous += 1;
+                let category = if meta.party_categories.contains(&category) {
+                    category
+                } else {
+                    "Other (not named)".to_string()
+                };
+                (format!("Confidential respondent {anonymous}"), category)
             } else {
-                name
+                (name, category)
             }
         })
         .collect();
@@ -196,12 +251,11 @@ pub fn report(
             respondents: Vec::new(),
         })
         .collect();
-    for (r, name) in collation.responses.iter().zip(&names) {
-        let cat = category_of(meta, &r.party_category);
-        match categories.iter_mut().find(|c| c.name == cat) {
+    for (name, cat) in &who {
+        match categories.iter_mut().find(|c| &c.name == cat) {
             Some(c) => c.respondents.push(name.clone()),
             None => categories.push(Category {
-                name: cat,
+                name: cat.clone(),
                 respondents: vec![name.clone()],
             }),
         }
@@ -209,10 +263,10 @@ pub fn report(
     let rows: Vec<RespondentRow> = collation
         .responses
         .iter()
-        .zip(&names)
-        .map(|(r, name)| RespondentRow {
+        .zip(&who)
+        .map(|(r, (name, category))| RespondentRow {
             name: name.clone(),
-            category: category_of(meta, &r.party_category),
+            category: category.clone(),
             contact: full.then(|| r.contact.trim().to_string()),
             confidentiality: full.then_some(r.confidentiality),
             confidential_reason: full.then(|| r.confidential_reason.trim().to_string()),
@@ -228,68 +282,60 @@ pub fn report(
             disagree: 0,
             neutral: 0,
             no_answer: 0,
-            rationales: Vec::new(),
             withheld: 0,
+            answers: Vec::new(),
         };
-        let mut d = Disagreement {
-            id: q.id.clone(),
-            text: q.text.clone(),
-            respondents: 0,
-            quotes: Vec::new(),
-            withheld: 0,
-        };
-        for (r, name) in collation.responses.iter().zip(&names) {
-            let Some(a) = r.answers.iter().find(|a| a.question == q.id) else {
-                qr.no_answer += 1;
+        for (r, (name, category)) in collation.responses.iter().zip(&who) {
+            let answer = r.answers.iter().find(|a| a.question == q.id);
+            if answer.is_some_and(|a| a.confidential) && !full {
+                qr.withheld += 1;
                 continue;
-            };
-            match a.view {
+            }
+            let view = answer.and_then(|a| a.view);
+            match view {
                 Some(View::Agree) => qr.agree += 1,
                 Some(View::Disagree) => qr.disagree += 1,
                 Some(View::Neutral) => qr.neutral += 1,
                 None => qr.no_answer += 1,
             }
-            let disagrees = a.view == Some(View::Disagree);
-            if disagrees {
-                d.respondents += 1;
-            }
-            if a.rationale.trim().is_empty() {
-                continue;
-            }
-            if a.confidential && !full {
-                qr.withheld += 1;
-                if disagrees {
-                    d.withheld += 1;
-                }
-                continue;
-            }
-            let entry = Rationale {
+            qr.answers.push(AnswerRow {
                 respondent: name.clone(),
-                view: view_name(a.view).into(),
-                text: a.rationale.trim().to_string(),
-                confidential: a.confidential,
-            };
-            if disagrees {
-                d.quotes.push(entry.clone());
-            }
-            qr.rationales.push(entry);
+                category: category.clone(),
+                view: view_name(view).into(),
+                rationale: answer.map_or(String::new(), |a| a.rationale.trim().to_string()),
+                confidential: answer.is_some_and(|a| a.confidential),
+            });
+        }
+        if qr.disagree > 0 {
+            disagreements.push(Disagreement {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                respondents: qr.disagree,
+                quotes: qr
+                    .answers
+                    .iter()
+                    .filter(|a| a.view == "disagree" && !a.rationale.is_empty())
+                    .cloned()
+                    .collect(),
+            });
         }
         questions.push(qr);
-        if d.respondents > 0 {
-            disagreements.push(d);
-        }
     }
-    let mut notes = Vec::new();
-    for (r, name) in collation.responses.iter().zip(&names) {
-        for n in &r.notes {
-            let who = if full || r.confidentiality != Confidentiality::All {
-                file_name(&r.file)
-            } else {
-                name.clone()
-            };
-            notes.push(format!("{who}: {n}"));
-        }
-    }
+    // Reading notes name files and fields a respondent filled in: the
+    // full report only.
+    let notes = if full {
+        collation
+            .responses
+            .iter()
+            .flat_map(|r| {
+                r.notes
+                    .iter()
+                    .map(|n| format!("{}: {n}", file_name(&r.file)))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let draft = doc.version(&meta.consults_on.version);
     let closed = draft
         .and_then(|d| d.meta.consultation.as_ref())
@@ -299,7 +345,11 @@ pub fn report(
         schema_version: 1,
         edition,
         title: meta.title.clone(),
-        consults_on: meta.consults_on.to_string(),
+        consults_on: format!(
+            "{} v{} (draft)",
+            doc.info.display_short(),
+            meta.consults_on.version
+        ),
         closed,
         respondents: collation.responses.len(),
         responses: rows,
@@ -349,26 +399,20 @@ pub fn to_json(r: &Report) -> String {
     s
 }
 
-/// The report as CSV: one row per respondent and question, with the
-/// respondent's category, view and rationale (RFC 4180 quoting).
+/// The report as CSV: one row per respondent and question this edition
+/// shows, with the respondent's category, view and rationale (RFC 4180
+/// quoting); the rows add up to the edition's counts.
 pub fn to_csv(r: &Report) -> String {
     let mut out = String::from("question,respondent,category,view,rationale,confidential\r\n");
-    let category_of = |name: &str| {
-        r.categories
-            .iter()
-            .find(|c| c.respondents.iter().any(|n| n == name))
-            .map_or("", |c| c.name.as_str())
-            .to_string()
-    };
     for q in &r.questions {
-        for x in &q.rationales {
+        for x in &q.answers {
             let row = [
-                q.id.clone(),
-                x.respondent.clone(),
-                category_of(&x.respondent),
-                x.view.clone(),
-                x.text.clone(),
-                x.confidential.to_string(),
+                q.id.as_str(),
+                x.respondent.as_str(),
+                x.category.as_str(),
+                x.view.as_str(),
+                x.rationale.as_str(),
+                if x.confidential { "true" } else { "false" },
             ];
             let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
             out.push_str(&cells.join(","));

@@ -172,10 +172,12 @@ fn filled_responses_are_collated_with_counts_disagreements_and_confidentiality()
     // "Yes please" is no view: counted as no answer, and noted.
     assert_eq!(counts(&full, 1), (1, 1, 0, 2), "Q2");
     assert_eq!(counts(&full, 2), (0, 1, 1, 2), "Q3");
+    // Noted in the full report, without quoting what was typed.
+    let notes = full["notes"].to_string();
     assert!(
-        full["notes"].to_string().contains("Yes please"),
-        "{}",
-        full["notes"]
+        notes.contains("c.docx: Q2: the view is not agree, disagree or neutral")
+            && !notes.contains("Yes please"),
+        "{notes}"
     );
     // Categories: the consultation's, then those respondents named.
     let cats = full["categories"].to_string();
@@ -246,12 +248,32 @@ fn filled_responses_are_collated_with_counts_disagreements_and_confidentiality()
             "{private} published in the PDF"
         );
     }
-    // The published report still counts them, and says what it withholds.
+    // The published report counts a confidential answer only as kept back:
+    // with the other names, its view could otherwise be worked out. Q1:
+    // Gamma's answer is confidential, and Delta asked for all of theirs.
     let published: serde_json::Value =
         serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report.json"))).unwrap();
-    assert_eq!(counts(&published, 0), (1, 2, 0, 1));
-    assert_eq!(published["questions"][0]["withheld"], 1);
+    assert_eq!(counts(&published, 0), (1, 1, 0, 0));
+    assert_eq!(published["questions"][0]["withheld"], 2);
+    assert_eq!(published["disagreements"][0]["respondents"], 1);
     assert!(published.to_string().contains("Confidential respondent 1"));
+    // Reading notes name files and what was typed: full report only.
+    assert_eq!(published["notes"], serde_json::json!([]));
+    // The CSV rows add up to the counts of their edition.
+    for edition in ["", "-full"] {
+        let csv = read(&out.join(format!("emrr-v3.0-consultation-report{edition}.csv")));
+        let j: serde_json::Value = serde_json::from_str(&read(
+            &out.join(format!("emrr-v3.0-consultation-report{edition}.json")),
+        ))
+        .unwrap();
+        let q1 = &j["questions"][0];
+        let counted = ["agree", "disagree", "neutral", "no_answer"]
+            .iter()
+            .map(|k| q1[*k].as_u64().unwrap())
+            .sum::<u64>();
+        let rows = csv.split("\r\n").filter(|l| l.starts_with("Q1,")).count();
+        assert_eq!(rows as u64, counted, "{edition}: {csv}");
+    }
     // The full report says so on every page.
     let full_pdf = out.join("emrr-v3.0-consultation-report-full.pdf");
     for p in 1..=page_count(&full_pdf) {
@@ -293,7 +315,7 @@ fn a_response_resaved_by_libreoffice_is_read() {
     assert_eq!(j["questions"][0]["disagree"], 1);
     assert_eq!(j["questions"][2]["disagree"], 1);
     assert!(
-        j["questions"][0]["rationales"][0]["text"]
+        j["questions"][0]["answers"][0]["rationale"]
             .as_str()
             .unwrap()
             .contains("Keep monthly reports until PKT go-live.")
@@ -440,7 +462,7 @@ fn responses_kept_beside_the_consultation_are_found() {
     let o = regdoc_in(tmp.path(), &["list", "--on", "2024-07-01"]);
     assert_ok(&o);
     assert!(
-        stdout(&o).contains("closed (closed 2024-06-28), 3 response(s) received on 2024-07-01"),
+        stdout(&o).contains("closed on 2024-06-28, 3 response(s) received on 2024-07-01"),
         "{}",
         stdout(&o)
     );
@@ -453,4 +475,219 @@ fn responses_kept_beside_the_consultation_are_found() {
     );
     // The responses folder is not a version, and check stays clean.
     assert_ok(&regdoc_in(tmp.path(), &["check"]));
+}
+
+/// Every way a respondent may mark an answer confidential keeps it out of
+/// the published report, whatever the other fields say.
+#[test]
+fn an_answer_marked_confidential_is_never_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        // The top choice left empty, the answer marked.
+        (
+            "blank-top",
+            &[
+                ("Q1: rationale", "LEAK-BLANK-TOP"),
+                ("Q1: confidential?", "Yes"),
+            ],
+        ),
+        // The top choice "no", the answer marked anyway.
+        (
+            "no-top",
+            &[
+                ("Confidentiality", "No, except Q1"),
+                ("Q1: rationale", "LEAK-NO-TOP"),
+                ("Q1: confidential?", "yes"),
+            ],
+        ),
+        // Other ways of saying yes.
+        (
+            "yes-comma",
+            &[
+                ("Confidentiality", "parts"),
+                ("Q1: rationale", "LEAK-YES-COMMA"),
+                ("Q1: confidential?", "Yes, confidential"),
+            ],
+        ),
+        (
+            "tick",
+            &[
+                ("Confidentiality", "parts"),
+                ("Q1: rationale", "LEAK-TICK"),
+                ("Q1: confidential?", "✔"),
+            ],
+        ),
+        // "Parts", but no answer marked: every answer is kept back.
+        (
+            "parts-unmarked",
+            &[
+                ("Organisation", "LEAK-ORG-PARTS"),
+                ("Confidentiality", "Parts"),
+                ("Confidential parts and why", "Q1 is sensitive"),
+                ("Q1: rationale", "LEAK-PARTS-UNMARKED"),
+            ],
+        ),
+        // A choice regdoc cannot read: all of it.
+        (
+            "unreadable-choice",
+            &[
+                ("Organisation", "LEAK-ORG-UNREADABLE"),
+                ("Confidentiality", "Entirely confidential: LEAK-CHOICE-TEXT"),
+                ("Q1: your view", "Strongly disagree: LEAK-VIEW-TEXT"),
+            ],
+        ),
+        // All of it: not named, and not described in its own words.
+        (
+            "all",
+            &[
+                ("Organisation", "LEAK-ORG-ALL"),
+                ("Party category", "LEAK-OWN-CATEGORY metering arm"),
+                ("Confidentiality", "All"),
+                ("Q2: rationale", "LEAK-ALL"),
+            ],
+        ),
+    ];
+    for (name, answers) in cases {
+        let mut answers = answers.to_vec();
+        if !answers.iter().any(|(l, _)| *l == "Organisation") {
+            answers.push(("Organisation", name));
+        }
+        answers.push(("Q1: your view", "Disagree"));
+        std::fs::write(
+            dir.join(format!("{name}.docx")),
+            fill_template(&t, &answers),
+        )
+        .unwrap();
+    }
+    // A "parts" response whose "confidential?" row was deleted.
+    let deleted = rewrite_docx(
+        &fill_template(
+            &t,
+            &[
+                ("Organisation", "row-deleted"),
+                ("Confidentiality", "parts"),
+                ("Q2: rationale", "LEAK-ROW-DELETED"),
+                ("Q3: confidential?", "yes"),
+            ],
+        ),
+        |name, b| {
+            if name != "word/document.xml" {
+                return b;
+            }
+            let xml = String::from_utf8(b).unwrap();
+            let label = xml.find(">Q2: confidential?</w:t>").unwrap();
+            let start = xml[..label].rfind("<w:tr>").unwrap();
+            let end = label + xml[label..].find("</w:tr>").unwrap() + "</w:tr>".len();
+            format!("{}{}", &xml[..start], &xml[end..]).into_bytes()
+        },
+    );
+    std::fs::write(dir.join("row-deleted.docx"), deleted).unwrap();
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_ok(&o);
+    let published: Vec<String> = ["json", "csv"]
+        .iter()
+        .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report.{ext}"))))
+        .chain([pdf_text(
+            &out.join("emrr-v3.0-consultation-report.pdf"),
+            None,
+        )])
+        .collect();
+    let full = read(&out.join("emrr-v3.0-consultation-report-full.json"));
+    for leak in [
+        "LEAK-BLANK-TOP",
+        "LEAK-NO-TOP",
+        "LEAK-YES-COMMA",
+        "LEAK-TICK",
+        "LEAK-PARTS-UNMARKED",
+        "LEAK-ORG-PARTS",
+        "LEAK-ORG-UNREADABLE",
+        "LEAK-ORG-ALL",
+        "LEAK-OWN-CATEGORY",
+        "LEAK-ALL",
+        "LEAK-ROW-DELETED",
+    ] {
+        for p in &published {
+            assert!(!p.contains(leak), "{leak} was published");
+        }
+        assert!(
+            full.contains(leak),
+            "{leak} is missing from the full report"
+        );
+    }
+    // Text a respondent typed is never quoted in notes, full report included.
+    for quoted in ["LEAK-CHOICE-TEXT", "LEAK-VIEW-TEXT"] {
+        assert!(!full.contains(quoted), "{quoted} was quoted in a note");
+    }
+}
+
+/// A respondent may type over the reference row: the template's own
+/// property still says which consultation it is; and case does not matter.
+#[test]
+fn a_response_whose_reference_was_typed_over_is_still_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, reference) in [
+        ("ours.docx", "Our ref: ACME/2024/17"),
+        ("upper.docx", "EMRR@3.0"),
+    ] {
+        let filled = fill_template(&t, &[("Organisation", name), ("Q1: your view", "agree")]);
+        let edited = rewrite_docx(&filled, |part, b| {
+            if part != "word/document.xml" {
+                return b;
+            }
+            String::from_utf8(b)
+                .unwrap()
+                .replacen(">emrr@3.0</w:t>", &format!(">{reference}</w:t>"), 1)
+                .into_bytes()
+        });
+        std::fs::write(dir.join(name), edited).unwrap();
+    }
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("2 response(s) collated"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A copy of a response is not a second response, and nothing in the
+/// folder is skipped without a word.
+#[test]
+fn copies_links_and_folders_among_responses_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(dir.join("a folder")).unwrap();
+    let one = fill_template(&t, &[("Organisation", "Alpha"), ("Q1: your view", "agree")]);
+    std::fs::write(dir.join("alpha.docx"), &one).unwrap();
+    std::fs::write(dir.join("alpha (copy).docx"), &one).unwrap();
+    std::os::unix::fs::symlink(dir.join("alpha.docx"), dir.join("link.docx")).unwrap();
+    // A lock file of an open document is not a response.
+    std::fs::write(dir.join("~$alpha.docx"), "lock").unwrap();
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("alpha.docx") && e.contains("is the same file as"),
+        "{e}"
+    );
+    assert!(
+        e.contains("link.docx") && e.contains("is not a regular file"),
+        "{e}"
+    );
+    assert!(
+        e.contains("a folder") && e.contains("is not a regular file"),
+        "{e}"
+    );
+    assert!(!e.contains("~$alpha"), "{e}");
+    assert!(stdout(&o).contains("1 response(s) collated, 3 file(s) not read"));
 }

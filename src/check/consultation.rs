@@ -98,25 +98,20 @@ fn check_consults_on<'a>(
         );
         return None;
     };
-    // A consultation is on a draft; once the draft is approved, after the
-    // consultation closed, the consultation is the record of how it was.
-    match f.meta.status {
-        Status::Draft => {}
-        Status::Approved | Status::Superseded
-            if f.meta.approved.as_ref().is_some_and(|a| {
-                f.meta
-                    .consultation
-                    .as_ref()
-                    .is_some_and(|d| a.on > d.closes)
-            }) => {}
-        _ => err(
+    // A consultation is on a draft. Once the draft is approved (after it
+    // closed: `lifecycle/approval` holds that date), the consultation is
+    // the record of how it was, so any status will do for a version that
+    // was consulted on; one never consulted on is no draft of a consultation.
+    if f.meta.status != Status::Draft && f.meta.consultation.is_none() {
+        err(
             report,
             format!(
-                "version {v} is {}: a consultation is on a draft (or on a version approved after it closed)",
+                "version {v} is {} and was never consulted on: a consultation is on a draft",
                 f.meta.status
             ),
             "name the draft this consultation proposes",
-        ),
+        );
+        return None;
     }
     if f.meta.consultation.is_none() {
         err(
@@ -281,6 +276,60 @@ fn check_body(doc: &Document, c: &ConsultationFile, report: &mut Report) {
                 .push(Diagnostic::error("consultation/directive", &c.path, msg).at(line, 1));
         }
     }
+    let lists = c
+        .blocks
+        .iter()
+        .filter(|b| matches!(Directive::of(b), Some(Ok(Directive::Attachments))))
+        .count();
+    if !c.meta.attachments.is_empty() && lists != 1 {
+        report.diagnostics.push(
+            at_key(
+                Diagnostic::error(
+                    "consultation/attachments",
+                    &c.path,
+                    if lists == 0 {
+                        "the attachments are not listed in the text".to_string()
+                    } else {
+                        format!("the attachments are listed {lists} times")
+                    },
+                ),
+                c,
+                "attachments",
+            )
+            .help("put `<!-- regdoc:attachments -->` once, where the list goes"),
+        );
+    }
+    let cites = &c.meta.cites;
+    if cites.published.is_empty()
+        && cites.closes.is_empty()
+        && cites.effective.is_empty()
+        && cites.respond_to.is_empty()
+    {
+        report.diagnostics.push(
+            Diagnostic::warning(
+                "consultation/cites",
+                &c.path,
+                "`cites` names no paragraph: check cannot hold the text to the draft's dates",
+            )
+            .at(1, 1)
+            .help("name the paragraphs that state the closing date and the effective date: cites: {closes: [\"12\"], effective: [\"16\"]}"),
+        );
+    }
+    let expected = format!("v{}.md", c.meta.consults_on.version);
+    if c.path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
+        report.diagnostics.push(at_key(
+            Diagnostic::warning(
+                "consultation/file-name",
+                &c.path,
+                format!(
+                    "the consultation on {} should be in a file named {expected}",
+                    c.meta.consults_on
+                ),
+            ),
+            c,
+            "consults_on",
+        ));
+    }
     for q in &c.meta.questions {
         if !placed.contains(&q.id.as_str()) {
             report.diagnostics.push(
@@ -318,7 +367,7 @@ pub fn paragraphs(blocks: &[Block]) -> Vec<(u64, String)> {
 /// Paragraphs run 1, 2, 3… across sections, as the consultation numbers
 /// them (a reader cites "paragraph 16").
 fn check_numbering(c: &ConsultationFile, report: &mut Report) {
-    let mut expected = 1;
+    let mut previous = 0;
     for (n, _) in paragraphs(&c.blocks) {
         // Markdown numbers a list's items from its first: an item written
         // `13.` after `11.` is shown as 12. Say so rather than let the
@@ -332,26 +381,31 @@ fn check_numbering(c: &ConsultationFile, report: &mut Report) {
                         "paragraph {n} (as its list numbers it) is written with another number"
                     ),
                 )
-                .at(paragraph_line(c, n.saturating_sub(1).max(1)), 1)
+                .at(paragraph_line(c, previous.max(1)), 1)
                 .help(
                     "Markdown numbers a list's items from the first: write each item's own number",
                 ),
             );
         }
-        if n != expected {
+        if n != previous + 1 {
             report.diagnostics.push(
                 Diagnostic::error(
                     "consultation/numbering",
                     &c.path,
-                    format!("paragraph {n} follows paragraph {}", expected - 1),
+                    if previous == 0 {
+                        format!("the first paragraph is numbered {n}")
+                    } else {
+                        format!("paragraph {n} follows paragraph {previous}")
+                    },
                 )
                 .at(paragraph_line(c, n), 1)
                 .help(format!(
-                    "paragraphs are numbered continuously across sections: this one is {expected}"
+                    "paragraphs are numbered continuously across sections: this one is {}",
+                    previous + 1
                 )),
             );
         }
-        expected = n + 1;
+        previous = n;
     }
 }
 
@@ -376,7 +430,7 @@ fn check_cites(c: &ConsultationFile, draft: &VersionFile, report: &mut Report) {
     };
     let paras = paragraphs(&c.blocks);
     let date = |d: &EffectiveDate| vec![d.long()];
-    let facts: [(&str, &[Place], Vec<String>, String); 5] = [
+    let facts: [(&str, &[Place], Vec<String>, String); 6] = [
         (
             "published",
             &c.meta.cites.published,
@@ -412,6 +466,12 @@ fn check_cites(c: &ConsultationFile, draft: &VersionFile, report: &mut Report) {
             &c.meta.cites.party_categories,
             c.meta.party_categories.clone(),
             "party_categories".to_string(),
+        ),
+        (
+            "respond_by_time",
+            &c.meta.cites.respond_by_time,
+            c.meta.respond_by_time.iter().cloned().collect(),
+            "respond_by_time".to_string(),
         ),
     ];
     for (what, places, wanted, source) in facts {

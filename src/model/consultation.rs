@@ -158,6 +158,9 @@ pub struct Cites {
     /// Every one of `party_categories`.
     #[serde(default)]
     pub party_categories: Vec<Place>,
+    /// `respond_by_time` ("5pm").
+    #[serde(default)]
+    pub respond_by_time: Vec<Place>,
 }
 
 /// A numbered paragraph (`"12"`) or a question (`"Q3"`).

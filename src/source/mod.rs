@@ -49,6 +49,11 @@ pub fn read_source(path: &Path) -> Result<String> {
     decode(path, bytes)
 }
 
+/// The bytes of a returned response file, within the source size limit.
+pub fn read_response_bytes(path: &Path) -> Result<Vec<u8>> {
+    read_bounded(path, MAX_SOURCE_BYTES)
+}
+
 /// Reads at most `max` bytes of `path`, counting while reading: a pipe or
 /// a device reports no length, so the file's size is not trusted.
 pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {

@@ -25,30 +25,45 @@ pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
 /// The custom property the template names its consultation with.
 const REFERENCE_PROPERTY: &str = "regdoc-consultation";
 
-/// The files of a folder of returned responses, sorted by name: every
-/// regular file but hidden ones (`.~lock.…#` of an open LibreOffice).
-pub fn response_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The entries of a folder of returned responses, sorted by name: every
+/// one but hidden files and the lock files word processors leave beside an
+/// open document (`.~lock.…#`, `~$…`). Each is `Ok(path)` for a regular
+/// file, or the error that says why it is not one (a link, a pipe, a
+/// folder): a response must not go missing from a report unsaid.
+pub fn response_files(dir: &Path) -> Result<Vec<Result<PathBuf>>> {
     if !super::is_real_dir(dir) {
         return Err(Error::in_file(dir, "is not a folder of responses"));
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, &e))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
             !p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
+                .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
         })
-        .filter(|p| super::is_regular_file(p))
         .collect();
-    files.sort();
-    Ok(files)
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|p| {
+            if super::is_regular_file(&p) {
+                Ok(p)
+            } else {
+                Err(Error::in_file(
+                    &p,
+                    "is not a regular file (a link, a folder or a device): not read",
+                )
+                .help("put each returned response in the folder as a file of its own"))
+            }
+        })
+        .collect())
 }
 
 /// Reads one returned response to `meta`.
 pub fn read_response(path: &Path, meta: &ConsultationMeta) -> Result<Response> {
-    let bytes = super::read_bounded(path, super::MAX_SOURCE_BYTES)?;
+    let bytes = super::read_response_bytes(path)?;
     response_from_bytes(path, &bytes, meta)
 }
 
@@ -66,28 +81,39 @@ pub fn response_from_bytes(path: &Path, bytes: &[u8], meta: &ConsultationMeta) -
     let custom = part(&mut zip, "docProps/custom.xml").ok().flatten();
     let fields = table_fields(&document)
         .map_err(|e| Error::in_file(path, format!("cannot read the Word document: {e}")))?;
-    let reference = fields
+    // The reference row, or (a respondent may have typed over it) the
+    // custom property the template carries; compared without regard to
+    // case or spacing.
+    let same = |a: &str, b: &str| {
+        let n = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+        n(a) == n(b)
+    };
+    let wanted = meta.consults_on.to_string();
+    let row = fields
         .get(&Field::normalise(&Field::Reference.label()))
         .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .or_else(|| custom.as_deref().and_then(custom_reference));
-    let wanted = meta.consults_on.to_string();
-    match reference {
-        Some(r) if r == wanted => {}
-        Some(r) => {
-            return Err(Error::in_file(
+        .filter(|v| !v.is_empty());
+    let property = custom.as_deref().and_then(custom_reference);
+    let ours = row.as_deref().is_some_and(|r| same(r, &wanted))
+        || property.as_deref().is_some_and(|r| same(r, &wanted));
+    if !ours {
+        return Err(match row.or(property) {
+            Some(r) => Error::in_file(
                 path,
-                format!("is the response template of {r}, not of {wanted}"),
+                format!(
+                    "is the response template of {}, not of {wanted}",
+                    crate::error::printable(&r)
+                ),
             )
-            .help("collate each consultation's responses on their own"));
-        }
-        None => {
-            return Err(Error::in_file(
+            .help("collate each consultation's responses on their own"),
+            None => Error::in_file(
                 path,
-                format!("is not a response template of the consultation on {wanted}: it has no \"Consultation reference\" row"),
+                format!(
+                    "is not a response template of the consultation on {wanted}: it has no \"Consultation reference\" row"
+                ),
             )
-            .help("respondents fill in Attachment 2, the response template regdoc builds"));
-        }
+            .help("respondents fill in Attachment 2, the response template regdoc builds"),
+        });
     }
     Ok(response_from(path, meta, &fields))
 }
@@ -175,6 +201,19 @@ fn paragraphs(cell: roxmltree::Node) -> Vec<String> {
         .collect()
 }
 
+/// Whether the first word of `s` (letters only, any case) is one of `words`.
+fn first_word_is(s: &str, words: &[&str]) -> bool {
+    let w: String = s
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    words.contains(&w.as_str())
+}
+
 /// The consultation a template's custom property names.
 fn custom_reference(xml: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(xml).ok()?;
@@ -208,45 +247,80 @@ fn response_from(
     let contact = get(&Field::Contact, &mut notes);
     let party_category = get(&Field::PartyCategory, &mut notes);
     let conf_text = get(&Field::Confidentiality, &mut notes);
-    let confidentiality = if conf_text.trim().is_empty() {
-        Confidentiality::None
+    let choice = if conf_text.trim().is_empty() {
+        None
     } else {
-        Confidentiality::read(&conf_text).unwrap_or_else(|| {
+        Some(Confidentiality::read(&conf_text).unwrap_or_else(|| {
             // Not understood: the careful reading is that all of it is.
             notes.push(format!(
-                "confidentiality `{}` is not none, all or parts: treated as all",
-                conf_text.trim()
+                "the confidentiality choice is not none, all or parts: treated as all ({} characters not quoted)",
+                conf_text.trim().chars().count()
             ));
             Confidentiality::All
-        })
+        }))
     };
     let confidential_reason = get(&Field::ConfidentialReason, &mut notes);
-    let answers = meta
+    // Each answer's own mark: "no" or nothing is not confidential; any
+    // other answer ("Yes", "Y", "Yes, confidential", "✔") is. `None` when
+    // the row is missing.
+    let marks: Vec<Option<bool>> = meta
         .questions
         .iter()
         .map(|q| {
+            fields
+                .get(&Field::normalise(
+                    &Field::Confidential(q.id.clone()).label(),
+                ))
+                .map(|v| {
+                    let v = v.trim();
+                    !(v.is_empty() || first_word_is(v, &["no", "n", "none", "not"]))
+                })
+        })
+        .collect();
+    // Whatever the top choice says, an answer marked confidential is; a
+    // "parts" whose parts cannot be told keeps every answer back.
+    let confidentiality = match choice {
+        Some(Confidentiality::All) => Confidentiality::All,
+        _ if marks.contains(&Some(true)) => Confidentiality::Parts,
+        Some(Confidentiality::Parts) => {
+            notes.push(
+                "confidentiality is \"parts\" but no answer is marked confidential: every answer is treated as confidential".into(),
+            );
+            Confidentiality::All
+        }
+        _ => Confidentiality::None,
+    };
+    if choice.is_none() && confidentiality == Confidentiality::Parts {
+        notes.push(
+            "no confidentiality choice, but answers are marked confidential: they are kept back"
+                .into(),
+        );
+    }
+    if confidentiality == Confidentiality::Parts && marks.iter().any(Option::is_none) {
+        notes.push("confidentiality is \"parts\" and a \"confidential?\" row is missing: that answer is kept back".into());
+    }
+    let answers = meta
+        .questions
+        .iter()
+        .zip(&marks)
+        .map(|(q, mark)| {
             let view_text = get(&Field::View(q.id.clone()), &mut notes);
             let view = View::read(&view_text);
             if view.is_none() && !view_text.trim().is_empty() {
                 notes.push(format!(
-                    "{}: `{}` is not agree, disagree or neutral: counted as no answer",
-                    q.id,
-                    view_text.trim()
+                    "{}: the view is not agree, disagree or neutral: counted as no answer",
+                    q.id
                 ));
             }
             let rationale = get(&Field::Rationale(q.id.clone()), &mut notes);
-            let marked = get(&Field::Confidential(q.id.clone()), &mut notes);
-            let marked = marked
-                .split_whitespace()
-                .next()
-                .is_some_and(|w| w.trim_end_matches(['.', '!']).eq_ignore_ascii_case("yes"));
             Answer {
                 question: q.id.clone(),
                 view,
                 rationale,
                 confidential: match confidentiality {
                     Confidentiality::All => true,
-                    Confidentiality::Parts => marked,
+                    // A missing mark keeps the answer back.
+                    Confidentiality::Parts => mark.unwrap_or(true),
                     Confidentiality::None => false,
                 },
             }
