@@ -53,6 +53,7 @@ pub enum Command {
         old: String,
         /// The new side: doc@version or a Markdown file.
         new: String,
+        /// Output file (default: under out/, named as `build` names it).
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Column header that identifies table rows (default: the
@@ -94,11 +95,12 @@ pub enum Command {
     At {
         /// The document id, e.g. emrr.
         id: String,
-        /// The date, YYYY-MM-DD.
-        date: String,
+        /// The date, YYYY-MM-DD (default: today).
+        date: Option<String>,
     },
     /// Build every version and every mark-up into a folder.
     Build {
+        /// The folder to build into: one folder per document.
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Print nothing but errors (no progress bar either).
@@ -134,6 +136,7 @@ pub struct DiffArgs {
     pub old: String,
     /// The new side: doc@version, a Markdown file, or REV:path.
     pub new: String,
+    /// Output format.
     #[arg(short, long, value_enum, default_value = "term")]
     pub format: DiffFormat,
     /// Output file (text formats default to standard output).
@@ -152,6 +155,9 @@ pub struct DiffArgs {
     /// document's `table_key`, else the first column).
     #[arg(long, value_name = "HEADER")]
     pub table_key: Option<String>,
+    /// JSON: leave out `blocks` (both whole documents): only what changed.
+    #[arg(long)]
+    pub no_blocks: bool,
 }
 
 /// Arguments of `regdoc check`.
@@ -163,11 +169,13 @@ pub struct CheckArgs {
     /// Also check against this git revision (e.g. origin/main).
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+    /// Output format: for people, GitHub annotations, or JSON.
     #[arg(long, value_enum, default_value = "human")]
     pub format: CheckFormat,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Colour in the human format (auto: on a terminal, unless NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
 }
@@ -318,7 +326,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
             )?)
         }
         Command::At { id, date } => {
-            let date = parse_date(date)?;
+            let date = match date {
+                Some(d) => parse_date(d)?,
+                None => today(),
+            };
             let doc = ws.load_document(id)?;
             match regdoc::lifecycle::in_force(&doc, date) {
                 Some((f, from, until)) => {
@@ -354,6 +365,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
             // others are still collated.
             for e in &collation.problems {
                 eprintln!("{e}");
+            }
+            for w in &collation.warnings {
+                eprintln!("{}", regdoc::error::printable(w));
             }
             let out = out.clone().unwrap_or_else(|| PathBuf::from("out").join(id));
             if ws.holds(&out.join("report")) {
@@ -435,6 +449,9 @@ fn write_output(ws: &Workspace, path: &std::path::Path, bytes: &[u8]) -> Result<
 
 /// `regdoc diff`: one redline, in the format asked for.
 fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>) -> Result<i32> {
+    if args.no_blocks && args.format.name() != "json" {
+        return Err(Error::input("--no-blocks is an option of --format json"));
+    }
     let a = ws.resolve(&args.old)?;
     let b = ws.resolve(&args.new)?;
     let redline = diff::diff_docs_with(&a, &b, &diff_options(&a, &b, &args.table_key));
@@ -458,6 +475,7 @@ fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>
                 || args.color == ColorChoice::Always,
             author: args.author.clone(),
             templates: templates_dir.clone(),
+            no_blocks: args.no_blocks,
         },
     };
     let bytes = renderer.render(&ctx)?;
@@ -600,24 +618,16 @@ fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
             let state = d
                 .version(&c.meta.consults_on.version)
                 .and_then(|f| regdoc::lifecycle::consultation_state(f, on));
-            // What `regdoc responses` would read: regular Word files.
+            // What `regdoc responses` would collate, as the folder is now.
             let received = match state {
                 Some(regdoc::lifecycle::ConsultationState::NotYetOpen { .. }) | None => None,
-                _ => regdoc::source::response::response_files(&regdoc::source::responses_dir(
-                    &d.dir,
-                    &c.meta.consults_on.version,
-                ))
-                .ok()
-                .map(|files| {
-                    files
-                        .iter()
+                _ => {
+                    let dir = regdoc::source::responses_dir(&d.dir, &c.meta.consults_on.version);
+                    regdoc::source::is_real_dir(&dir)
+                        .then(|| regdoc::responses::collate(&c.meta, &dir).ok())
                         .flatten()
-                        .filter(|p| {
-                            p.extension()
-                                .is_some_and(|x| x.eq_ignore_ascii_case("docx"))
-                        })
-                        .count()
-                }),
+                        .map(|col| col.responses.len())
+                }
             }
             .map_or(String::new(), |n| format!(", {n} response(s) received"));
             let state = state.map_or("dates unknown".to_string(), |s| s.to_string());

@@ -24,6 +24,9 @@ use crate::model::consultation::{
 pub struct Collation {
     pub responses: Vec<Response>,
     pub problems: Vec<Error>,
+    /// What the collation counts but a person should look at (two
+    /// responses from one organisation), for standard error.
+    pub warnings: Vec<String>,
 }
 
 /// Reads every response in `dir`. One bad file does not stop the others;
@@ -33,6 +36,14 @@ pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
     use sha2::{Digest, Sha256};
     let mut responses: Vec<Response> = Vec::new();
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    // "Alpha Ltd" and "Alpha Ltd." are one organisation.
+    let org_key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase()
+    };
     let mut seen: Vec<(Vec<u8>, String)> = Vec::new();
     for entry in crate::source::response::response_files(dir)? {
         let file = match entry {
@@ -60,15 +71,17 @@ pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
         seen.push((hash, file.display().to_string()));
         match crate::source::response::response_from_bytes(&file, &bytes, meta) {
             Ok(mut r) => {
-                let org = r.organisation.trim().to_lowercase();
+                let org = org_key(&r.organisation);
                 if !org.is_empty()
-                    && let Some(other) = responses
-                        .iter()
-                        .find(|o| o.organisation.trim().to_lowercase() == org)
+                    && let Some(other) = responses.iter().find(|o| org_key(&o.organisation) == org)
                 {
                     r.notes.push(format!(
                         "another response from the same organisation: {}",
                         file_name(&other.file)
+                    ));
+                    warnings.push(format!(
+                        "warning: {} and {} are responses from the same organisation: both are counted",
+                        other.file, r.file
                     ));
                 }
                 responses.push(r)
@@ -79,6 +92,7 @@ pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
     Ok(Collation {
         responses,
         problems,
+        warnings,
     })
 }
 
@@ -216,19 +230,22 @@ pub fn report(
 ) -> Report {
     let meta = &c.meta;
     let full = edition == Edition::Full;
+    // The order respondents are listed in: file order, except that in the
+    // published edition those who asked for all of it to be confidential
+    // come last, so that their place among named ones tells nothing.
+    let mut order: Vec<usize> = (0..collation.responses.len()).collect();
+    if !full {
+        order.sort_by_key(|&i| collation.responses[i].confidentiality == Confidentiality::All);
+    }
+    let responses: Vec<&Response> = order.iter().map(|&i| &collation.responses[i]).collect();
     // How each respondent is named and categorised in this edition: one
     // who asked for all of it to be confidential is neither named nor
-    // described in their own words.
-    let mut anonymous = 0;
-    let who: Vec<(String, String)> = collation
-        .responses
+    // described in their own words; an unnamed one is not named by its
+    // file (a file name may be a person's name) outside the full edition.
+    let (mut anonymous, mut unnamed) = (0, 0);
+    let who: Vec<(String, String)> = responses
         .iter()
         .map(|r| {
-            let name = if r.organisation.trim().is_empty() {
-                format!("Unnamed respondent ({})", file_name(&r.file))
-            } else {
-                r.organisation.trim().to_string()
-            };
             let category = category_of(meta, &r.party_category);
             if !full && r.confidentiality == Confidentiality::All {
                 anonymous += 1;
@@ -237,10 +254,17 @@ pub fn report(
                 } else {
                     "Other (not named)".to_string()
                 };
-                (format!("Confidential respondent {anonymous}"), category)
-            } else {
-                (name, category)
+                return (format!("Confidential respondent {anonymous}"), category);
             }
+            let name = if !r.organisation.trim().is_empty() {
+                r.organisation.trim().to_string()
+            } else if full {
+                format!("Unnamed respondent ({})", file_name(&r.file))
+            } else {
+                unnamed += 1;
+                format!("Unnamed respondent {unnamed}")
+            };
+            (name, category)
         })
         .collect();
     let mut categories: Vec<Category> = meta
@@ -260,8 +284,7 @@ pub fn report(
             }),
         }
     }
-    let rows: Vec<RespondentRow> = collation
-        .responses
+    let rows: Vec<RespondentRow> = responses
         .iter()
         .zip(&who)
         .map(|(r, (name, category))| RespondentRow {
@@ -285,7 +308,7 @@ pub fn report(
             withheld: 0,
             answers: Vec::new(),
         };
-        for (r, (name, category)) in collation.responses.iter().zip(&who) {
+        for (r, (name, category)) in responses.iter().zip(&who) {
             let answer = r.answers.iter().find(|a| a.question == q.id);
             if answer.is_some_and(|a| a.confidential) && !full {
                 qr.withheld += 1;

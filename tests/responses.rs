@@ -691,3 +691,216 @@ fn copies_links_and_folders_among_responses_are_said() {
     assert!(!e.contains("~$alpha"), "{e}");
     assert!(stdout(&o).contains("1 response(s) collated, 3 file(s) not read"));
 }
+
+/// The part of a filled template's document.xml, edited by `edit`.
+fn edit_xml(docx: &[u8], edit: impl Fn(String) -> String) -> Vec<u8> {
+    rewrite_docx(docx, |name, b| {
+        if name == "word/document.xml" {
+            edit(String::from_utf8(b).unwrap()).into_bytes()
+        } else {
+            b
+        }
+    })
+}
+
+/// Wherever a respondent's wish about confidentiality is not plain, the
+/// reading keeps more back, never less; and what Word does not show is
+/// never quoted.
+#[test]
+fn an_unclear_wish_for_confidentiality_keeps_more_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
+    let base = |org: &str, extra: &[(&str, &str)]| {
+        let mut a = vec![("Organisation", org), ("Q1: your view", "Disagree")];
+        a.extend_from_slice(extra);
+        fill_template(&t, &a)
+    };
+    // Words that are not a plain no.
+    for (name, mark) in [
+        ("not-for-pub", "Not for publication"),
+        ("no-but", "No, please do not publish this"),
+        (
+            "no-then-yes",
+            "No.\nOn reflection, yes: keep this confidential",
+        ),
+        ("tick-text", "✔"),
+    ] {
+        write(
+            &format!("{name}.docx"),
+            base(
+                name,
+                &[
+                    ("Q1: rationale", &format!("LEAK-{name}")),
+                    ("Q1: confidential?", mark),
+                ],
+            ),
+        );
+    }
+    // A tick inserted as a symbol (Insert › Symbol), not as text.
+    let sym = edit_xml(&base("sym", &[("Q1: rationale", "LEAK-sym")]), |xml| {
+        let at = xml.find(">Q1: confidential?</w:t>").unwrap();
+        let slot = at
+            + xml[at..]
+                .find("<w:t xml:space=\"preserve\"></w:t>")
+                .unwrap();
+        format!(
+            "{}<w:sym w:font=\"Wingdings\" w:char=\"F0FC\"/>{}",
+            &xml[..slot],
+            &xml[slot..]
+        )
+    });
+    write("sym.docx", sym);
+    // A cover table of the respondent's own, before the template's,
+    // answering confidentiality differently.
+    let cover = edit_xml(
+        &base(
+            "LEAK-ORG-COVER",
+            &[("Confidentiality", "all"), ("Q1: rationale", "LEAK-cover")],
+        ),
+        |xml| {
+            let first = xml.find("<w:tbl>").unwrap();
+            let own = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Confidentiality</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>None</w:t></w:r></w:p></w:tc></w:tr></w:tbl>";
+            format!("{}{own}{}", &xml[..first], &xml[first..])
+        },
+    );
+    write("cover.docx", cover);
+    // The choice made by editing the hint: typed over, or struck out.
+    let typed = edit_xml(
+        &base("LEAK-ORG-HINT", &[("Q1: rationale", "LEAK-hint")]),
+        |xml| xml.replacen(">none, all or parts</w:t>", ">all</w:t>", 1),
+    );
+    write("hint-typed.docx", typed);
+    let struck = edit_xml(
+        &base("LEAK-ORG-STRIKE", &[("Q1: rationale", "LEAK-strike")]),
+        |xml| {
+            xml.replacen(
+                "<w:r><w:rPr /><w:t xml:space=\"preserve\">none, all or parts</w:t></w:r>",
+                "<w:r><w:rPr><w:strike/></w:rPr><w:t xml:space=\"preserve\">none, </w:t></w:r><w:r><w:t xml:space=\"preserve\">all</w:t></w:r><w:r><w:rPr><w:strike/></w:rPr><w:t xml:space=\"preserve\"> or parts</w:t></w:r>",
+                1,
+            )
+        },
+    );
+    write("hint-struck.docx", struck);
+    // Confidentiality asked for in words, without a mark.
+    write(
+        "none-except.docx",
+        base(
+            "LEAK-ORG-EXCEPT",
+            &[
+                ("Confidentiality", "None, except our answer to Q1"),
+                ("Q1: rationale", "LEAK-except"),
+            ],
+        ),
+    );
+    write(
+        "reason-only.docx",
+        base(
+            "LEAK-ORG-REASON",
+            &[
+                (
+                    "Confidential parts and why",
+                    "Our Q1 answer is confidential",
+                ),
+                ("Q1: rationale", "LEAK-reason"),
+            ],
+        ),
+    );
+    // Text Word does not show: hidden, or the old place of moved text.
+    let hidden = edit_xml(
+        &base("visible", &[("Q1: rationale", "Shown text.")]),
+        |xml| {
+            xml.replacen(
+                ">Shown text.</w:t></w:r>",
+                ">Shown text.</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr><w:t>LEAK-HIDDEN</w:t></w:r><w:moveFrom><w:r><w:t>LEAK-MOVED-AWAY</w:t></w:r></w:moveFrom>",
+                1,
+            )
+        },
+    );
+    write("hidden.docx", hidden);
+    // No organisation: not named by its file outside the full report.
+    write(
+        "Jane Doe LEAK-FILE-NAME.docx",
+        fill_template(&t, &[("Q1: your view", "agree")]),
+    );
+    let out = tmp.path().join("report");
+    let o = collate(&dir, &out);
+    assert_ok(&o);
+    let published: Vec<String> = ["json", "csv"]
+        .iter()
+        .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report.{ext}"))))
+        .chain([pdf_text(
+            &out.join("emrr-v3.0-consultation-report.pdf"),
+            None,
+        )])
+        .collect();
+    let full = read(&out.join("emrr-v3.0-consultation-report-full.json"));
+    for leak in [
+        "LEAK-not-for-pub",
+        "LEAK-no-but",
+        "LEAK-no-then-yes",
+        "LEAK-tick-text",
+        "LEAK-sym",
+        "LEAK-ORG-COVER",
+        "LEAK-cover",
+        "LEAK-ORG-HINT",
+        "LEAK-hint",
+        "LEAK-ORG-STRIKE",
+        "LEAK-strike",
+        "LEAK-ORG-EXCEPT",
+        "LEAK-except",
+        "LEAK-ORG-REASON",
+        "LEAK-reason",
+        "LEAK-FILE-NAME",
+    ] {
+        for p in &published {
+            assert!(!p.contains(leak), "{leak} was published");
+        }
+        assert!(
+            full.contains(leak),
+            "{leak} is missing from the full report"
+        );
+    }
+    for unseen in ["LEAK-HIDDEN", "LEAK-MOVED-AWAY"] {
+        assert!(!full.contains(unseen), "{unseen} was read");
+    }
+    assert!(full.contains("Shown text."));
+}
+
+/// A file whose tables are gone is an error, not a blank response; a
+/// hidden file that is not a lock file is said, not skipped.
+#[test]
+fn a_response_without_its_tables_or_hidden_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let filled = fill_template(
+        &t,
+        &[("Organisation", "Tableless"), ("Q1: your view", "agree")],
+    );
+    let tableless = edit_xml(&filled, |xml| {
+        xml.replace("<w:tbl>", "")
+            .replace("</w:tbl>", "")
+            .replace("<w:tr>", "")
+            .replace("</w:tr>", "")
+    });
+    std::fs::write(dir.join("tableless.docx"), tableless).unwrap();
+    std::fs::write(dir.join(".hidden-response.docx"), &filled).unwrap();
+    std::fs::write(dir.join(".~lock.open.docx#"), "lock").unwrap();
+    let o = collate(&dir, &tmp.path().join("report"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("tableless.docx") && e.contains("none of the response template's rows"),
+        "{e}"
+    );
+    assert!(
+        stdout(&o).contains("1 response(s) collated, 1 file(s) not read"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!e.contains(".~lock"), "{e}");
+}

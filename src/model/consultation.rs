@@ -340,6 +340,24 @@ impl Field {
         }
     }
 
+    /// The hint printed under the label, if any: what the template asks
+    /// for. A respondent may answer by editing it (striking out the
+    /// choices they do not make), so the reader compares it too.
+    pub fn hint(&self, meta: &ConsultationMeta) -> Option<String> {
+        match self {
+            Field::Reference => Some("Filled in by the DCC: please leave as it is".into()),
+            Field::PartyCategory => Some(if meta.party_categories.is_empty() {
+                "Name your Party category".to_string()
+            } else {
+                format!("{}, or name another", meta.party_categories.join(", "))
+            }),
+            Field::Confidentiality => Some("none, all or parts".into()),
+            Field::View(_) => Some("agree, disagree or neutral".into()),
+            Field::Confidential(_) => Some("yes or no".into()),
+            _ => None,
+        }
+    }
+
     /// Every field of the template of `meta`, in order.
     pub fn all(meta: &ConsultationMeta) -> Vec<Field> {
         let mut v = vec![

@@ -75,7 +75,8 @@ struct Output<'a> {
     #[serde(skip_serializing_if = "no_front_matter")]
     front_matter: &'a crate::diff::FrontMatters,
     changes: Vec<ChangeOut<'a>>,
-    blocks: &'a [BlockDiff],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks: Option<&'a [BlockDiff]>,
     /// Where the comparison is coarser than it could be (a cap reached).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
@@ -141,6 +142,11 @@ fn change_out<'a>(
 
 /// The redline as JSON text (pretty-printed, with a final newline).
 pub fn redline_json(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
+    redline_json_with(old, new, r, true)
+}
+
+/// The redline as JSON, with or without `blocks` (both whole documents).
+pub fn redline_json_with(old: &SourceDoc, new: &SourceDoc, r: &Redline, blocks: bool) -> String {
     let pos = indices(r);
     let out = Output {
         schema_version: SCHEMA_VERSION,
@@ -157,7 +163,7 @@ pub fn redline_json(old: &SourceDoc, new: &SourceDoc, r: &Redline) -> String {
             .filter(|(_, d)| d.is_change())
             .map(|(i, d)| change_out(i, d, pos[i], r))
             .collect(),
-        blocks: &r.blocks,
+        blocks: blocks.then_some(&r.blocks[..]),
         notes: &r.notes,
     };
     let mut s = serde_json::to_string_pretty(&out).expect("JSON of plain data");
@@ -173,6 +179,6 @@ impl super::Renderer for Json {
         "json"
     }
     fn render(&self, ctx: &super::RenderContext<'_>) -> crate::error::Result<Vec<u8>> {
-        Ok(redline_json(ctx.old, ctx.new, ctx.redline).into_bytes())
+        Ok(redline_json_with(ctx.old, ctx.new, ctx.redline, !ctx.options.no_blocks).into_bytes())
     }
 }

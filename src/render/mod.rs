@@ -55,6 +55,9 @@ pub struct RenderOptions {
     pub author: Option<String>,
     /// A folder of typst templates overriding the built-in ones (PDF).
     pub templates: Option<PathBuf>,
+    /// JSON: leave out `blocks`, both whole documents, which CI consumers
+    /// reading only what changed do not need.
+    pub no_blocks: bool,
 }
 
 impl RenderContext<'_> {

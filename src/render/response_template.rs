@@ -100,7 +100,8 @@ pub fn response_template(document: &Document, consultation: &ConsultationFile) -
             )),
         ));
     // Rationales get room to write in; the row grows with the text.
-    let row = |field: &Field, hint: Option<String>, value: &str| {
+    let row = |field: &Field, value: &str| {
+        let hint = field.hint(meta);
         let tall = matches!(field, Field::Rationale(_) | Field::ConfidentialReason);
         let mut label = TableCell::new()
             .width(3200, WidthType::Dxa)
@@ -123,20 +124,11 @@ pub fn response_template(document: &Document, consultation: &ConsultationFile) -
     };
     let table = |rows: Vec<TableRow>| Table::new(rows).set_grid(vec![3200, 5800]);
     doc = doc.add_paragraph(para("Heading1", "Respondent details"));
-    let categories = if meta.party_categories.is_empty() {
-        "Name your Party category".to_string()
-    } else {
-        format!("{}, or name another", meta.party_categories.join(", "))
-    };
     doc = doc.add_table(table(vec![
-        row(
-            &Field::Reference,
-            Some("Filled in by the DCC: please leave as it is".into()),
-            &meta.consults_on.to_string(),
-        ),
-        row(&Field::Organisation, None, ""),
-        row(&Field::Contact, None, ""),
-        row(&Field::PartyCategory, Some(categories), ""),
+        row(&Field::Reference, &meta.consults_on.to_string()),
+        row(&Field::Organisation, ""),
+        row(&Field::Contact, ""),
+        row(&Field::PartyCategory, ""),
     ]));
     doc = doc
         .add_paragraph(para("Heading1", "Confidentiality"))
@@ -145,12 +137,8 @@ pub fn response_template(document: &Document, consultation: &ConsultationFile) -
             "Responses may be published. Say whether you want none, all or parts of your response treated as confidential, and why; for parts, answer \"yes\" to each question's \"confidential?\" below.",
         ))
         .add_table(table(vec![
-            row(
-                &Field::Confidentiality,
-                Some("none, all or parts".into()),
-                "",
-            ),
-            row(&Field::ConfidentialReason, None, ""),
+            row(&Field::Confidentiality, ""),
+            row(&Field::ConfidentialReason, ""),
         ]));
     for q in &meta.questions {
         doc = doc
@@ -158,13 +146,13 @@ pub fn response_template(document: &Document, consultation: &ConsultationFile) -
             .add_paragraph(para("", &t(&q.text)));
         let mut rows = Vec::new();
         for field in Field::all(meta) {
-            let hint = match &field {
-                Field::View(id) if *id == q.id => Some("agree, disagree or neutral".to_string()),
-                Field::Rationale(id) if *id == q.id => None,
-                Field::Confidential(id) if *id == q.id => Some("yes or no".to_string()),
-                _ => continue,
+            let ours = match &field {
+                Field::View(id) | Field::Rationale(id) | Field::Confidential(id) => *id == q.id,
+                _ => false,
             };
-            rows.push(row(&field, hint, ""));
+            if ours {
+                rows.push(row(&field, ""));
+            }
         }
         doc = doc.add_table(table(rows));
     }

@@ -26,23 +26,29 @@ pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
 const REFERENCE_PROPERTY: &str = "regdoc-consultation";
 
 /// The entries of a folder of returned responses, sorted by name: every
-/// one but hidden files and the lock files word processors leave beside an
-/// open document (`.~lock.…#`, `~$…`). Each is `Ok(path)` for a regular
+/// one but the lock files word processors leave beside an open document
+/// (`.~lock.…#`, a small `~$…`) and desktop folder files. Each is `Ok(path)` for a regular
 /// file, or the error that says why it is not one (a link, a pipe, a
 /// folder): a response must not go missing from a report unsaid.
 pub fn response_files(dir: &Path) -> Result<Vec<Result<PathBuf>>> {
     if !super::is_real_dir(dir) {
         return Err(Error::in_file(dir, "is not a folder of responses"));
     }
+    // Lock files a word processor keeps beside an open document, and the
+    // folder files of desktops: never responses. Any other hidden file is
+    // said, not skipped.
+    let noise = |p: &Path| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let small = std::fs::symlink_metadata(p).is_ok_and(|m| m.len() <= 4096);
+        (name.starts_with(".~lock.") && name.ends_with('#'))
+            || (name.starts_with("~$") && small)
+            || matches!(name, ".DS_Store" | "Thumbs.db" | "desktop.ini")
+    };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, &e))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
-        })
+        .filter(|p| !noise(p))
         .collect();
     paths.sort();
     Ok(paths
@@ -91,8 +97,8 @@ pub fn response_from_bytes(path: &Path, bytes: &[u8], meta: &ConsultationMeta) -
     let wanted = meta.consults_on.to_string();
     let row = fields
         .get(&Field::normalise(&Field::Reference.label()))
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty());
+        .and_then(|rows| rows.iter().map(|r| r.value.trim()).find(|v| !v.is_empty()))
+        .map(str::to_string);
     let property = custom.as_deref().and_then(custom_reference);
     let ours = row.as_deref().is_some_and(|r| same(r, &wanted))
         || property.as_deref().is_some_and(|r| same(r, &wanted));
@@ -115,7 +121,7 @@ pub fn response_from_bytes(path: &Path, bytes: &[u8], meta: &ConsultationMeta) -
             .help("respondents fill in Attachment 2, the response template regdoc builds"),
         });
     }
-    Ok(response_from(path, meta, &fields))
+    response_from(path, meta, &fields)
 }
 
 /// One part of the zip, bounded, if present.
@@ -145,9 +151,21 @@ fn part<R: Read + std::io::Seek>(
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
-/// Every two-cell row of the document's tables: the first cell's first
-/// paragraph (normalised) → the second cell's text.
-fn table_fields(xml: &str) -> std::result::Result<HashMap<String, String>, String> {
+/// One row of a returned template: its label cell and its answer.
+#[derive(Debug, Clone)]
+struct Row {
+    /// The label cell's hint paragraphs, struck-out text left out.
+    hint: String,
+    /// Whether any of the label cell's text was struck out.
+    struck: bool,
+    /// The answer cell's paragraphs.
+    value: String,
+}
+
+/// Every two-cell row of the document's tables, by normalised label (the
+/// first paragraph of the first cell); a label may come more than once (a
+/// respondent's own cover table, a copied table).
+fn table_fields(xml: &str) -> std::result::Result<HashMap<String, Vec<Row>>, String> {
     let doc = roxmltree::Document::parse_with_options(
         xml,
         roxmltree::ParsingOptions {
@@ -157,7 +175,7 @@ fn table_fields(xml: &str) -> std::result::Result<HashMap<String, String>, Strin
         },
     )
     .map_err(|e| e.to_string())?;
-    let mut out = HashMap::new();
+    let mut out: HashMap<String, Vec<Row>> = HashMap::new();
     for tr in doc.descendants().filter(|n| n.has_tag_name((W, "tr"))) {
         let cells: Vec<roxmltree::Node> = tr
             .children()
@@ -166,52 +184,104 @@ fn table_fields(xml: &str) -> std::result::Result<HashMap<String, String>, Strin
         let [label, value, ..] = cells.as_slice() else {
             continue;
         };
-        let label = paragraphs(*label)
-            .into_iter()
-            .find(|p| !p.trim().is_empty());
-        let Some(label) = label else { continue };
-        let value = paragraphs(*value).join("\n");
-        out.entry(Field::normalise(&label))
-            .or_insert_with(|| value.trim().to_string());
+        let paras = paragraphs(*label);
+        let Some(first) = paras.iter().position(|p| !p.text.trim().is_empty()) else {
+            continue;
+        };
+        let hint: Vec<&str> = paras[first + 1..]
+            .iter()
+            .map(|p| p.text.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let row = Row {
+            hint: hint.join("\n"),
+            struck: paras.iter().any(|p| p.struck),
+            value: paragraphs(*value)
+                .into_iter()
+                .map(|p| p.text)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string(),
+        };
+        out.entry(Field::normalise(&paras[first].text))
+            .or_default()
+            .push(row);
     }
     Ok(out)
 }
 
-/// The paragraphs of a cell as text: runs' text, tabs and breaks; deleted
-/// text (tracked) is not text.
-fn paragraphs(cell: roxmltree::Node) -> Vec<String> {
+/// A paragraph as a reader of the document sees it.
+struct Para {
+    /// Runs' text, tabs and breaks; a symbol, a ticked box or a picture
+    /// as a visible mark. Deleted, moved-away and hidden text is left out,
+    /// and so is struck-out text.
+    text: String,
+    /// Some of its text is struck out.
+    struck: bool,
+}
+
+/// The paragraphs of a cell.
+fn paragraphs(cell: roxmltree::Node) -> Vec<Para> {
+    let gone = |n: &roxmltree::Node| {
+        n.ancestors()
+            .any(|a| a.has_tag_name((W, "del")) || a.has_tag_name((W, "moveFrom")))
+    };
+    // A run's property, set on (`<w:vanish/>`, `<w:strike w:val="1"/>`).
+    let run_has = |n: &roxmltree::Node, prop: &str| {
+        n.ancestors()
+            .find(|a| a.has_tag_name((W, "r")))
+            .and_then(|r| r.children().find(|c| c.has_tag_name((W, "rPr"))))
+            .and_then(|p| p.children().find(|c| c.has_tag_name((W, prop))))
+            .is_some_and(|e| {
+                !matches!(
+                    e.attribute((W, "val")),
+                    Some("0" | "false" | "off" | "none")
+                )
+            })
+    };
     cell.descendants()
         .filter(|n| n.has_tag_name((W, "p")))
         .map(|p| {
-            let mut s = String::new();
+            let mut text = String::new();
+            let mut struck = false;
             for n in p.descendants() {
-                if n.ancestors().any(|a| a.has_tag_name((W, "del"))) {
+                if gone(&n) || run_has(&n, "vanish") {
                     continue;
                 }
+                let strike = run_has(&n, "strike") || run_has(&n, "dstrike");
                 if n.has_tag_name((W, "t")) {
-                    s.push_str(n.text().unwrap_or(""));
+                    if strike {
+                        struck |= !n.text().unwrap_or("").trim().is_empty();
+                    } else {
+                        text.push_str(n.text().unwrap_or(""));
+                    }
                 } else if n.has_tag_name((W, "tab")) {
-                    s.push('\t');
+                    text.push('\t');
                 } else if n.has_tag_name((W, "br")) || n.has_tag_name((W, "cr")) {
-                    s.push('\n');
+                    text.push('\n');
+                } else if n.has_tag_name((W, "sym")) {
+                    text.push_str("[symbol]");
+                } else if n.has_tag_name((W, "drawing")) || n.has_tag_name((W, "pict")) {
+                    text.push_str("[picture]");
+                } else if n.tag_name().name() == "checkBox" || n.tag_name().name() == "checkbox" {
+                    // A legacy form checkbox (`w:checked`, `w:default`) or a
+                    // content-control one (`w14:checked w14:val="1"`).
+                    let on = n.children().any(|c| {
+                        let name = c.tag_name().name();
+                        (name == "checked" || name == "default")
+                            && !c
+                                .attributes()
+                                .any(|a| a.name() == "val" && matches!(a.value(), "0" | "false"))
+                    });
+                    if on {
+                        text.push_str("[ticked]");
+                    }
                 }
             }
-            s
+            Para { text, struck }
         })
         .collect()
-}
-
-/// Whether the first word of `s` (letters only, any case) is one of `words`.
-fn first_word_is(s: &str, words: &[&str]) -> bool {
-    let w: String = s
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect::<String>()
-        .to_lowercase();
-    words.contains(&w.as_str())
 }
 
 /// The consultation a template's custom property names.
@@ -226,69 +296,157 @@ fn custom_reference(xml: &str) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-/// The response the fields give, with a note for each field missing or
-/// not understood.
-fn response_from(
-    path: &Path,
-    meta: &ConsultationMeta,
-    fields: &HashMap<String, String>,
-) -> Response {
-    let mut notes = Vec::new();
-    let get = |f: &Field, notes: &mut Vec<String>| -> String {
-        match fields.get(&Field::normalise(&f.label())) {
-            Some(v) => v.clone(),
+/// The fields of one returned file being read, and what the reading noted.
+struct Reading<'a> {
+    fields: &'a HashMap<String, Vec<Row>>,
+    meta: &'a ConsultationMeta,
+    notes: Vec<String>,
+    /// Fields answered more than once, differently.
+    conflicts: Vec<Field>,
+    /// How many fields had a row.
+    found: usize,
+}
+
+impl Reading<'_> {
+    /// A field's answer: its value, or (left empty) the hint as the
+    /// respondent edited it; `None` when no row has its label. Answered
+    /// twice differently (a cover table of their own, a copied table), the
+    /// first is taken and the field noted as a conflict.
+    fn get(&mut self, f: &Field) -> Option<String> {
+        let rows = self.fields.get(&Field::normalise(&f.label()))?;
+        let hint = f.hint(self.meta).unwrap_or_default();
+        let mut values: Vec<String> = Vec::new();
+        for r in rows {
+            let v = if r.value.is_empty() && (r.struck || plain(&r.hint) != plain(&hint)) {
+                r.hint.trim().to_string()
+            } else {
+                r.value.clone()
+            };
+            if !v.is_empty() && !values.iter().any(|x| plain(x) == plain(&v)) {
+                values.push(v);
+            }
+        }
+        if values.len() > 1 {
+            self.notes.push(format!(
+                "\"{}\" is answered {} times, differently",
+                f.label(),
+                values.len()
+            ));
+            self.conflicts.push(f.clone());
+        }
+        Some(values.into_iter().next().unwrap_or_default())
+    }
+
+    /// A field's answer, noting a missing row.
+    fn text(&mut self, f: &Field) -> String {
+        match self.get(f) {
+            Some(v) => {
+                self.found += 1;
+                v
+            }
             None => {
-                notes.push(format!("no \"{}\" row", f.label()));
+                self.notes.push(format!("no \"{}\" row", f.label()));
                 String::new()
             }
         }
+    }
+}
+
+/// Letters and digits only, lower case: how plain answers are compared.
+fn plain(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The response the fields give, with a note for each field missing, not
+/// understood or given twice. Wherever the respondent's wish about
+/// confidentiality is not plain, the reading keeps more back, never less.
+fn response_from(
+    path: &Path,
+    meta: &ConsultationMeta,
+    fields: &HashMap<String, Vec<Row>>,
+) -> Result<Response> {
+    let mut r = Reading {
+        fields,
+        meta,
+        notes: Vec::new(),
+        conflicts: Vec::new(),
+        found: 0,
     };
-    let organisation = get(&Field::Organisation, &mut notes);
-    let contact = get(&Field::Contact, &mut notes);
-    let party_category = get(&Field::PartyCategory, &mut notes);
-    let conf_text = get(&Field::Confidentiality, &mut notes);
+    let organisation = r.text(&Field::Organisation);
+    let contact = r.text(&Field::Contact);
+    let party_category = r.text(&Field::PartyCategory);
+    let conf_text = r.text(&Field::Confidentiality);
+    let confidential_reason = r.text(&Field::ConfidentialReason);
+    let mut notes = Vec::new();
+    // The top choice: "none" only when it says just that; "all" and
+    // "parts" by their first word; anything else is read as all.
     let choice = if conf_text.trim().is_empty() {
         None
+    } else if matches!(plain(&conf_text).as_str(), "none" | "no" | "nothing") {
+        Some(Confidentiality::None)
     } else {
-        Some(Confidentiality::read(&conf_text).unwrap_or_else(|| {
-            // Not understood: the careful reading is that all of it is.
-            notes.push(format!(
-                "the confidentiality choice is not none, all or parts: treated as all ({} characters not quoted)",
-                conf_text.trim().chars().count()
-            ));
-            Confidentiality::All
-        }))
-    };
-    let confidential_reason = get(&Field::ConfidentialReason, &mut notes);
-    // Each answer's own mark: "no" or nothing is not confidential; any
-    // other answer ("Yes", "Y", "Yes, confidential", "✔") is. `None` when
-    // the row is missing.
-    let marks: Vec<Option<bool>> = meta
-        .questions
-        .iter()
-        .map(|q| {
-            fields
-                .get(&Field::normalise(
-                    &Field::Confidential(q.id.clone()).label(),
-                ))
-                .map(|v| {
-                    let v = v.trim();
-                    !(v.is_empty() || first_word_is(v, &["no", "n", "none", "not"]))
-                })
+        Some(match Confidentiality::read(&conf_text) {
+            Some(c @ (Confidentiality::All | Confidentiality::Parts)) => c,
+            _ => {
+                notes.push(format!(
+                    "the confidentiality choice is not plainly none, all or parts: treated as all ({} characters not quoted)",
+                    conf_text.trim().chars().count()
+                ));
+                Confidentiality::All
+            }
         })
-        .collect();
-    // Whatever the top choice says, an answer marked confidential is; a
-    // "parts" whose parts cannot be told keeps every answer back.
-    let confidentiality = match choice {
-        Some(Confidentiality::All) => Confidentiality::All,
-        _ if marks.contains(&Some(true)) => Confidentiality::Parts,
-        Some(Confidentiality::Parts) => {
-            notes.push(
-                "confidentiality is \"parts\" but no answer is marked confidential: every answer is treated as confidential".into(),
-            );
-            Confidentiality::All
+    };
+    // Each answer's own mark: nothing or a plain "no" is not confidential;
+    // anything else is, and what is not a plain "yes" is noted. `None`
+    // when the row is missing.
+    let mut marks: Vec<Option<bool>> = Vec::new();
+    for q in &meta.questions {
+        let mark = r.get(&Field::Confidential(q.id.clone())).map(|v| {
+            let p = plain(&v);
+            // A tick (✔) has no letters but is not nothing.
+            let no = v.trim().is_empty() || matches!(p.as_str(), "no" | "n" | "none");
+            if !no && !matches!(p.as_str(), "yes" | "y") {
+                notes.push(format!(
+                    "{}: the \"confidential?\" answer is not plainly yes or no: the answer is kept back",
+                    q.id
+                ));
+            }
+            !no
+        });
+        marks.push(mark);
+    }
+    let sensitive_conflict = r.conflicts.iter().any(|f| {
+        matches!(
+            f,
+            Field::Confidentiality | Field::ConfidentialReason | Field::Confidential(_)
+        )
+    });
+    let confidentiality = if sensitive_conflict {
+        notes
+            .push("confidentiality is answered more than once, differently: treated as all".into());
+        Confidentiality::All
+    } else {
+        match choice {
+            Some(Confidentiality::All) => Confidentiality::All,
+            _ if marks.contains(&Some(true)) => Confidentiality::Parts,
+            Some(Confidentiality::Parts) => {
+                notes.push(
+                    "confidentiality is \"parts\" but no answer is marked confidential: treated as all".into(),
+                );
+                Confidentiality::All
+            }
+            _ if !confidential_reason.trim().is_empty() => {
+                notes.push(
+                    "a reason for confidentiality is given but no part is marked: treated as all"
+                        .into(),
+                );
+                Confidentiality::All
+            }
+            _ => Confidentiality::None,
         }
-        _ => Confidentiality::None,
     };
     if choice.is_none() && confidentiality == Confidentiality::Parts {
         notes.push(
@@ -299,34 +457,41 @@ fn response_from(
     if confidentiality == Confidentiality::Parts && marks.iter().any(Option::is_none) {
         notes.push("confidentiality is \"parts\" and a \"confidential?\" row is missing: that answer is kept back".into());
     }
-    let answers = meta
-        .questions
-        .iter()
-        .zip(&marks)
-        .map(|(q, mark)| {
-            let view_text = get(&Field::View(q.id.clone()), &mut notes);
-            let view = View::read(&view_text);
-            if view.is_none() && !view_text.trim().is_empty() {
-                notes.push(format!(
-                    "{}: the view is not agree, disagree or neutral: counted as no answer",
-                    q.id
-                ));
-            }
-            let rationale = get(&Field::Rationale(q.id.clone()), &mut notes);
-            Answer {
-                question: q.id.clone(),
-                view,
-                rationale,
-                confidential: match confidentiality {
-                    Confidentiality::All => true,
-                    // A missing mark keeps the answer back.
-                    Confidentiality::Parts => mark.unwrap_or(true),
-                    Confidentiality::None => false,
-                },
-            }
-        })
-        .collect();
-    Response {
+    let mut answers = Vec::new();
+    for (q, mark) in meta.questions.iter().zip(&marks) {
+        let view_text = r.text(&Field::View(q.id.clone()));
+        let view = View::read(&view_text);
+        if view.is_none() && !view_text.trim().is_empty() {
+            notes.push(format!(
+                "{}: the view is not agree, disagree or neutral: counted as no answer",
+                q.id
+            ));
+        }
+        let rationale = r.text(&Field::Rationale(q.id.clone()));
+        answers.push(Answer {
+            question: q.id.clone(),
+            view,
+            rationale,
+            confidential: match confidentiality {
+                Confidentiality::All => true,
+                // A missing mark keeps the answer back.
+                Confidentiality::Parts => mark.unwrap_or(true),
+                Confidentiality::None => false,
+            },
+        });
+    }
+    if r.found == 0 && marks.iter().all(Option::is_none) {
+        return Err(Error::in_file(
+            path,
+            "none of the response template's rows could be read (its tables are gone: converted to text, or saved in another format)",
+        )
+        .help("ask the respondent to return the template as a .docx with its tables"));
+    }
+    // What reading the fields noted comes first, then the judgements.
+    let mut all_notes = r.notes;
+    all_notes.extend(notes);
+    let notes = all_notes;
+    Ok(Response {
         file: path.display().to_string(),
         organisation,
         contact,
@@ -335,5 +500,5 @@ fn response_from(
         confidential_reason,
         answers,
         notes,
-    }
+    })
 }

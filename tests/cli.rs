@@ -1,0 +1,75 @@
+//! The everyday command line: help for every option, defaults that mean
+//! what a user expects.
+
+mod common;
+
+use common::*;
+
+/// Every option of every subcommand says what it does in `-h`.
+#[test]
+fn every_option_has_help_text() {
+    let top = stdout(&regdoc(&["-h"]));
+    let commands: Vec<String> = top
+        .split("Commands:")
+        .nth(1)
+        .expect("a command list")
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{commands:?}");
+    for c in &commands {
+        let help = stdout(&regdoc(&[c, "-h"]));
+        let options = help.split("Options:").nth(1).unwrap_or("");
+        for line in options.lines().filter(|l| l.trim_start().starts_with('-')) {
+            let parts: Vec<&str> = line
+                .trim()
+                .split("  ")
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            assert!(
+                parts.len() >= 2,
+                "`regdoc {c}`: no help for `{}`",
+                line.trim()
+            );
+        }
+    }
+}
+
+#[test]
+fn at_without_a_date_means_today() {
+    let o = regdoc(&["at", "emrr"]);
+    assert_ok(&o);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let today = regdoc::model::EffectiveDate::from_unix(now).unwrap();
+    assert!(
+        stdout(&o).contains(&format!("on {today}")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn json_without_blocks_carries_only_what_changed() {
+    let o = regdoc(&[
+        "diff",
+        "emrr@2.0",
+        "emrr@3.0",
+        "--format",
+        "json",
+        "--no-blocks",
+    ]);
+    assert_ok(&o);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(j.get("blocks").is_none());
+    assert!(!j["changes"].as_array().unwrap().is_empty());
+    // It is an option of the JSON format only.
+    let o = regdoc(&["diff", "emrr@2.0", "emrr@3.0", "--no-blocks"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--no-blocks is an option of --format json"));
+}
