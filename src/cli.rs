@@ -115,6 +115,15 @@ pub enum Command {
         #[arg(long)]
         keep_stale: bool,
     },
+    /// Print shell completions for regdoc (source them, or put them where
+    /// your shell looks: see the README).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print regdoc's man page (roff): `regdoc man > regdoc.1`.
+    Man,
     /// Collate returned response templates into the consultation report:
     /// published and full editions, each as PDF, CSV and JSON.
     Responses {
@@ -246,6 +255,30 @@ fn templates(cli: &Cli) -> Result<Templates> {
 }
 
 fn dispatch(cli: Cli) -> Result<i32> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    // Both are written whole into memory, then out: a closed pipe (`| head`)
+    // is not an error worth a message, nor a panic.
+    let generated = match &cli.command {
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "regdoc", &mut script);
+            Some(script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Error::input(format!("cannot write the man page: {e}")))?;
+            Some(page)
+        }
+        _ => None,
+    };
+    if let Some(bytes) = generated {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&bytes).and_then(|_| out.flush());
+        return Ok(0);
+    }
     let ws = Workspace::new(&cli.documents);
     let templates = templates(&cli)?;
     match &cli.command {
@@ -349,6 +382,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
+        Command::Completions { .. } | Command::Man => unreachable!("answered above"),
         Command::Responses { spec, folder, out } => {
             let (id, version) = regdoc::source::version_spec(spec)?
                 .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;

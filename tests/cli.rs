@@ -73,3 +73,46 @@ fn json_without_blocks_carries_only_what_changed() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--no-blocks is an option of --format json"));
 }
+
+/// Shell completions and the man page come from the same definitions as
+/// `--help`: every subcommand is in them.
+#[test]
+fn completions_and_man_page_are_generated() {
+    let commands = [
+        "list",
+        "render",
+        "markup",
+        "diff",
+        "check",
+        "new",
+        "approve",
+        "at",
+        "build",
+        "responses",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let o = regdoc(&["completions", shell]);
+        assert_ok(&o);
+        let script = stdout(&o);
+        for c in commands {
+            assert!(script.contains(c), "{shell} completions lack {c}");
+        }
+    }
+    // The bash script is valid bash.
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("regdoc.bash");
+    std::fs::write(&script, regdoc(&["completions", "bash"]).stdout).unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let o = regdoc(&["man"]);
+    assert_ok(&o);
+    let page = stdout(&o);
+    assert!(page.contains(".TH regdoc 1"), "{page}");
+    for c in commands {
+        assert!(page.contains(c), "the man page lacks {c}");
+    }
+}
