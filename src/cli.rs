@@ -72,7 +72,8 @@ pub enum Command {
         /// The new version (default: the next minor version).
         #[arg(long)]
         version: Option<String>,
-        /// Proposed effective date (default: the day after the latest's).
+        /// Proposed effective date (default: the day after the latest's,
+        /// and never before tomorrow).
         #[arg(long)]
         effective: Option<String>,
     },
@@ -337,7 +338,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 .transpose()
                 .map_err(Error::input)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
-            outcome(regdoc::lifecycle::new_draft(&ws, id, version, effective)?)
+            let tomorrow = today().add_days(1);
+            outcome(regdoc::lifecycle::new_draft(
+                &ws, id, version, effective, tomorrow,
+            )?)
         }
         Command::Approve {
             spec,
@@ -555,6 +559,7 @@ fn check_command(ws: &Workspace, args: &CheckArgs) -> Result<i32> {
     let opts = regdoc::check::Options {
         base: args.base.clone(),
         only: args.paths.clone(),
+        today: Some(today()),
     };
     let report = regdoc::check::check(ws, &opts)?;
     let text = match args.format {

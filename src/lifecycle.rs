@@ -91,11 +91,20 @@ pub enum Outcome {
 }
 
 /// `regdoc new`: starts the next draft from the latest version.
+/// The words `regdoc new` puts in a draft's summary for its author to
+/// replace; `check` warns while they are there.
+pub const PLACEHOLDER_SUMMARY: &str = "(describe them here)";
+
+/// `regdoc new`: the next draft of a document, from its latest version.
+/// Without `effective`, the draft proposes the day after the latest's
+/// effective date, or `not_before` if that is later (the command line gives
+/// tomorrow: a new draft never proposes a date already past).
 pub fn new_draft(
     ws: &Workspace,
     id: &str,
     version: Option<VersionNumber>,
     effective: Option<EffectiveDate>,
+    not_before: Option<EffectiveDate>,
 ) -> Result<Outcome> {
     let tx = Transaction::begin(&ws.document_dir(id)?)?;
     let doc = ws.load_document(id)?;
@@ -123,11 +132,14 @@ pub fn new_draft(
     }
     let effective = match effective {
         Some(e) => e,
-        None => latest
-            .meta
-            .effective
-            .add_days(1)
-            .unwrap_or(latest.meta.effective),
+        None => {
+            let after = latest
+                .meta
+                .effective
+                .add_days(1)
+                .unwrap_or(latest.meta.effective);
+            not_before.map_or(after, |n| after.max(n))
+        }
     };
     let body = &latest.text[latest.body_offset..];
     let eol = line_ending(&latest.text);
@@ -136,7 +148,7 @@ pub fn new_draft(
         effective,
         &latest.meta.version,
         &format!(
-            "Draft v{version}: changes to v{} (describe them here).",
+            "Draft v{version}: changes to v{} {PLACEHOLDER_SUMMARY}.",
             latest.meta.version
         ),
         eol,

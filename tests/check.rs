@@ -766,3 +766,60 @@ fn check_takes_folders_or_files() {
     let (code, _) = check_in(tmp.path(), &["documents/x"]);
     assert_eq!(code, 1);
 }
+
+/// `new` writes a placeholder summary and proposes no date already past;
+/// `check` warns of the placeholder until it is replaced, and of a draft
+/// (not consulted on) whose proposed date has passed.
+#[test]
+fn a_new_drafts_placeholder_and_a_passed_date_are_warnings() {
+    let tmp = workspace(&[(
+        "v1.0.md",
+        &version_file("1.0", "approved", "# 1. Text\n\nOne.\n"),
+    )]);
+    let o = regdoc_in(tmp.path(), &["new", "x"]);
+    assert_ok(&o);
+    let draft = tmp.path().join("documents/x/v1.1.md");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    // Proposed for tomorrow at the earliest (v1.0 took effect in 2024).
+    let effective = text
+        .lines()
+        .find_map(|l| l.strip_prefix("effective: "))
+        .unwrap()
+        .to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let today = regdoc::model::EffectiveDate::from_unix(now).unwrap();
+    assert!(effective > today.to_string(), "{effective} is not to come");
+    let (code, rules) = check_in(tmp.path(), &["--deny-warnings"]);
+    assert_eq!(code, 1, "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .any(|(r, s)| r == "lifecycle/placeholder-summary" && s == "warning"),
+        "{rules:?}"
+    );
+    // Replaced: clean, even with --deny-warnings.
+    let replaced = text.replace(
+        "summary: \"Draft v1.1: changes to v1.0 (describe them here).\"",
+        "summary: Clause 1 reworded.",
+    );
+    assert_ne!(replaced, text, "{text}");
+    std::fs::write(&draft, &replaced).unwrap();
+    assert_eq!(check_in(tmp.path(), &["--deny-warnings"]).0, 0);
+    // A date already past.
+    std::fs::write(
+        &draft,
+        replaced.replace(&format!("effective: {effective}"), "effective: 2024-03-01"),
+    )
+    .unwrap();
+    let (code, rules) = check_in(tmp.path(), &["--deny-warnings"]);
+    assert_eq!(code, 1);
+    assert!(
+        rules
+            .iter()
+            .any(|(r, s)| r == "lifecycle/draft-date-passed" && s == "warning"),
+        "{rules:?}"
+    );
+}

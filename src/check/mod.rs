@@ -165,6 +165,9 @@ pub struct Options {
     pub base: Option<String>,
     /// Only these document folders (default: all).
     pub only: Vec<PathBuf>,
+    /// Today, for the rules about dates that pass (`None`: not checked;
+    /// the library reads no clock, the command line gives it).
+    pub today: Option<crate::model::EffectiveDate>,
 }
 
 /// Runs every rule over the workspace.
@@ -213,6 +216,9 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
         }
         if let Some(doc) = load_folder(ws, dir, &mut report, opts.base.is_some())? {
             rules::check_document(&doc, &mut report);
+            if let Some(today) = opts.today {
+                rules::check_dates(&doc, today, &mut report);
+            }
             docs.push(doc);
         }
     }

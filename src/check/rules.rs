@@ -29,6 +29,19 @@ pub fn check_document(doc: &Document, report: &mut Report) {
 /// Rules on one version's front matter beyond its types.
 fn check_version(f: &VersionFile, report: &mut Report) {
     let m = &f.meta;
+    // What `regdoc new` writes for the author to replace.
+    if m.summary.contains(crate::lifecycle::PLACEHOLDER_SUMMARY) {
+        report.diagnostics.push(at_key(
+            Diagnostic::warning(
+                "lifecycle/placeholder-summary",
+                &f.path,
+                "the summary is still the placeholder `regdoc new` wrote",
+            )
+            .help("say in one line what this version changes: it goes into the document-control table"),
+            f,
+            "summary",
+        ));
+    }
     let expected = format!("v{}.md", m.version);
     if f.path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
         report.diagnostics.push(at_key(
@@ -578,6 +591,31 @@ pub fn check_lifecycle(doc: &Document, report: &mut Report) {
                 .help("mark it `status: superseded`"),
                 f,
                 "status",
+            ));
+        }
+    }
+}
+
+/// Rules that need today's date (the caller's clock: the library has
+/// none): a draft not consulted on whose proposed effective date has
+/// passed. A consulted draft keeps the date it was consulted on: changing
+/// it would change what respondents answered.
+pub fn check_dates(doc: &Document, today: crate::model::EffectiveDate, report: &mut Report) {
+    for f in &doc.versions {
+        let m = &f.meta;
+        if m.status == Status::Draft && m.consultation.is_none() && m.effective < today {
+            report.diagnostics.push(at_key(
+                Diagnostic::warning(
+                    "lifecycle/draft-date-passed",
+                    &f.path,
+                    format!(
+                        "the proposed effective date {} has passed (today is {today})",
+                        m.effective
+                    ),
+                )
+                .help("propose a date to come"),
+                f,
+                "effective",
             ));
         }
     }
