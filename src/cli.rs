@@ -23,9 +23,6 @@ pub struct Cli {
     /// The folder of governed documents.
     #[arg(long, global = true, default_value = "documents", value_name = "DIR")]
     pub documents: PathBuf,
-    /// A folder of typst templates overriding the built-in ones.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -46,6 +43,8 @@ pub enum Command {
         /// Output file (default: under out/).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        tpl: TemplatesArg,
     },
     /// Render the mark-up PDF of NEW against OLD.
     Markup {
@@ -60,6 +59,8 @@ pub enum Command {
         /// document's `table_key`, else the first column).
         #[arg(long, value_name = "HEADER")]
         table_key: Option<String>,
+        #[command(flatten)]
+        tpl: TemplatesArg,
     },
     /// Compare two versions (doc@version, a Markdown file, or REV:path).
     Diff(DiffArgs),
@@ -115,6 +116,8 @@ pub enum Command {
         /// instead of removing them.
         #[arg(long)]
         keep_stale: bool,
+        #[command(flatten)]
+        tpl: TemplatesArg,
     },
     /// Print shell completions for regdoc (source them, or put them where
     /// your shell looks: see the README).
@@ -136,6 +139,8 @@ pub enum Command {
         /// Where to write the reports (default: out/<doc>/).
         #[arg(short, long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        tpl: TemplatesArg,
     },
 }
 
@@ -168,6 +173,9 @@ pub struct DiffArgs {
     /// JSON: leave out `blocks` (both whole documents): only what changed.
     #[arg(long)]
     pub no_blocks: bool,
+    /// For --format pdf.
+    #[command(flatten)]
+    pub tpl: TemplatesArg,
 }
 
 /// Arguments of `regdoc check`.
@@ -248,10 +256,21 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-fn templates(cli: &Cli) -> Result<Templates> {
-    match &cli.templates {
-        Some(dir) => Templates::from_dir(dir),
-        None => Ok(Templates::builtin()),
+/// `--templates`, on the commands that make PDFs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TemplatesArg {
+    /// A folder of typst templates overriding the built-in ones, file by
+    /// file (docs/template-data.md).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+impl TemplatesArg {
+    fn load(&self) -> Result<Templates> {
+        match &self.templates {
+            Some(dir) => Templates::from_dir(dir),
+            None => Ok(Templates::builtin()),
+        }
     }
 }
 
@@ -281,10 +300,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
         return Ok(0);
     }
     let ws = Workspace::new(&cli.documents);
-    let templates = templates(&cli)?;
     match &cli.command {
         Command::List { on } => list(&ws, on.as_deref().map(parse_date).transpose()?),
-        Command::Render { spec, output } => {
+        Command::Render { spec, output, tpl } => {
+            let templates = tpl.load()?;
             let doc = ws.resolve(spec)?;
             let document = ws.owning_document(&doc)?;
             let bytes = pdf::render_version(document.as_ref(), &doc, &templates)?;
@@ -301,7 +320,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
             new,
             output,
             table_key,
+            tpl,
         } => {
+            // Read (and refused, if unusable) before any work.
+            tpl.load()?;
             let a = ws.resolve(old)?;
             let b = ws.resolve(new)?;
             let document = ws.owning_document(&b)?;
@@ -312,7 +334,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 redline: &redline,
                 document: document.as_ref(),
                 options: render::RenderOptions {
-                    templates: cli.templates.clone(),
+                    templates: tpl.templates.clone(),
                     ..Default::default()
                 },
             };
@@ -325,7 +347,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             println!("wrote {}", path.display());
             Ok(0)
         }
-        Command::Diff(args) => diff_command(&ws, args, &cli.templates),
+        Command::Diff(args) => diff_command(&ws, args),
         Command::Check(args) => check_command(&ws, args),
         Command::New {
             id,
@@ -387,7 +409,13 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
         }
         Command::Completions { .. } | Command::Man => unreachable!("answered above"),
-        Command::Responses { spec, folder, out } => {
+        Command::Responses {
+            spec,
+            folder,
+            out,
+            tpl,
+        } => {
+            let templates = tpl.load()?;
             let (id, version) = regdoc::source::version_spec(spec)?
                 .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;
             let doc = ws.load_document(id)?;
@@ -439,7 +467,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
             quiet,
             force,
             keep_stale,
+            tpl,
         } => {
+            let templates = tpl.load()?;
             let opts = build::BuildOptions {
                 force: *force,
                 progress: !quiet,
@@ -486,9 +516,14 @@ fn write_output(ws: &Workspace, path: &std::path::Path, bytes: &[u8]) -> Result<
 }
 
 /// `regdoc diff`: one redline, in the format asked for.
-fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>) -> Result<i32> {
+fn diff_command(ws: &Workspace, args: &DiffArgs) -> Result<i32> {
     if args.no_blocks && args.format.name() != "json" {
         return Err(Error::input("--no-blocks is an option of --format json"));
+    }
+    if args.tpl.templates.is_some() && args.format.name() != "pdf" {
+        return Err(Error::input(
+            "--templates is an option of --format pdf (the typst templates)",
+        ));
     }
     let a = ws.resolve(&args.old)?;
     let b = ws.resolve(&args.new)?;
@@ -512,7 +547,7 @@ fn diff_command(ws: &Workspace, args: &DiffArgs, templates_dir: &Option<PathBuf>
             color: args.output.is_none() && use_color(args.color, &std::io::stdout())
                 || args.color == ColorChoice::Always,
             author: args.author.clone(),
-            templates: templates_dir.clone(),
+            templates: args.tpl.templates.clone(),
             no_blocks: args.no_blocks,
         },
     };

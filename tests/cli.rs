@@ -116,3 +116,25 @@ fn completions_and_man_page_are_generated() {
         assert!(page.contains(c), "the man page lacks {c}");
     }
 }
+
+/// `--templates` is offered only where typst makes a PDF.
+#[test]
+fn templates_is_offered_only_where_it_acts() {
+    for c in ["list", "check", "new", "approve", "at"] {
+        let help = stdout(&regdoc(&[c, "-h"]));
+        assert!(
+            !help.contains("--templates"),
+            "`regdoc {c}` offers --templates"
+        );
+    }
+    for c in ["render", "markup", "build", "responses", "diff"] {
+        let help = stdout(&regdoc(&[c, "-h"]));
+        assert!(
+            help.contains("--templates"),
+            "`regdoc {c}` lacks --templates"
+        );
+    }
+    let o = regdoc(&["diff", "emrr@2.0", "emrr@3.0", "--templates", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--templates is an option of --format pdf"));
+}

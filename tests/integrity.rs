@@ -824,7 +824,7 @@ fn templates_are_sandboxed_like_documents() {
     write(&tmp.path().join("a.md"), "# T\n\nText.\n");
     let o = regdoc_in(
         tmp.path(),
-        &["--templates", "tpl", "render", "a.md", "-o", "a.pdf"],
+        &["render", "a.md", "--templates", "tpl", "-o", "a.pdf"],
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
