@@ -478,3 +478,31 @@ fn render_and_markup_default_to_the_build_names_under_out() {
             .is_file()
     );
 }
+
+/// The cover says the classification once, keeps the document-control
+/// table whole on the cover page, and a plain file gets a compact title
+/// block rather than a cover page of its own.
+#[test]
+fn covers_are_compact_and_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_into(tmp.path());
+    let markup = tmp.path().join("emrr/emrr-v2.0-to-v3.0-markup.pdf");
+    let cover = pdf_text(&markup, Some(1));
+    assert!(!cover.contains("DCC · DCC PUBLIC"), "{cover}");
+    assert!(cover.contains("Document control"), "{cover}");
+    // The text starts on page 2: no page holds a stray table row.
+    let second = squash(&pdf_text(&markup, Some(2)));
+    assert!(second.contains("1. Purpose"), "{second}");
+    assert!(!second.contains("Version Status Effective"), "{second}");
+    // Three lines of Markdown make one page.
+    let md = tmp.path().join("note.md");
+    std::fs::write(&md, "# A note\n\nOne line.\n\nAnother line.\n").unwrap();
+    let pdf = tmp.path().join("note.pdf");
+    assert_ok(&regdoc(&[
+        "render",
+        md.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]));
+    assert_eq!(page_count(&pdf), 1);
+}
