@@ -77,6 +77,19 @@ pub enum Command {
         /// and never before tomorrow).
         #[arg(long)]
         effective: Option<String>,
+        /// Start a new document with this title (with --owner,
+        /// --classification and --approver): document.yaml and v1.0.
+        #[arg(long)]
+        title: Option<String>,
+        /// A new document's owner (with --title).
+        #[arg(long, requires = "title")]
+        owner: Option<String>,
+        /// A new document's classification, as its pages print it (with --title).
+        #[arg(long, requires = "title")]
+        classification: Option<String>,
+        /// Who approves a new document's versions (with --title).
+        #[arg(long, requires = "title")]
+        approver: Option<String>,
     },
     /// Record the approval of a draft and supersede its predecessor.
     Approve {
@@ -353,6 +366,43 @@ fn dispatch(cli: Cli) -> Result<i32> {
             id,
             version,
             effective,
+            title: Some(title),
+            owner,
+            classification,
+            approver,
+        } => {
+            if version.is_some() {
+                return Err(Error::input(
+                    "a new document starts at v1.0: leave out --version",
+                ));
+            }
+            let need = |v: &Option<String>, flag: &str| {
+                v.clone().ok_or_else(|| {
+                    Error::input(format!("a new document needs {flag} too"))
+                        .help("regdoc new ID --title T --owner O --classification C --approver A")
+                })
+            };
+            let info = regdoc::model::DocumentInfo {
+                id: id.clone(),
+                title: title.clone(),
+                short_title: None,
+                owner: need(owner, "--owner")?,
+                classification: need(classification, "--classification")?,
+                approver: need(approver, "--approver")?,
+                governed_by: None,
+                table_key: None,
+            };
+            let effective = match effective {
+                Some(e) => parse_date(e)?,
+                None => today().add_days(1).unwrap_or_else(today),
+            };
+            outcome(regdoc::lifecycle::new_document(&ws, info, effective)?)
+        }
+        Command::New {
+            id,
+            version,
+            effective,
+            ..
         } => {
             let version = version
                 .as_deref()

@@ -91,6 +91,80 @@ pub enum Outcome {
 }
 
 /// `regdoc new`: starts the next draft from the latest version.
+/// `regdoc new ID --title …`: a new document, `document.yaml` and a first
+/// draft v1.0, proposed for `effective`. Every rule is checked on the new
+/// files before anything is written; the folder must not exist.
+pub fn new_document(
+    ws: &Workspace,
+    info: crate::model::DocumentInfo,
+    effective: EffectiveDate,
+) -> Result<Outcome> {
+    if !source::is_id(&info.id) {
+        return Err(Error::input(format!(
+            "`{}` is not a document id: lower-case letters, digits, - and _",
+            info.id
+        )));
+    }
+    for (what, v) in [
+        ("--title", &info.title),
+        ("--owner", &info.owner),
+        ("--classification", &info.classification),
+        ("--approver", &info.approver),
+    ] {
+        if v.trim().is_empty() {
+            return Err(Error::input(format!("{what} is empty")));
+        }
+    }
+    let dir = ws.root().join(&info.id);
+    if source::exists(&dir) {
+        return Err(Error::in_file(&dir, "already exists").help(
+            "`regdoc new ID` without --title starts the next draft of an existing document",
+        ));
+    }
+    let info_path = dir.join(source::DOCUMENT_FILE);
+    let info_text = yaml::document_yaml(&info, "\n");
+    let draft_path = dir.join("v1.0.md");
+    let draft_text = format!(
+        "{}\n# 1. Introduction\n\nThe text of the first version.\n",
+        yaml::first_draft_front_matter(
+            effective,
+            &format!("First version {PLACEHOLDER_SUMMARY}."),
+            "\n"
+        )
+    );
+    // What was composed reads back as what was meant, and passes the rules.
+    let parsed: crate::model::DocumentInfo = yaml::parse(&info_path, &info_text, 1)?;
+    if parsed != info {
+        return Err(Error::input(
+            "the document's details do not read back as given",
+        ));
+    }
+    let doc = Document {
+        dir: dir.clone(),
+        info,
+        versions: vec![source::parse_version(&draft_path, draft_text.clone())?],
+        consultations: Vec::new(),
+    };
+    let mut report = Report::default();
+    report
+        .sources
+        .push((draft_path.clone(), draft_text.clone()));
+    rules::check_document(&doc, &mut report);
+    if report.errors() > 0 {
+        return Ok(Outcome::Refused(report));
+    }
+    let tx = Transaction::begin(&dir)?;
+    write_all(
+        tx,
+        &[
+            (info_path.clone(), info_text),
+            (draft_path.clone(), draft_text),
+        ],
+        &[false, false],
+    )?;
+    Ok(Outcome::Written(vec![info_path, draft_path]))
+}
+
 /// The words `regdoc new` puts in a draft's summary for its author to
 /// replace; `check` warns while they are there.
 pub const PLACEHOLDER_SUMMARY: &str = "(describe them here)";

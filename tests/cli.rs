@@ -23,17 +23,24 @@ fn every_option_has_help_text() {
     for c in &commands {
         let help = stdout(&regdoc(&[c, "-h"]));
         let options = help.split("Options:").nth(1).unwrap_or("");
-        for line in options.lines().filter(|l| l.trim_start().starts_with('-')) {
-            let parts: Vec<&str> = line
+        let lines: Vec<&str> = options.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.trim_start().starts_with('-') {
+                continue;
+            }
+            // Help on the same line, or (clap's layout for long options)
+            // on the next, indented further.
+            let same = line
                 .trim()
                 .split("  ")
                 .filter(|p| !p.trim().is_empty())
-                .collect();
-            assert!(
-                parts.len() >= 2,
-                "`regdoc {c}`: no help for `{}`",
-                line.trim()
-            );
+                .count()
+                >= 2;
+            let indent = |l: &str| l.len() - l.trim_start().len();
+            let next = lines.get(i + 1).is_some_and(|n| {
+                !n.trim().is_empty() && !n.trim_start().starts_with('-') && indent(n) > indent(line)
+            });
+            assert!(same || next, "`regdoc {c}`: no help for `{}`", line.trim());
         }
     }
 }
@@ -137,4 +144,47 @@ fn templates_is_offered_only_where_it_acts() {
     let o = regdoc(&["diff", "emrr@2.0", "emrr@3.0", "--templates", "."]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--templates is an option of --format pdf"));
+}
+
+/// `regdoc new ID --title …` starts a document: document.yaml and a first
+/// draft that passes check (but for its placeholder summary) and builds.
+#[test]
+fn new_with_a_title_starts_a_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("documents")).unwrap();
+    let args = [
+        "new",
+        "sec-x",
+        "--title",
+        "Example: a new code",
+        "--owner",
+        "DCC",
+        "--classification",
+        "DCC Public",
+        "--approver",
+        "DESNZ",
+    ];
+    assert_ok(&regdoc_in(tmp.path(), &args));
+    let info = std::fs::read_to_string(tmp.path().join("documents/sec-x/document.yaml")).unwrap();
+    assert!(info.contains("title: \"Example: a new code\""), "{info}");
+    let o = regdoc_in(tmp.path(), &["check", "--format", "json"]);
+    assert_ok(&o);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rules: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["lifecycle/placeholder-summary"]);
+    assert_ok(&regdoc_in(tmp.path(), &["build", "--out", "out", "-q"]));
+    assert!(tmp.path().join("out/sec-x/sec-x-v1.0-draft.pdf").is_file());
+    // Not twice, and not without what document.yaml needs.
+    let again = regdoc_in(tmp.path(), &args);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"));
+    let o = regdoc_in(tmp.path(), &["new", "sec-y", "--title", "T"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a new document needs --owner too"));
+    assert!(!tmp.path().join("documents/sec-y").exists());
 }

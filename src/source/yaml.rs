@@ -173,6 +173,43 @@ pub fn draft_front_matter(
     .collect()
 }
 
+/// The `document.yaml` of a new document, every value quoted as needed.
+pub fn document_yaml(info: &crate::model::DocumentInfo, eol: &str) -> String {
+    [
+        "# Started with `regdoc new`. Once a version is approved, this file".to_string(),
+        "# may not change: approved PDFs print it.".to_string(),
+        format!("id: {}", scalar(&info.id)),
+        format!("title: {}", scalar(&info.title)),
+        format!("owner: {}", scalar(&info.owner)),
+        format!("classification: {}", scalar(&info.classification)),
+        format!("approver: {}", scalar(&info.approver)),
+    ]
+    .iter()
+    .map(|l| format!("{l}{eol}"))
+    .collect()
+}
+
+/// The front matter of a new document's first draft, v1.0.
+pub fn first_draft_front_matter(
+    effective: crate::model::EffectiveDate,
+    summary: &str,
+    eol: &str,
+) -> String {
+    [
+        "---".to_string(),
+        "# Started with `regdoc new`: set the proposed effective date and the".to_string(),
+        "# summary, then write the text.".to_string(),
+        "version: \"1.0\"".to_string(),
+        "status: draft".to_string(),
+        format!("effective: {effective}"),
+        format!("summary: {}", quote(summary)),
+        "---".to_string(),
+    ]
+    .iter()
+    .map(|l| format!("{l}{eol}"))
+    .collect()
+}
+
 /// The `approved:` block `regdoc approve` inserts, with `eol` line endings.
 pub fn approval_block(by: &str, on: crate::model::EffectiveDate, eol: &str) -> String {
     format!("approved:{eol}  by: {}{eol}  on: {on}{eol}", scalar(by))
