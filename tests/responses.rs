@@ -477,6 +477,33 @@ fn responses_kept_beside_the_consultation_are_found() {
     assert_ok(&regdoc_in(tmp.path(), &["check"]));
 }
 
+/// Collates `dir` into `out` and asserts that each of `leaks` is in the
+/// full report and in none of the published outputs (PDF, CSV, JSON).
+/// Returns the full report's JSON text.
+fn assert_kept_back(dir: &Path, out: &Path, leaks: &[&str]) -> String {
+    let o = collate(dir, out);
+    assert_ok(&o);
+    let published: Vec<String> = ["json", "csv"]
+        .iter()
+        .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report.{ext}"))))
+        .chain([pdf_text(
+            &out.join("emrr-v3.0-consultation-report.pdf"),
+            None,
+        )])
+        .collect();
+    let full = read(&out.join("emrr-v3.0-consultation-report-full.json"));
+    for leak in leaks {
+        for p in &published {
+            assert!(!p.contains(leak), "{leak} was published");
+        }
+        assert!(
+            full.contains(leak),
+            "{leak} is missing from the full report"
+        );
+    }
+    full
+}
+
 /// Every way a respondent may mark an answer confidential keeps it out of
 /// the published report, whatever the other fields say.
 #[test]
@@ -585,39 +612,23 @@ fn an_answer_marked_confidential_is_never_published() {
         },
     );
     std::fs::write(dir.join("row-deleted.docx"), deleted).unwrap();
-    let out = tmp.path().join("report");
-    let o = collate(&dir, &out);
-    assert_ok(&o);
-    let published: Vec<String> = ["json", "csv"]
-        .iter()
-        .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report.{ext}"))))
-        .chain([pdf_text(
-            &out.join("emrr-v3.0-consultation-report.pdf"),
-            None,
-        )])
-        .collect();
-    let full = read(&out.join("emrr-v3.0-consultation-report-full.json"));
-    for leak in [
-        "LEAK-BLANK-TOP",
-        "LEAK-NO-TOP",
-        "LEAK-YES-COMMA",
-        "LEAK-TICK",
-        "LEAK-PARTS-UNMARKED",
-        "LEAK-ORG-PARTS",
-        "LEAK-ORG-UNREADABLE",
-        "LEAK-ORG-ALL",
-        "LEAK-OWN-CATEGORY",
-        "LEAK-ALL",
-        "LEAK-ROW-DELETED",
-    ] {
-        for p in &published {
-            assert!(!p.contains(leak), "{leak} was published");
-        }
-        assert!(
-            full.contains(leak),
-            "{leak} is missing from the full report"
-        );
-    }
+    let full = assert_kept_back(
+        &dir,
+        &tmp.path().join("report"),
+        &[
+            "LEAK-BLANK-TOP",
+            "LEAK-NO-TOP",
+            "LEAK-YES-COMMA",
+            "LEAK-TICK",
+            "LEAK-PARTS-UNMARKED",
+            "LEAK-ORG-PARTS",
+            "LEAK-ORG-UNREADABLE",
+            "LEAK-ORG-ALL",
+            "LEAK-OWN-CATEGORY",
+            "LEAK-ALL",
+            "LEAK-ROW-DELETED",
+        ],
+    );
     // Text a respondent typed is never quoted in notes, full report included.
     for quoted in ["LEAK-CHOICE-TEXT", "LEAK-VIEW-TEXT"] {
         assert!(!full.contains(quoted), "{quoted} was quoted in a note");
@@ -825,44 +836,28 @@ fn an_unclear_wish_for_confidentiality_keeps_more_back() {
         "Jane Doe LEAK-FILE-NAME.docx",
         fill_template(&t, &[("Q1: your view", "agree")]),
     );
-    let out = tmp.path().join("report");
-    let o = collate(&dir, &out);
-    assert_ok(&o);
-    let published: Vec<String> = ["json", "csv"]
-        .iter()
-        .map(|ext| read(&out.join(format!("emrr-v3.0-consultation-report.{ext}"))))
-        .chain([pdf_text(
-            &out.join("emrr-v3.0-consultation-report.pdf"),
-            None,
-        )])
-        .collect();
-    let full = read(&out.join("emrr-v3.0-consultation-report-full.json"));
-    for leak in [
-        "LEAK-not-for-pub",
-        "LEAK-no-but",
-        "LEAK-no-then-yes",
-        "LEAK-tick-text",
-        "LEAK-sym",
-        "LEAK-ORG-COVER",
-        "LEAK-cover",
-        "LEAK-ORG-HINT",
-        "LEAK-hint",
-        "LEAK-ORG-STRIKE",
-        "LEAK-strike",
-        "LEAK-ORG-EXCEPT",
-        "LEAK-except",
-        "LEAK-ORG-REASON",
-        "LEAK-reason",
-        "LEAK-FILE-NAME",
-    ] {
-        for p in &published {
-            assert!(!p.contains(leak), "{leak} was published");
-        }
-        assert!(
-            full.contains(leak),
-            "{leak} is missing from the full report"
-        );
-    }
+    let full = assert_kept_back(
+        &dir,
+        &tmp.path().join("report"),
+        &[
+            "LEAK-not-for-pub",
+            "LEAK-no-but",
+            "LEAK-no-then-yes",
+            "LEAK-tick-text",
+            "LEAK-sym",
+            "LEAK-ORG-COVER",
+            "LEAK-cover",
+            "LEAK-ORG-HINT",
+            "LEAK-hint",
+            "LEAK-ORG-STRIKE",
+            "LEAK-strike",
+            "LEAK-ORG-EXCEPT",
+            "LEAK-except",
+            "LEAK-ORG-REASON",
+            "LEAK-reason",
+            "LEAK-FILE-NAME",
+        ],
+    );
     for unseen in ["LEAK-HIDDEN", "LEAK-MOVED-AWAY"] {
         assert!(!full.contains(unseen), "{unseen} was read");
     }
