@@ -428,3 +428,47 @@ fn consultation_text_never_runs_as_typst() {
     assert!(text.contains(&squash(evil)), "{text}");
     assert!(!text.contains("root:x:0"));
 }
+
+/// Once its draft is approved, a consultation is the record of how that
+/// version came to be: `check --base` refuses a change to it; before, it
+/// may still be edited.
+#[test]
+fn a_consultation_on_an_approved_version_is_immutable() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-qm", "consultation"]);
+    // A draft's consultation may change.
+    replace_in(
+        tmp.path(),
+        CONSULTATION,
+        "respond_by_time: 5pm",
+        "respond_by_time: 5 pm",
+    );
+    replace_in(tmp.path(), CONSULTATION, "by 5pm on", "by 5 pm on");
+    let o = regdoc_in(tmp.path(), &["check", "--base", "HEAD", "--color", "never"]);
+    assert_ok(&o);
+    git(tmp.path(), &["checkout", "-q", "--", "."]);
+    // Approved: it may not.
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["approve", "emrr@3.0", "--on", "2024-07-01"],
+    ));
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-qm", "approved"]);
+    replace_in(
+        tmp.path(),
+        CONSULTATION,
+        "19. If you have any questions",
+        "19. If you have any further questions",
+    );
+    let o = regdoc_in(tmp.path(), &["check", "--base", "HEAD", "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        out.contains("base/consultation-immutable")
+            && out.contains(&format!("consultations/v3.0.md:{}:", line_of("19. If you"))),
+        "{out}"
+    );
+}

@@ -11,9 +11,12 @@ use crate::model::{Document, DocumentInfo, Status, VersionFile, VersionMeta};
 use crate::source::{self, Workspace};
 
 /// The files of the documents folder at `rev`: version files (`*.md`)
-/// and `document.yaml`s, with their text.
-fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
+/// and `document.yaml`s, with their text; and, apart, consultations.
+type Files = Vec<(PathBuf, String)>;
+
+fn files_at(ws: &Workspace, rev: &str) -> Result<(Files, Files)> {
     let mut files = Vec::new();
+    let mut consultations = Vec::new();
     for path in source::git_files(rev, ws.root())? {
         let name = path.to_string_lossy();
         // A document's consultations are not its versions.
@@ -21,7 +24,14 @@ fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
             .parent()
             .and_then(Path::file_name)
             .is_some_and(|n| n == crate::source::CONSULTATIONS);
-        let wanted = !in_consultations && name.ends_with(".md")
+        if in_consultations {
+            if name.ends_with(".md") {
+                let text = source::read_git(rev, &format!("./{name}"))?;
+                consultations.push((path, text));
+            }
+            continue;
+        }
+        let wanted = name.ends_with(".md")
             || path
                 .file_name()
                 .is_some_and(|n| n == crate::source::DOCUMENT_FILE);
@@ -32,7 +42,7 @@ fn files_at(ws: &Workspace, rev: &str) -> Result<Vec<(PathBuf, String)>> {
         let text = source::read_git(rev, &format!("./{name}"))?;
         files.push((path, text));
     }
-    Ok(files)
+    Ok((files, consultations))
 }
 
 /// The first field of two versions' front matter that differs, other than
@@ -104,7 +114,8 @@ pub fn check_against(
 ) -> Result<()> {
     let mut base: HashMap<String, Vec<(PathBuf, Option<VersionFile>, String)>> = HashMap::new();
     let mut infos: HashMap<String, DocumentInfo> = HashMap::new();
-    for (path, text) in files_at(ws, rev)? {
+    let (files, consultations) = files_at(ws, rev)?;
+    for (path, text) in files {
         let Some(id) = doc_id_of(&path) else { continue };
         if path
             .file_name()
@@ -120,6 +131,7 @@ pub fn check_against(
     }
     for doc in docs {
         let old = base.remove(&doc.info.id).unwrap_or_default();
+        check_consultations(doc, &old, &consultations, rev, report);
         check_document(doc, &old, rev, report);
         let approved_before = old.iter().any(|(_, p, _)| p.as_ref().is_some_and(settled));
         if approved_before && let Some(was) = infos.get(&doc.info.id) {
@@ -389,6 +401,77 @@ fn check_document_info(doc: &Document, was: &DocumentInfo, rev: &str, report: &m
 
 /// Approved once: approved, superseded, or withdrawn after an approval.
 /// Such a version is immutable.
+/// A consultation on a version that was approved (or superseded) at the
+/// base is the record of how that version came to be: it may not change,
+/// nor go, since.
+fn check_consultations(
+    doc: &Document,
+    old: &[(PathBuf, Option<VersionFile>, String)],
+    consultations: &[(PathBuf, String)],
+    rev: &str,
+    report: &mut Report,
+) {
+    for (path, text) in consultations {
+        let in_doc = path
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name)
+            .is_some_and(|n| n.to_str() == Some(doc.info.id.as_str()));
+        if !in_doc {
+            continue;
+        }
+        let Ok(was) = source::parse_consultation(path, text.clone()) else {
+            continue;
+        };
+        let settled_at_base = old.iter().any(|(_, v, _)| {
+            v.as_ref()
+                .is_some_and(|v| v.meta.version == was.meta.consults_on.version && settled(v))
+        });
+        if !settled_at_base {
+            continue;
+        }
+        let now = doc
+            .consultations
+            .iter()
+            .find(|c| c.path.file_name() == path.file_name());
+        match now {
+            Some(now) if &now.text == text => {}
+            Some(now) => {
+                let line = text
+                    .lines()
+                    .zip(now.text.lines())
+                    .position(|(a, b)| a.trim_end() != b.trim_end())
+                    .unwrap_or_else(|| text.lines().count().min(now.text.lines().count()))
+                    + 1;
+                report.diagnostics.push(
+                    Diagnostic::error(
+                        "base/consultation-immutable",
+                        &now.path,
+                        format!(
+                            "the consultation on v{} changed since {rev}, where that version is approved",
+                            was.meta.consults_on.version
+                        ),
+                    )
+                    .at(line, 1)
+                    .help("a consultation on an approved version is its record: restore it"),
+                );
+            }
+            None => report.diagnostics.push(
+                Diagnostic::error(
+                    "base/consultation-immutable",
+                    &doc.dir.join(crate::source::DOCUMENT_FILE),
+                    format!(
+                        "the consultation on v{} ({}) was deleted since {rev}, where that version is approved",
+                        was.meta.consults_on.version,
+                        path.display()
+                    ),
+                )
+                .help("a consultation on an approved version is its record: restore it"),
+            ),
+        }
+    }
+}
+
 fn settled(f: &VersionFile) -> bool {
     matches!(f.meta.status, Status::Approved | Status::Superseded)
         || (f.meta.status == Status::Withdrawn && f.meta.approved.is_some())
