@@ -358,6 +358,28 @@ pub fn build_all(
     opts: &BuildOptions,
 ) -> Result<BuildReport> {
     let docs = ws.load_all()?;
+    // A consultation that contradicts its draft is not published: the
+    // pack would say two things at once.
+    for d in docs.iter().filter(|d| !d.consultations.is_empty()) {
+        let mut report = crate::check::Report::default();
+        crate::check::consultation::check_consultations(d, &mut report);
+        if let Some(first) = report
+            .diagnostics
+            .iter()
+            .find(|x| x.severity == crate::check::Severity::Error)
+        {
+            return Err(crate::check::rule_error(format!(
+                "{}:{}: {} ({})",
+                first.path.display(),
+                first.line,
+                first.message,
+                first.rule
+            ))
+            .help(
+                "the consultation and its draft disagree: run `regdoc check`; nothing was built",
+            ));
+        }
+    }
     let jobs = plan(&docs);
     // A build killed while writing is finished before this one reads.
     fsutil::recover(out)?;

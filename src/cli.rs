@@ -66,7 +66,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Validate every document (or the folders given): the CI gate.
     Check(CheckArgs),
-    /// Start the next draft of a document from its latest version.
+    /// Start the next draft of a document from its latest version, or
+    /// (with --title) a new document.
     New {
         /// The document id, e.g. emrr.
         id: String,
@@ -113,12 +114,13 @@ pub enum Command {
         /// The date, YYYY-MM-DD (default: today).
         date: Option<String>,
     },
-    /// Build every version and every mark-up into a folder.
+    /// Build every version, every mark-up and every consultation pack
+    /// (PDF and response template) into a folder.
     Build {
         /// The folder to build into: one folder per document.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Print nothing but errors (no progress bar either).
+        /// Print only errors and what was removed (no progress bar either).
         #[arg(short, long)]
         quiet: bool,
         /// Rebuild everything, even artefacts whose inputs have not changed.
@@ -473,9 +475,22 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 Error::input(format!("{id} has no consultation on version {version}"))
                     .help("a consultation lives in documents/<id>/consultations/")
             })?;
-            let folder = folder
-                .clone()
-                .unwrap_or_else(|| regdoc::source::responses_dir(&doc.dir, &version));
+            let folder = match folder {
+                Some(f) => f.clone(),
+                None => {
+                    let d = regdoc::source::responses_dir(&doc.dir, &version);
+                    if !regdoc::source::is_real_dir(&d) {
+                        return Err(Error::in_file(
+                            &d,
+                            "no responses are kept here (the default folder)",
+                        )
+                        .help(format!(
+                            "name the folder of returned templates: regdoc responses {spec} FOLDER"
+                        )));
+                    }
+                    d
+                }
+            };
             let collation = regdoc::responses::collate(&c.meta, &folder)?;
             // Each file that could not be read is said, with why; the
             // others are still collated.
@@ -484,6 +499,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             for w in &collation.warnings {
                 eprintln!("{}", regdoc::error::printable(w));
+            }
+            let notes: usize = collation.responses.iter().map(|r| r.notes.len()).sum();
+            if notes > 0 {
+                eprintln!(
+                    "note: {notes} reading note(s) (a field missing or not understood): see the full report"
+                );
             }
             let out = out.clone().unwrap_or_else(|| PathBuf::from("out").join(id));
             if ws.holds(&out.join("report")) {

@@ -472,3 +472,21 @@ fn a_consultation_on_an_approved_version_is_immutable() {
         "{out}"
     );
 }
+
+/// `build` does not publish a pack whose consultation contradicts its
+/// draft: it says why and writes nothing.
+#[test]
+fn build_refuses_a_consultation_that_contradicts_its_draft() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_documents(tmp.path());
+    replace_in(
+        tmp.path(),
+        "documents/emrr/v3.0.md",
+        "effective: 2024-07-19",
+        "effective: 2024-07-26",
+    );
+    let o = regdoc_in(tmp.path(), &["build", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("consultation/cites"), "{}", stderr(&o));
+    assert!(!tmp.path().join("out/emrr").exists());
+}

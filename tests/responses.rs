@@ -899,3 +899,26 @@ fn a_response_without_its_tables_or_hidden_is_said() {
     );
     assert!(!e.contains(".~lock"), "{e}");
 }
+
+/// The template as built, nothing typed in, is not a response.
+#[test]
+fn a_blank_template_is_not_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = template(&tmp.path().join("built"));
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&t, dir.join("blank.docx")).unwrap();
+    let bytes = std::fs::read(&t).unwrap();
+    std::fs::write(
+        dir.join("a.docx"),
+        fill_template(
+            &bytes,
+            &[("Organisation", "Alpha"), ("Q1: your view", "agree")],
+        ),
+    )
+    .unwrap();
+    let o = collate(&dir, &tmp.path().join("report"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("blank.docx") && stderr(&o).contains("nothing filled in"));
+    assert!(stdout(&o).contains("1 response(s) collated"));
+}

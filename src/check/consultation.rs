@@ -91,11 +91,25 @@ fn check_consults_on<'a>(
             .iter()
             .map(|f| f.meta.version.to_string())
             .collect();
-        err(
-            report,
-            format!("{} has no version {v}", doc.info.id),
-            &format!("versions: {}", known.join(", ")),
-        );
+        // A version file that does not load has its own error: say that,
+        // not that the version does not exist.
+        let file = doc.dir.join(format!("v{v}.md"));
+        if crate::source::exists(&file) {
+            err(
+                report,
+                format!(
+                    "{} does not load as version {v}: see its own error",
+                    file.display()
+                ),
+                "fix that file first",
+            );
+        } else {
+            err(
+                report,
+                format!("{} has no version {v}", doc.info.id),
+                &format!("versions: {}", known.join(", ")),
+            );
+        }
         return None;
     };
     // A consultation is on a draft. Once the draft is approved (after it

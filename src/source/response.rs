@@ -480,6 +480,23 @@ fn response_from(
             },
         });
     }
+    // The template as built, nothing typed in: not a response.
+    let blank = organisation.trim().is_empty()
+        && contact.trim().is_empty()
+        && party_category.trim().is_empty()
+        && conf_text.trim().is_empty()
+        && confidential_reason.trim().is_empty()
+        && !marks.contains(&Some(true))
+        && answers
+            .iter()
+            .all(|a: &Answer| a.view.is_none() && a.rationale.trim().is_empty());
+    if blank && r.found > 0 {
+        return Err(Error::in_file(
+            path,
+            "is the response template with nothing filled in: not counted",
+        )
+        .help("remove it, or ask the respondent for the filled-in copy"));
+    }
     if r.found == 0 && marks.iter().all(Option::is_none) {
         return Err(Error::in_file(
             path,
