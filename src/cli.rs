@@ -777,7 +777,7 @@ fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
             .map_or(String::new(), |n| format!(", {n} response(s) received"));
             let state = state.map_or("dates unknown".to_string(), |s| s.to_string());
             println!(
-                "  consultation on v{}: {}{received} on {on} — {}",
+                "  consultation on v{}: {}{received}, as of {on} — {}",
                 c.meta.consults_on.version,
                 state,
                 p(&c.meta.title)

@@ -400,7 +400,7 @@ fn list_shows_the_consultation_state_on_a_date() {
         let o = regdoc(&["list", "--on", on]);
         assert_ok(&o);
         assert!(
-            stdout(&o).contains(&format!("consultation on v3.0: {state} on {on}")),
+            stdout(&o).contains(&format!("consultation on v3.0: {state}, as of {on}")),
             "{on}: {}",
             stdout(&o)
         );

@@ -462,7 +462,7 @@ fn responses_kept_beside_the_consultation_are_found() {
     let o = regdoc_in(tmp.path(), &["list", "--on", "2024-07-01"]);
     assert_ok(&o);
     assert!(
-        stdout(&o).contains("closed on 2024-06-28, 3 response(s) received on 2024-07-01"),
+        stdout(&o).contains("closed on 2024-06-28, 3 response(s) received, as of 2024-07-01"),
         "{}",
         stdout(&o)
     );
