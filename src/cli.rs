@@ -141,8 +141,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print regdoc's man page (roff): `regdoc man > regdoc.1`.
-    Man,
+    /// Print regdoc's man page (roff): `regdoc man > regdoc.1`; with
+    /// --dir, write it and a page per command (regdoc-diff.1…) there.
+    Man {
+        /// A folder to write every page into, as `man` finds them
+        /// (e.g. ~/.local/share/man/man1).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Collate returned response templates into the consultation report:
     /// published and full editions, each as PDF, CSV and JSON.
     Responses {
@@ -300,12 +306,38 @@ fn dispatch(cli: Cli) -> Result<i32> {
             clap_complete::generate(*shell, &mut Cli::command(), "regdoc", &mut script);
             Some(script)
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut page)
                 .map_err(|e| Error::input(format!("cannot write the man page: {e}")))?;
             Some(page)
+        }
+        Command::Man { dir: Some(dir) } => {
+            // Every page, written together or not at all.
+            let top = Cli::command();
+            let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+            let mut render = |name: String, cmd: clap::Command| -> Result<()> {
+                let mut page = Vec::new();
+                clap_mangen::Man::new(cmd.name(name.clone()))
+                    .render(&mut page)
+                    .map_err(|e| Error::input(format!("cannot write the man page: {e}")))?;
+                pages.push((format!("{name}.1"), page));
+                Ok(())
+            };
+            render("regdoc".into(), top.clone())?;
+            for sub in top.get_subcommands().filter(|c| c.get_name() != "help") {
+                render(format!("regdoc-{}", sub.get_name()), sub.clone())?;
+            }
+            let mut tx = regdoc::fsutil::Transaction::begin(dir)?;
+            for (name, page) in &pages {
+                tx.write(&dir.join(name), page)?;
+            }
+            tx.commit()?;
+            for (name, _) in &pages {
+                println!("wrote {}", dir.join(name).display());
+            }
+            return Ok(0);
         }
         _ => None,
     };
@@ -460,7 +492,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
-        Command::Completions { .. } | Command::Man => unreachable!("answered above"),
+        Command::Completions { .. } | Command::Man { .. } => unreachable!("answered above"),
         Command::Responses {
             spec,
             folder,

@@ -122,6 +122,15 @@ fn completions_and_man_page_are_generated() {
     for c in commands {
         assert!(page.contains(c), "the man page lacks {c}");
     }
+    // A page per command, with its options.
+    let dir = tmp.path().join("man1");
+    assert_ok(&regdoc(&["man", "--dir", dir.to_str().unwrap()]));
+    for c in commands {
+        let page = std::fs::read_to_string(dir.join(format!("regdoc-{c}.1"))).unwrap();
+        assert!(page.contains(&format!(".TH regdoc-{c} 1")), "{page}");
+    }
+    let diff = std::fs::read_to_string(dir.join("regdoc-diff.1")).unwrap();
+    assert!(diff.contains("no\\-blocks"), "{diff}");
 }
 
 /// `--templates` is offered only where typst makes a PDF.
