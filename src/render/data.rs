@@ -641,18 +641,10 @@ fn meta_data(doc: &SourceDoc) -> MetaData {
             draft: m.status == Status::Draft,
             assumptions: m.assumptions.clone(),
         },
+        // A file without regdoc's front matter: no status at all.
         None => MetaData {
-            version: None,
             status: None,
-            effective: None,
-            effective_long: None,
-            summary: None,
-            approved_by: None,
-            approved_on: None,
-            consultation: None,
-            status_line: String::new(),
-            draft: false,
-            assumptions: Vec::new(),
+            ..MetaData::of_status("", String::new())
         },
     }
 }
