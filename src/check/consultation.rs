@@ -190,33 +190,17 @@ fn line_where(text: &str, from: usize, pred: impl Fn(&str) -> bool) -> Option<us
     text[from..].lines().position(pred).map(|i| before + i + 1)
 }
 
-/// The line of question `id`'s `- id:` entry in the front matter.
+/// The line of question `id`'s `- id:` entry (the `nth` with that id).
 fn question_line(c: &ConsultationFile, id: &str, nth: usize) -> usize {
-    let mut seen = 0;
-    for (i, line) in c.text[..c.body_offset].lines().enumerate() {
-        let t = line.trim_start().trim_start_matches("- ").trim();
-        if let Some(v) = t.strip_prefix("id:")
-            && v.trim().trim_matches(['"', '\'']) == id
-        {
-            if seen == nth {
-                return i + 1;
-            }
-            seen += 1;
-        }
-    }
-    key_line(&c.text, "questions").unwrap_or(1)
+    crate::source::yaml::item_line(&c.text, "id", id, nth, None)
+        .or_else(|| key_line(&c.text, "questions"))
+        .unwrap_or(1)
 }
 
 /// The line of question `id`'s `text:`.
 fn question_text_line(c: &ConsultationFile, id: &str) -> usize {
-    let at = question_line(c, id, 0);
-    c.text[..c.body_offset]
-        .lines()
-        .enumerate()
-        .skip(at - 1)
-        .take(4)
-        .find(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with("text:"))
-        .map_or(at, |(i, _)| i + 1)
+    crate::source::yaml::item_line(&c.text, "id", id, 0, Some("text"))
+        .unwrap_or_else(|| question_line(c, id, 0))
 }
 
 /// Question ids are unique, non-empty, and each asks for something.

@@ -62,11 +62,7 @@ impl TryFrom<String> for VersionRef {
         let (doc, v) = s
             .split_once('@')
             .ok_or_else(|| format!("`{s}` does not name a version as DOC@VERSION (emrr@3.0)"))?;
-        let id_like = !doc.is_empty()
-            && doc
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if !id_like {
+        if !super::is_id(doc) {
             return Err(format!("`{doc}` is not a document id"));
         }
         Ok(VersionRef {

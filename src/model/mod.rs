@@ -16,6 +16,14 @@ pub use meta::{
 
 use std::path::PathBuf;
 
+/// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.
+pub fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// One version's body and front matter, or any Markdown file.
 #[derive(Debug, Clone)]
 pub struct SourceDoc {

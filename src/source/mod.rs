@@ -734,22 +734,18 @@ pub fn folders(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `doc@version` read as a document id and a version number: `None` when
-/// `spec` does not have that shape, an error when its version is not a
-/// version number. The one parser of that notation.
+/// `spec` does not have that shape (a file name, `REV:path`), an error when
+/// its version is not a version number. Parsed by the one parser of that
+/// notation, `model::consultation::VersionRef`.
 pub fn version_spec(spec: &str) -> Result<Option<(&str, VersionNumber)>> {
     match spec.split_once('@') {
-        Some((id, version)) if is_id(id) => {
-            let v = version.parse().map_err(Error::input)?;
-            Ok(Some((id, v)))
+        Some((id, _)) if is_id(id) => {
+            let r = crate::model::consultation::VersionRef::try_from(spec.to_string())
+                .map_err(Error::input)?;
+            Ok(Some((id, r.version)))
         }
         _ => Ok(None),
     }
 }
 
-/// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.
-pub fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
+pub use crate::model::is_id;

@@ -275,6 +275,59 @@ pub fn try_parse<T: DeserializeOwned>(yaml: &str) -> Option<T> {
     serde_yaml::from_str::<T>(yaml).ok()
 }
 
+/// 1-based line of the `nth` (0-based) list item whose `field:` is `value`
+/// (`- id: Q1`, quoted or not), in the front matter of `text`; with
+/// `then`, the line of that item's own `then:` key instead (`text:` of
+/// question Q3), if it follows within the item.
+pub fn item_line(
+    text: &str,
+    field: &str,
+    value: &str,
+    nth: usize,
+    then: Option<&str>,
+) -> Option<usize> {
+    let front = front_matter_lines(text);
+    let key = |line: &str, k: &str| -> Option<String> {
+        let t = line.trim_start().trim_start_matches("- ").trim();
+        t.strip_prefix(k)?
+            .strip_prefix(':')
+            .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+    };
+    let (at, line) = front
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| key(l, field).as_deref() == Some(value))
+        .nth(nth)?;
+    let Some(then) = then else {
+        return Some(at + 1);
+    };
+    let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+    for (i, l) in front.iter().enumerate().skip(at + 1) {
+        // The item ends where a line is indented less, or a new item starts.
+        let own = l.len() - l.trim_start_matches(' ').len();
+        if l.trim().is_empty() || own < indent || l.trim_start().starts_with("- ") {
+            break;
+        }
+        if key(l, then).is_some() {
+            return Some(i + 1);
+        }
+    }
+    Some(at + 1)
+}
+
+/// The lines of `text` up to the end of its front matter (all of them
+/// when it has none closed).
+fn front_matter_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if i > 0 && (l == "---" || l == "...") {
+            break;
+        }
+        out.push(l);
+    }
+    out
+}
+
 /// 1-based line of `child:` nested (indented) under the top-level
 /// `parent:` in the front matter of `text`.
 pub fn nested_key_line(text: &str, parent: &str, child: &str) -> Option<usize> {
@@ -615,5 +668,17 @@ mod tests {
             "[".repeat(100)
         );
         assert!(guard(&quoted).is_ok());
+    }
+
+    #[test]
+    fn list_items_are_found_by_a_field_and_their_own_keys() {
+        let text = "---\nquestions:\n  - id: Q1\n    text: One\n  - id: \"Q2\"\n    asks: [x]\n    text: Two\n  - id: Q1\n---\nid: Q1\n";
+        assert_eq!(item_line(text, "id", "Q1", 0, None), Some(3));
+        assert_eq!(item_line(text, "id", "Q1", 1, None), Some(8));
+        assert_eq!(item_line(text, "id", "Q2", 0, Some("text")), Some(7));
+        // An item without the key: the item's own line.
+        assert_eq!(item_line(text, "id", "Q1", 1, Some("text")), Some(8));
+        // The body is not front matter.
+        assert_eq!(item_line(text, "id", "Q1", 2, None), None);
     }
 }
