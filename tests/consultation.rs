@@ -490,3 +490,101 @@ fn build_refuses_a_consultation_that_contradicts_its_draft() {
     assert!(stderr(&o).contains("consultation/cites"), "{}", stderr(&o));
     assert!(!tmp.path().join("out/emrr").exists());
 }
+
+/// Each consultation rule, broken once: located, with its rule id.
+#[test]
+fn every_consultation_rule_refuses_its_bad_input() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (from, to, rule, what the message says)
+        (
+            "    asks: [agreement, rationale]\n  - id: Q2",
+            "    asks: []\n  - id: Q2",
+            "consultation/question",
+            "question Q1 needs its text and what it asks for",
+        ),
+        (
+            "in_force: emrr@2.0",
+            "in_force: emrr@3.0",
+            "consultation/in-force",
+            "emrr@3.0 is draft: the version in force is an approved one",
+        ),
+        (
+            "in_force: emrr@2.0",
+            "in_force: emrr@9.0",
+            "consultation/in-force",
+            "`emrr@9.0` is not a version of emrr",
+        ),
+        (
+            "<!-- regdoc:attachments -->",
+            "",
+            "consultation/attachments",
+            "the attachments are not listed in the text",
+        ),
+        (
+            "<!-- regdoc:attachments -->",
+            "<!-- regdoc:attachments -->\n\n<!-- regdoc:attachments -->",
+            "consultation/attachments",
+            "the attachments are listed 2 times",
+        ),
+        (
+            "  - label: Attachment 1",
+            "  - label: Annex A",
+            "consultation/attachments",
+            "the mark-up is Annex A here but \"Attachment 1\"",
+        ),
+        (
+            "    content: response-template",
+            "    content: markup",
+            "consultation/attachments",
+            "two attachments are the Markup",
+        ),
+        (
+            "respond_by_time: [\"17\"]",
+            "respond_by_time: [\"17\", \"25\"]",
+            "consultation/cites",
+            "cites.respond_by_time names paragraph 25",
+        ),
+        (
+            "<!-- regdoc:question Q2 -->",
+            "<!-- regdoc:questoin Q2 -->",
+            "consultation/directive",
+            "is not a directive",
+        ),
+    ];
+    for (from, to, rule, says) in cases {
+        let out = check_after(|root| replace_in(root, CONSULTATION, from, to));
+        assert!(
+            out.contains(&format!("error[{rule}]")) && out.contains(says),
+            "{from} → {to}: expected {rule} saying {says}:\n{out}"
+        );
+        assert!(out.contains("consultations/v3.0.md:"), "{out}");
+    }
+}
+
+/// What `check` only warns of: a consultation that cites nothing, and one
+/// in a file not named for its draft.
+#[test]
+fn consultation_warnings() {
+    for (edit, rule) in [
+        ("cites", "consultation/cites"),
+        ("rename", "consultation/file-name"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_documents(tmp.path());
+        let path = tmp.path().join(CONSULTATION);
+        if edit == "cites" {
+            let t = std::fs::read_to_string(&path).unwrap();
+            let start = t.find("cites:\n").unwrap();
+            let end = start + t[start..].find("\n---\n").unwrap();
+            std::fs::write(&path, format!("{}{}", &t[..start], &t[end + 1..])).unwrap();
+        } else {
+            std::fs::rename(&path, path.with_file_name("2024-06.md")).unwrap();
+        }
+        let o = regdoc_in(tmp.path(), &["check", "--color", "never"]);
+        assert_ok(&o);
+        let out = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(out.contains(&format!("warning[{rule}]")), "{edit}: {out}");
+        let o = regdoc_in(tmp.path(), &["check", "--deny-warnings"]);
+        assert_eq!(o.status.code(), Some(1), "{edit}");
+    }
+}
