@@ -680,6 +680,16 @@ fn copies_links_and_folders_among_responses_are_said() {
     let one = fill_template(&t, &[("Organisation", "Alpha"), ("Q1: your view", "agree")]);
     std::fs::write(dir.join("alpha.docx"), &one).unwrap();
     std::fs::write(dir.join("alpha (copy).docx"), &one).unwrap();
+    // A second, different response from the same organisation ("Ltd." or
+    // not): counted, and said.
+    std::fs::write(
+        dir.join("alpha-v2.docx"),
+        fill_template(
+            &t,
+            &[("Organisation", "Alpha."), ("Q1: your view", "disagree")],
+        ),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(dir.join("alpha.docx"), dir.join("link.docx")).unwrap();
     // A lock file of an open document is not a response.
     std::fs::write(dir.join("~$alpha.docx"), "lock").unwrap();
@@ -700,7 +710,11 @@ fn copies_links_and_folders_among_responses_are_said() {
         "{e}"
     );
     assert!(!e.contains("~$alpha"), "{e}");
-    assert!(stdout(&o).contains("1 response(s) collated, 3 file(s) not read"));
+    assert!(
+        e.contains("are responses from the same organisation: both are counted"),
+        "{e}"
+    );
+    assert!(stdout(&o).contains("2 response(s) collated, 3 file(s) not read"));
 }
 
 /// The part of a filled template's document.xml, edited by `edit`.

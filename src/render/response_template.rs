@@ -18,7 +18,7 @@ use docx_rs::{
 use super::text::xml_safe;
 use crate::error::{Error, Result};
 use crate::model::consultation::{ConsultationFile, Field};
-use crate::model::{Document, Status};
+use crate::model::Document;
 
 /// The custom document property naming the consultation.
 pub const REFERENCE_PROPERTY: &str = "regdoc-consultation";
@@ -26,18 +26,15 @@ pub const REFERENCE_PROPERTY: &str = "regdoc-consultation";
 /// The template of `consultation` on a draft of `document`, as .docx bytes.
 pub fn response_template(document: &Document, consultation: &ConsultationFile) -> Result<Vec<u8>> {
     let meta = &consultation.meta;
-    let draft = document
-        .version(&meta.consults_on.version)
-        .filter(|d| d.meta.status == Status::Draft || d.meta.approved.is_some())
-        .ok_or_else(|| {
-            Error::in_file(
-                &consultation.path,
-                format!(
-                    "cannot build the response template: no version {}",
-                    meta.consults_on
-                ),
-            )
-        })?;
+    let draft = document.version(&meta.consults_on.version).ok_or_else(|| {
+        Error::in_file(
+            &consultation.path,
+            format!(
+                "cannot build the response template: no version {}",
+                meta.consults_on
+            ),
+        )
+    })?;
     let dates = draft.meta.consultation.as_ref().ok_or_else(|| {
         Error::in_file(
             &consultation.path,
