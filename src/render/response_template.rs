@@ -17,8 +17,8 @@ use docx_rs::{
 
 use super::text::xml_safe;
 use crate::error::{Error, Result};
-use crate::model::consultation::{ConsultationFile, Field};
 use crate::model::Document;
+use crate::model::consultation::{ConsultationFile, Field};
 
 /// The custom document property naming the consultation.
 pub const REFERENCE_PROPERTY: &str = "regdoc-consultation";
