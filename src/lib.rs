@@ -19,6 +19,7 @@ pub mod error;
 pub mod fsutil;
 pub mod lifecycle;
 pub mod model;
+pub mod provenance;
 pub mod render;
 pub mod responses;
 pub mod source;

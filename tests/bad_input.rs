@@ -355,7 +355,7 @@ fn every_template_diagnostic_is_reported_with_its_place() {
     // A warning: an unknown font is set, the PDF still written.
     write(
         &tpl.join("version.typ"),
-        "#let main(data) = {\n  set text(font: \"No Such Font\")\n  [Text]\n}\n",
+        "#let main(data) = {\n  set text(font: \"No Such Font\")\n  set document(title: \"T\")\n  [Text]\n}\n",
     );
     let o = render_with_templates(&tpl, &out);
     assert_ok(&o);
@@ -365,6 +365,30 @@ fn every_template_diagnostic_is_reported_with_its_place() {
         "{e}"
     );
     assert!(out.is_file());
+}
+
+/// Every PDF is PDF/A-3a and PDF/UA-1, enforced at export: a template of
+/// `--templates` that breaks either standard (here, no document title and
+/// a skipped heading level) is refused with typst's reason and help, and
+/// no PDF that claims a standard it breaks is written.
+#[test]
+fn a_template_that_breaks_pdf_ua_is_refused_with_its_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpl = tmp.path().join("tpl");
+    write(
+        &tpl.join("version.typ"),
+        "#let main(data) = {\n  heading(level: 3, [Deep])\n}\n",
+    );
+    let out = tmp.path().join("o.pdf");
+    let o = render_with_templates(&tpl, &out);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("PDF/UA-1 error"), "{e}");
+    assert!(
+        e.contains("missing document title") || e.contains("first heading must be of level 1"),
+        "{e}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]

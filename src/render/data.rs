@@ -72,7 +72,13 @@ pub struct SpanData {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BlockBody {
     Heading {
+        /// The level the source gives: how large it is drawn.
         level: u8,
+        /// Its level in the PDF's structure tree and outline: `level`,
+        /// brought up so that no level is skipped (PDF/UA-1 forbids a
+        /// skip, and Markdown allows one); `None` for a heading with no
+        /// text, which is drawn but is no heading to a screen reader.
+        tagged: Option<u8>,
         spans: Vec<SpanData>,
     },
     Paragraph {
@@ -256,6 +262,7 @@ fn block_body(block: &Block, op: Op, notes: &Notes) -> BlockBody {
     match block {
         Block::Heading { level, content } => BlockBody::Heading {
             level: *level,
+            tagged: None,
             spans: inlines_data(op, content, notes),
         },
         Block::Paragraph { content } => BlockBody::Paragraph {
@@ -406,6 +413,35 @@ fn link_anchors(blocks: &mut [BlockData]) {
     }
 }
 
+/// Sets every heading's structure level, in the order the PDF shows them.
+/// The title above them is a level-1 heading, so the first may be of
+/// level 1 or 2, and each next at most one deeper than the one before.
+/// If we don't do this, typst refuses a PDF/UA-1 export of any Markdown
+/// that goes from `#` to `###`, which real documents do.
+fn tag_levels(blocks: &mut [BlockData]) {
+    let mut prev = 1u8;
+    for b in blocks.iter_mut() {
+        let BlockBody::Heading {
+            level,
+            tagged,
+            spans,
+        } = &mut b.body
+        else {
+            continue;
+        };
+        if spans
+            .iter()
+            .all(|s| s.text.trim().is_empty() && s.image.is_none())
+        {
+            *tagged = None;
+            continue;
+        }
+        let l = (*level).clamp(1, 6).min(prev + 1);
+        *tagged = Some(l);
+        prev = l;
+    }
+}
+
 /// Every footnote label some text refers to.
 fn referenced(leaves: &[&Leaf]) -> std::collections::HashSet<String> {
     let mut set = std::collections::HashSet::new();
@@ -473,6 +509,7 @@ pub fn redline_blocks(r: &Redline) -> Vec<BlockData> {
         out.push(v);
     }
     link_anchors(&mut out);
+    tag_levels(&mut out);
     out
 }
 
@@ -797,6 +834,7 @@ fn body_data(blocks: &[Block], special: impl Fn(&Block) -> Option<BlockBody>) ->
         out.push(v);
     }
     link_anchors(&mut out);
+    tag_levels(&mut out);
     out
 }
 

@@ -18,6 +18,7 @@ pub fn render_version(
         (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),
         _ => doc.origin.clone(),
     };
+    let attached = crate::provenance::for_version(doc)?;
     produce(
         "version.typ",
         data,
@@ -26,6 +27,7 @@ pub fn render_version(
         templates,
         &ident,
         Vec::new(),
+        attached,
     )
 }
 
@@ -49,6 +51,8 @@ pub fn render_markup(
     let extra = against
         .map(|v| vec![("ComparedWithVersion", v)])
         .unwrap_or_default();
+    let table_key = crate::diff::DiffOptions::for_docs(old, new).table_key;
+    let attached = crate::provenance::for_markup(old, new, redline, table_key)?;
     produce(
         "markup.typ",
         data,
@@ -57,6 +61,7 @@ pub fn render_markup(
         templates,
         &ident,
         extra,
+        attached,
     )
 }
 
@@ -83,7 +88,16 @@ pub fn render_report(
         ("ReportEdition", edition.to_string()),
     ];
     let ident = format!("report:{}:{edition}", consultation.meta.consults_on);
-    produce("report.typ", data, &doc, None, templates, &ident, extra)
+    produce(
+        "report.typ",
+        data,
+        &doc,
+        None,
+        templates,
+        &ident,
+        extra,
+        Vec::new(),
+    )
 }
 
 /// The PDF of a consultation on a draft of `document`.
@@ -108,6 +122,7 @@ pub fn render_consultation(
         extra.push(("ConsultationCloses", c.closes.to_string()));
     }
     let ident = format!("consultation:{}", consultation.meta.consults_on);
+    let attached = crate::provenance::for_consultation(document, consultation)?;
     produce(
         "consultation.typ",
         data,
@@ -116,9 +131,11 @@ pub fn render_consultation(
         templates,
         &ident,
         extra,
+        attached,
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn produce(
     template: &str,
     data: impl serde::Serialize,
@@ -127,20 +144,22 @@ fn produce(
     templates: &Templates,
     ident: &str,
     extra: Vec<(&'static str, String)>,
+    attached: Vec<crate::provenance::Embedded>,
 ) -> Result<Vec<u8>> {
     // A missing or broken image is the document's error, located in it,
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-    let world =
-        RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone()).with_old_dir(old_dir);
+    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+        .with_old_dir(old_dir)
+        .with_attachments(attached);
     trace("data");
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let pages = compile(&world)?;
         trace("compile");
-        let pdf = export_pdf(&world, &pages, ident)?;
+        let pdf = export_pdf(&world, &pages, ident, issued(doc))?;
         Ok::<_, crate::error::Error>((pages, pdf))
     }));
     let (pages, pdf) = match guarded {
@@ -175,6 +194,17 @@ fn produce(
     }
     entries.extend(extra);
     crate::render::pdfmeta::add_info(&pdf, &entries)
+}
+
+/// The day a version was issued: approved, or published for consultation,
+/// or else its effective date. The PDF's creation date.
+fn issued(doc: &SourceDoc) -> Option<crate::model::EffectiveDate> {
+    let m = doc.meta.as_ref()?;
+    Some(match (&m.approved, &m.consultation) {
+        (Some(a), _) => a.on,
+        (None, Some(c)) => c.published,
+        (None, None) => m.effective,
+    })
 }
 
 /// With REGDOC_TRACE set, prints time and peak memory after each phase.

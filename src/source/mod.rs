@@ -200,6 +200,72 @@ pub fn read_git_bytes(rev: &str, path: &str, max: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The exact bytes of a source as regdoc names it: a file, or `REV:path`
+/// at a git revision. What a PDF embeds to prove what it was made from
+/// (`crate::provenance`): byte for byte, a byte-order mark included.
+pub fn raw_bytes(origin: &str) -> Result<Vec<u8>> {
+    let path = Path::new(origin);
+    if is_regular_file(path) {
+        return read_bounded(path, MAX_SOURCE_BYTES);
+    }
+    match origin.split_once(':') {
+        Some((rev, p)) if !rev.is_empty() && !p.is_empty() => {
+            read_git_bytes(rev, p, MAX_SOURCE_BYTES)
+        }
+        _ => Err(Error::in_file(path, "no such file")),
+    }
+}
+
+/// The commit that holds the bytes of `origin`, when git knows one: for
+/// `REV:path`, that revision; for a file, the last commit that changed
+/// it, if the file is tracked and unchanged since. Nothing for a file git
+/// does not track or that has changes not yet committed: a reader would
+/// find other bytes at any commit.
+pub fn git_place(origin: &str) -> Option<crate::provenance::GitPlace> {
+    let git = |dir: &Path, args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let path = Path::new(origin);
+    if !is_regular_file(path) {
+        let (rev, p) = origin.split_once(':')?;
+        let commit = git(
+            Path::new("."),
+            &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],
+        )?;
+        return Some(crate::provenance::GitPlace {
+            commit,
+            path: p.trim_start_matches("./").to_string(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name()?.to_str()?;
+    let full = git(
+        dir,
+        &["ls-files", "--full-name", "--error-unmatch", "--", name],
+    )?;
+    // Changed since the last commit (staged or not): no commit holds it.
+    let changed = git(dir, &["status", "--porcelain", "--", name])?;
+    if !changed.is_empty() {
+        return None;
+    }
+    let commit = git(dir, &["log", "-1", "--format=%H", "--", name])?;
+    (!commit.is_empty() && !full.is_empty())
+        .then_some(crate::provenance::GitPlace { commit, path: full })
+}
+
 /// The files under `dir` at git revision `rev`, relative to where we
 /// stand. Read NUL-separated: otherwise git quotes names with non-ASCII
 /// characters (`"v2.0-\303\251.md"`), and such a version escaped the gate.

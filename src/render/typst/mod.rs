@@ -41,17 +41,50 @@ fn warning_line(world: &RegdocWorld, d: &SourceDiagnostic) -> String {
 
 /// Exports pages to PDF bytes, with a stable document identifier and no
 /// wall-clock time (SOURCE_DATE_EPOCH, when set, dates the PDF).
-pub fn export_pdf(world: &RegdocWorld, doc: &PagedDocument, ident: &str) -> Result<Vec<u8>> {
+pub fn export_pdf(
+    world: &RegdocWorld,
+    doc: &PagedDocument,
+    ident: &str,
+    dated: Option<crate::model::EffectiveDate>,
+) -> Result<Vec<u8>> {
     let options = typst_pdf::PdfOptions {
         ident: typst::foundations::Smart::Custom(ident.to_string()),
         creator: typst::foundations::Smart::Custom(Some(format!(
             "regdoc {}",
             env!("CARGO_PKG_VERSION")
         ))),
-        timestamp: source_date_epoch(),
+        timestamp: Some(source_date_epoch().unwrap_or_else(|| midnight(dated))),
+        standards: standards(),
         ..Default::default()
     };
     typst_pdf::pdf(doc, &options).map_err(|diags| diagnostic_error(world, &diags))
+}
+
+/// The standards every regdoc PDF conforms to, enforced by typst at
+/// export: PDF/A-3a (archival, tagged, and the only PDF/A part that may
+/// carry the sources as attachments) together with PDF/UA-1 (accessible).
+/// Both are specified against PDF 1.7, so typst can enforce them at once.
+pub fn standards() -> typst_pdf::PdfStandards {
+    use typst_pdf::PdfStandard;
+    typst_pdf::PdfStandards::new(&[PdfStandard::A_3a, PdfStandard::Ua_1])
+        .expect("PDF/A-3a and PDF/UA-1 share PDF 1.7")
+}
+
+/// PDF/A requires a creation date. Without SOURCE_DATE_EPOCH it is the
+/// date the document gives (the day a version was approved or a draft
+/// published), at midnight UTC, never the clock: same input, same bytes.
+/// A file with no date at all gets the Unix epoch, as reproducible
+/// archives do.
+fn midnight(date: Option<crate::model::EffectiveDate>) -> typst_pdf::Timestamp {
+    let d = date.unwrap_or(crate::model::EffectiveDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    });
+    let dt = typst::foundations::Datetime::from_ymd_hms(d.year, d.month, d.day, 0, 0, 0)
+        .or_else(|| typst::foundations::Datetime::from_ymd_hms(1970, 1, 1, 0, 0, 0))
+        .expect("a valid date");
+    typst_pdf::Timestamp::new_utc(dt)
 }
 
 fn source_date_epoch() -> Option<typst_pdf::Timestamp> {

@@ -4,7 +4,9 @@
 //! - `/data.json`: the document as data;
 //! - `/templates/*.typ`: the templates;
 //! - `/doc/...`: files of the document's own folder (images), nothing
-//!   outside it, even through a symlink.
+//!   outside it, even through a symlink;
+//! - `/attachments.json` and `/NAME`: the files the PDF embeds
+//!   (`crate::provenance`), which `/main.typ` attaches.
 //!
 //! Everything else, packages included, is refused: no network, no system
 //! fonts, no other files.
@@ -41,7 +43,15 @@ fn fonts() -> &'static Fonts {
 
 fn library() -> &'static LazyHash<Library> {
     static LIB: OnceLock<LazyHash<Library>> = OnceLock::new();
-    LIB.get_or_init(|| LazyHash::new(Library::builder().build()))
+    // `a11y-extras` gives templates `pdf.header-cell`: a table of labelled
+    // facts has its labels as row headers, which PDF/UA-1 asks for.
+    LIB.get_or_init(|| {
+        LazyHash::new(
+            Library::builder()
+                .with_features([typst::Feature::A11yExtras].into_iter().collect())
+                .build(),
+        )
+    })
 }
 
 fn file_id(path: &str) -> FileId {
@@ -63,6 +73,9 @@ struct Sandbox {
     doc_dir: Option<PathBuf>,
     /// The old version's folder in a mark-up, for images it deleted.
     old_dir: Option<PathBuf>,
+    /// What the PDF embeds, by name, and their list for `/main.typ`.
+    attached: Vec<(String, Bytes)>,
+    attachments_json: Bytes,
 }
 
 impl FileLoader for Sandbox {
@@ -76,7 +89,17 @@ impl FileLoader for Sandbox {
         match vpath {
             MAIN => return Ok(self.main.clone()),
             "/data.json" => return Ok(self.data.clone()),
+            "/attachments.json" => return Ok(self.attachments_json.clone()),
             _ => {}
+        }
+        // At the top, so that a PDF reader lists `emrr-v2.0.md`, not a
+        // folder; provenance never gives one the name of a file above.
+        if let Some((_, b)) = self
+            .attached
+            .iter()
+            .find(|(n, _)| vpath.strip_prefix('/') == Some(n.as_str()))
+        {
+            return Ok(b.clone());
         }
         if let Some(name) = vpath.strip_prefix("/templates/") {
             return match self.templates.get(name) {
@@ -122,8 +145,16 @@ impl RegdocWorld {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.')
         );
-        let text =
-            format!("#import \"/templates/{template}\": main\n#main(json(\"/data.json\"))\n");
+        // The document's title is the PDF's until the template sets its
+        // own: PDF/UA-1 requires one, and a minimal template of
+        // `--templates` should not have to know that.
+        let text = format!(
+            "#import \"/templates/{template}\": main\n\
+             #let data = json(\"/data.json\")\n\
+             #set document(title: data.at(\"doc\", default: (:)).at(\"title\", default: none))\n\
+             #for a in json(\"/attachments.json\") {{ pdf.attach(a.path, relationship: a.relationship, mime-type: a.mime, description: a.description) }}\n\
+             #main(data)\n"
+        );
         RegdocWorld {
             main: file_id(MAIN),
             files: FileStore::new(Sandbox {
@@ -132,6 +163,8 @@ impl RegdocWorld {
                 templates,
                 doc_dir,
                 old_dir: None,
+                attached: Vec::new(),
+                attachments_json: Bytes::from_string("[]"),
             }),
         }
     }
@@ -139,6 +172,29 @@ impl RegdocWorld {
     /// Serves `/old/` from this folder (a mark-up's old version).
     pub fn with_old_dir(mut self, dir: Option<PathBuf>) -> Self {
         self.files.loader_mut().old_dir = dir;
+        self
+    }
+
+    /// Files the PDF embeds as PDF/A-3 associated files. Their names and
+    /// descriptions travel as JSON, like all text: never as typst code.
+    pub fn with_attachments(mut self, files: Vec<crate::provenance::Embedded>) -> Self {
+        let list: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": format!("/{}", f.name),
+                    "relationship": f.relationship,
+                    "mime": f.mime,
+                    "description": f.description,
+                })
+            })
+            .collect();
+        let loader = self.files.loader_mut();
+        loader.attachments_json = Bytes::new(serde_json::to_vec(&list).expect("plain data"));
+        loader.attached = files
+            .into_iter()
+            .map(|f| (f.name, Bytes::new(f.bytes)))
+            .collect();
         self
     }
 
