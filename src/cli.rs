@@ -163,6 +163,19 @@ pub enum Command {
         #[command(flatten)]
         tpl: TemplatesArg,
     },
+    /// Check a version or mark-up PDF against what it embeds: the hashes of
+    /// its sources, the redline recomputed from them, the text on its
+    /// pages. Exit 0 if all hold, 1 if one does not, 2 if it is no
+    /// regdoc PDF.
+    Verify {
+        /// The PDF to verify.
+        pdf: PathBuf,
+        /// Also check that the embedded sources are the governed files: in
+        /// this documents folder (documents/), or at this git revision
+        /// (HEAD, main, a commit).
+        #[arg(long, value_name = "DIR|REV")]
+        against: Option<String>,
+    },
 }
 
 /// Arguments of `regdoc diff`.
@@ -493,6 +506,33 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
         }
         Command::Completions { .. } | Command::Man { .. } => unreachable!("answered above"),
+        Command::Verify { pdf, against } => {
+            let against = against.as_deref().map(regdoc::verify::Against::parse);
+            let report = regdoc::verify::verify(pdf, against.as_ref())?;
+            println!(
+                "{}: a {} made by {}",
+                regdoc::error::printable(&pdf.display().to_string()),
+                match report.artefact {
+                    regdoc::provenance::Artefact::Markup => "mark-up",
+                    regdoc::provenance::Artefact::Version => "version",
+                    regdoc::provenance::Artefact::Consultation => "consultation",
+                },
+                regdoc::error::printable(&report.generator)
+            );
+            for c in &report.checks {
+                match &c.failure {
+                    None => println!(
+                        "  ok      {}: {}",
+                        c.name,
+                        regdoc::error::printable(&c.detail)
+                    ),
+                    Some(why) => {
+                        println!("  FAILED  {}: {}", c.name, regdoc::error::printable(why))
+                    }
+                }
+            }
+            Ok(if report.holds() { 0 } else { 1 })
+        }
         Command::Responses {
             spec,
             folder,

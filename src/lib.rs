@@ -23,5 +23,7 @@ pub mod provenance;
 pub mod render;
 pub mod responses;
 pub mod source;
+#[cfg(feature = "pdf")]
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -181,6 +181,50 @@ impl BlockBody {
     }
 }
 
+impl BlockData {
+    /// Every run of text the PDF shows for this block, in order, with its
+    /// operation (`eq`, `del`, `ins`): text, table cells, the text of the
+    /// footnotes it refers to. Pictures are left out: their alt text is
+    /// for screen readers, not on the page. `regdoc verify` looks for each
+    /// run in the PDF's text.
+    pub fn shown_text(&self) -> Vec<(&'static str, &str)> {
+        fn walk<'a>(spans: &'a [SpanData], out: &mut Vec<(&'static str, &'a str)>) {
+            for s in spans {
+                if s.image.is_some() {
+                    continue;
+                }
+                match (&s.footnote, &s.note) {
+                    (Some(_), Some(note)) => {
+                        for p in note {
+                            walk(p, out);
+                        }
+                    }
+                    (Some(_), None) => {}
+                    _ => out.push((s.op, s.text.as_str())),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        match &self.body {
+            BlockBody::Heading { spans, .. }
+            | BlockBody::Paragraph { spans }
+            | BlockBody::Code { spans } => walk(spans, &mut out),
+            BlockBody::Rule { .. } => {}
+            BlockBody::Question(q) => out.push(("eq", q.text.as_str())),
+            BlockBody::Table(t) => {
+                for cell in t
+                    .header
+                    .iter()
+                    .chain(t.rows.iter().flat_map(|r| r.cells.iter()))
+                {
+                    walk(cell, &mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Footnote texts by label, as paragraphs of spans (with their changes in
 /// a mark-up): shown where the note is referred to.
 type Notes = std::collections::HashMap<String, Vec<Vec<SpanData>>>;
@@ -798,6 +842,11 @@ pub fn version_data(document: Option<&Document>, doc: &SourceDoc) -> VersionData
             .unwrap_or_default(),
         blocks: body_data(&doc.blocks, |_| None),
     }
+}
+
+/// The blocks of a version's body as `version.typ` shows them.
+pub fn body_blocks(blocks: &[Block]) -> Vec<BlockData> {
+    body_data(blocks, |_| None)
 }
 
 /// The blocks of a body as the templates show them: footnote texts with

@@ -151,6 +151,21 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
     }
 }
 
+/// Source text from bytes that came from elsewhere than a file (a PDF's
+/// embedded files): the same checks as [`read_source`], errors located in
+/// `origin`.
+pub fn text_from_bytes(origin: &str, bytes: Vec<u8>) -> Result<String> {
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large(Path::new(origin), bytes.len() as u64));
+    }
+    decode(Path::new(origin), bytes)
+}
+
+/// A `document.yaml` from its text.
+pub fn parse_document_info(origin: &str, text: &str) -> Result<DocumentInfo> {
+    yaml::parse::<DocumentInfo>(Path::new(origin), text, 1)
+}
+
 /// Reads `path` as it is at git revision `rev`, through git itself and
 /// without touching the work tree.
 pub fn read_git(rev: &str, path: &str) -> Result<String> {

@@ -1,0 +1,507 @@
+//! `regdoc verify FILE.pdf`: is this PDF what it says it is?
+//!
+//! A version or mark-up PDF carries its sources, the `document.yaml` they
+//! were read with, a mark-up its JSON redline, and a manifest with their
+//! hashes (`crate::provenance`). `verify` reads them back and checks:
+//! 1. **hashes**: every file the manifest lists is embedded, with its hash;
+//! 2. **redline**: comparing the embedded sources again gives the embedded
+//!    redline, byte for byte (a mark-up);
+//! 3. **visible text**: every run of text the sources put on the page is in
+//!    the PDF's text, in the order shown (a version or mark-up);
+//! 4. with `--against DIR` or `--against REV`, **governed**: the embedded
+//!    sources are the governed files they claim to be, in that documents
+//!    folder or at that git revision.
+//!
+//! Exit statuses: 0 all hold, 1 one does not (the report names it), 2 the
+//! file is no PDF or carries no regdoc manifest.
+//!
+//! What it cannot see: text added to a page (only text missing or altered
+//! is found), and a colour or strike-through changed without the text.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::SourceDoc;
+use crate::provenance::{self, Artefact, Manifest, ManifestFile, Role};
+
+/// The largest PDF `verify` reads.
+const MAX_PDF_BYTES: u64 = 1024 * 1024 * 1024;
+/// The most bytes one embedded file or page stream may inflate to: a
+/// small crafted PDF must not exhaust memory.
+const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
+/// The most entries and levels read of the embedded-files name tree.
+const MAX_EMBEDDED: usize = 1000;
+const MAX_DEPTH: usize = 32;
+
+/// Where the governed sources are, for `--against`.
+#[derive(Debug, Clone)]
+pub enum Against {
+    /// A `documents/` folder.
+    Folder(PathBuf),
+    /// A git revision of the repository in the current folder.
+    Revision(String),
+}
+
+impl Against {
+    /// A folder if one exists by that name, else a git revision.
+    pub fn parse(s: &str) -> Self {
+        if Path::new(s).is_dir() {
+            Against::Folder(PathBuf::from(s))
+        } else {
+            Against::Revision(s.to_string())
+        }
+    }
+}
+
+/// One check and its outcome.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: &'static str,
+    /// `None`: it holds; `Some(why)`: it does not.
+    pub failure: Option<String>,
+    /// What was checked, for the report.
+    pub detail: String,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub artefact: Artefact,
+    pub generator: String,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn holds(&self) -> bool {
+        self.checks.iter().all(|c| c.failure.is_none())
+    }
+}
+
+/// An embedded file: its name and bytes.
+struct Attached {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Verifies `pdf`. `Err` is exit status 2: not a PDF, or no regdoc PDF.
+pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
+    let bytes = crate::source::read_bounded(pdf, MAX_PDF_BYTES)?;
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..Default::default()
+    };
+    let doc = lopdf::Document::load_mem_with_options(&bytes, options)
+        .map_err(|e| Error::in_file(pdf, format!("is not a readable PDF: {e}")))?;
+    let attached = embedded_files(&doc);
+    let manifest_bytes = attached
+        .iter()
+        .find(|a| a.name == provenance::MANIFEST_NAME)
+        .ok_or_else(|| {
+            Error::in_file(
+                pdf,
+                format!(
+                    "is not a regdoc PDF that can be verified: it embeds no {}",
+                    provenance::MANIFEST_NAME
+                ),
+            )
+            .help("regdoc embeds its sources in version and mark-up PDFs it makes")
+        })?;
+    let manifest =
+        provenance::read_manifest(&manifest_bytes.bytes).map_err(|e| e.with_path(pdf))?;
+    let mut checks = Vec::new();
+
+    // 1. Hashes.
+    let mut hash_failures = Vec::new();
+    for f in &manifest.files {
+        match attached.iter().find(|a| a.name == f.name) {
+            None => hash_failures.push(format!("{} is listed but not embedded", f.name)),
+            Some(a) if provenance::sha256(&a.bytes) != f.sha256 => hash_failures.push(format!(
+                "{} does not have the SHA-256 the manifest gives: it was altered",
+                f.name
+            )),
+            Some(a) if a.bytes.len() as u64 != f.bytes => {
+                hash_failures.push(format!("{} is not {} bytes long", f.name, f.bytes))
+            }
+            Some(_) => {}
+        }
+    }
+    checks.push(Check {
+        name: "hashes",
+        detail: format!(
+            "{} embedded files match the manifest's SHA-256",
+            manifest.files.len()
+        ),
+        failure: (!hash_failures.is_empty()).then(|| hash_failures.join("; ")),
+    });
+
+    // 2 and 3. What the sources give: the redline, the text on the page.
+    // A file altered above is not read again: its check has failed.
+    let intact = hash_failures.is_empty();
+    match manifest.artefact {
+        Artefact::Markup if intact => {
+            let old = side(&manifest, &attached, Role::Old)?;
+            let new = side(&manifest, &attached, Role::New)?;
+            let options = crate::diff::DiffOptions {
+                table_key: manifest.table_key.clone(),
+            };
+            let redline = crate::diff::diff_docs_with(&old, &new, &options);
+            let json = crate::render::json::redline_json_with(&old, &new, &redline, false);
+            let embedded = file_of(&manifest, &attached, Role::Redline)?;
+            checks.push(Check {
+                name: "redline",
+                detail: format!(
+                    "comparing the embedded {} with {} gives the embedded {}",
+                    name_of(&manifest, Role::Old),
+                    name_of(&manifest, Role::New),
+                    provenance::REDLINE_NAME
+                ),
+                failure: first_difference(&embedded.bytes, json.as_bytes()).map(|line| {
+                    let mut why = format!(
+                        "the embedded {} is not the comparison of the embedded sources (they differ from line {line})",
+                        provenance::REDLINE_NAME
+                    );
+                    let me = format!("regdoc {}", env!("CARGO_PKG_VERSION"));
+                    if manifest.generator != me {
+                        why.push_str(&format!(
+                            "; the PDF was made by {}, this is {me}",
+                            manifest.generator
+                        ));
+                    }
+                    why
+                }),
+            });
+            let blocks = crate::render::data::redline_blocks(&redline);
+            checks.push(visible_text(&doc, &blocks));
+        }
+        Artefact::Version if intact => {
+            let source = side(&manifest, &attached, Role::Source)?;
+            let blocks = crate::render::data::body_blocks(&source.blocks);
+            checks.push(visible_text(&doc, &blocks));
+        }
+        _ => {}
+    }
+
+    // 4. The governed sources.
+    if let Some(against) = against {
+        checks.push(governed(&manifest, &attached, against));
+    }
+    Ok(Report {
+        artefact: manifest.artefact,
+        generator: manifest.generator,
+        checks,
+    })
+}
+
+/// Every file in the PDF's embedded-files name tree, by name. An entry
+/// that cannot be read is left out: the hash check then names it.
+fn embedded_files(doc: &lopdf::Document) -> Vec<Attached> {
+    let mut out = Vec::new();
+    let root = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get_deref(b"Names", doc).ok())
+        .and_then(|n| n.as_dict().ok())
+        .and_then(|n| n.get_deref(b"EmbeddedFiles", doc).ok());
+    if let Some(root) = root {
+        walk_names(doc, root, 0, &mut out);
+    }
+    out
+}
+
+fn walk_names(doc: &lopdf::Document, node: &lopdf::Object, depth: usize, out: &mut Vec<Attached>) {
+    let Ok(node) = node.as_dict() else { return };
+    if depth > MAX_DEPTH || out.len() >= MAX_EMBEDDED {
+        return;
+    }
+    if let Ok(kids) = node.get_deref(b"Kids", doc).and_then(|k| k.as_array()) {
+        for kid in kids.iter().take(MAX_EMBEDDED) {
+            if let Ok((_, kid)) = doc.dereference(kid) {
+                walk_names(doc, kid, depth + 1, out);
+            }
+        }
+    }
+    let Ok(names) = node.get_deref(b"Names", doc).and_then(|n| n.as_array()) else {
+        return;
+    };
+    for pair in names.chunks(2).take(MAX_EMBEDDED) {
+        let [name, spec] = pair else { continue };
+        let Ok(name) = doc.dereference(name).and_then(|(_, n)| n.as_str()) else {
+            continue;
+        };
+        let Some(bytes) = doc
+            .dereference(spec)
+            .ok()
+            .and_then(|(_, s)| s.as_dict().ok())
+            .and_then(|s| s.get_deref(b"EF", doc).ok())
+            .and_then(|ef| ef.as_dict().ok())
+            .and_then(|ef| ef.get_deref(b"F", doc).ok())
+            .and_then(|f| f.as_stream().ok())
+            .and_then(stream_bytes)
+        else {
+            continue;
+        };
+        out.push(Attached {
+            name: String::from_utf8_lossy(&lopdf_text(name)).into_owned(),
+            bytes,
+        });
+    }
+}
+
+/// A name-tree key: PDFDocEncoding or UTF-16 with a byte-order mark.
+fn lopdf_text(bytes: &[u8]) -> Vec<u8> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        return String::from_utf16_lossy(&units).into_bytes();
+    }
+    bytes.to_vec()
+}
+
+fn stream_bytes(s: &lopdf::Stream) -> Option<Vec<u8>> {
+    if s.dict.get(b"Filter").is_err() {
+        return Some(s.content.clone());
+    }
+    s.decompressed_content_with_limit(MAX_STREAM_BYTES).ok()
+}
+
+fn file_of<'a>(
+    manifest: &'a Manifest,
+    attached: &'a [Attached],
+    role: Role,
+) -> Result<&'a Attached> {
+    let entry = entry_of(manifest, role)?;
+    attached
+        .iter()
+        .find(|a| a.name == entry.name)
+        .ok_or_else(|| Error::input(format!("{} is not embedded", entry.name)))
+}
+
+fn entry_of(manifest: &Manifest, role: Role) -> Result<&ManifestFile> {
+    manifest
+        .files
+        .iter()
+        .find(|f| f.role == role)
+        .ok_or_else(|| Error::input(format!("its manifest lists no {role:?} file")))
+}
+
+fn name_of(manifest: &Manifest, role: Role) -> String {
+    entry_of(manifest, role)
+        .map(|f| f.name.clone())
+        .unwrap_or_default()
+}
+
+/// A source as regdoc read it when it made the PDF: parsed from the
+/// embedded bytes, with the embedded `document.yaml` it was read with.
+fn side(manifest: &Manifest, attached: &[Attached], role: Role) -> Result<SourceDoc> {
+    let entry = entry_of(manifest, role)?;
+    let file = file_of(manifest, attached, role)?;
+    let origin = entry.origin.clone().unwrap_or_else(|| entry.name.clone());
+    let text = crate::source::text_from_bytes(&origin, file.bytes.clone())?;
+    let yaml = entry
+        .document_yaml
+        .as_ref()
+        .and_then(|n| attached.iter().find(|a| &a.name == n));
+    match yaml {
+        Some(y) => {
+            let yaml_text = crate::source::text_from_bytes(&y.name, y.bytes.clone())?;
+            let info = crate::source::parse_document_info(&y.name, &yaml_text)?;
+            let mut doc = crate::source::parse_markdown_file(&origin, &text)?;
+            doc.info = Some(info);
+            Ok(doc)
+        }
+        None => crate::source::parse_plain_markdown(&origin, &text),
+    }
+}
+
+/// The first line at which two texts differ, 1-based; `None` if equal.
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    Some(1 + a[..at].iter().filter(|&&c| c == b'\n').count())
+}
+
+/// Text without whitespace: line breaks and justification put spaces and
+/// breaks where the source has none, and take them away where it has.
+fn squeeze(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            !c.is_whitespace() && !matches!(c, '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{FEFF}')
+        })
+        .collect()
+}
+
+/// Check 3: every run of text the blocks show is in the PDF's text.
+fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]) -> Check {
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let shown = match doc.extract_text(&pages) {
+        Ok(t) => squeeze(&t),
+        Err(e) => {
+            return Check {
+                name: "visible text",
+                detail: String::new(),
+                failure: Some(format!("the PDF's text cannot be read: {e}")),
+            };
+        }
+    };
+    let mut runs = 0usize;
+    let mut cursor = 0usize;
+    for (i, b) in blocks.iter().enumerate() {
+        for (op, text) in b.shown_text() {
+            let want = squeeze(text);
+            if want.is_empty() {
+                continue;
+            }
+            runs += 1;
+            match find_run(&shown, &want, cursor) {
+                Some(end) => cursor = end,
+                None => {
+                    let what = match op {
+                        "del" => "deleted",
+                        "ins" => "inserted",
+                        _ => "unchanged",
+                    };
+                    let quoted: String = text.chars().take(80).collect();
+                    return Check {
+                        name: "visible text",
+                        detail: String::new(),
+                        failure: Some(format!(
+                            "the PDF does not show the {what} text \"{}\" of block {}",
+                            crate::error::printable(quoted.trim()),
+                            i + 1
+                        )),
+                    };
+                }
+            }
+        }
+    }
+    Check {
+        name: "visible text",
+        detail: format!("the {runs} runs of text the sources give are on the pages, in order"),
+        failure: None,
+    }
+}
+
+/// Where `want` ends in `shown`, looked for from `from` on, else anywhere
+/// (a footnote's text is at the foot of its page, before text that
+/// follows its reference). A run broken by what a page adds (a running
+/// header and footer, another footnote) is found piece by piece: each
+/// piece the longest prefix of what is left that is on the page.
+fn find_run(shown: &str, want: &str, from: usize) -> Option<usize> {
+    let find = |needle: &str, at: usize| -> Option<usize> {
+        shown
+            .get(at..)
+            .and_then(|rest| rest.find(needle))
+            .map(|i| at + i + needle.len())
+    };
+    if let Some(end) = find(want, from).or_else(|| find(want, 0)) {
+        return Some(end);
+    }
+    // Piece by piece, forward from `from` (or from the start).
+    let pieces = |start: usize| -> Option<usize> {
+        let mut at = start;
+        let mut rest = want;
+        while !rest.is_empty() {
+            let bounds: Vec<usize> = rest
+                .char_indices()
+                .map(|(i, _)| i)
+                .skip(1)
+                .chain([rest.len()])
+                .collect();
+            // The longest prefix found: a binary search, as a shorter
+            // prefix is found wherever a longer one is.
+            let (mut lo, mut hi) = (0usize, bounds.len());
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                if find(&rest[..bounds[mid - 1]], at).is_some() {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            if lo == 0 {
+                return None;
+            }
+            let piece = &rest[..bounds[lo - 1]];
+            // A piece of one or two characters is found anywhere: it
+            // proves nothing, unless it ends the run.
+            if piece.chars().count() < 3 && piece.len() < rest.len() {
+                return None;
+            }
+            at = find(piece, at)?;
+            rest = &rest[piece.len()..];
+        }
+        Some(at)
+    };
+    pieces(from).or_else(|| pieces(0))
+}
+
+/// Check 4: each embedded source is byte for byte the governed file it
+/// names, in the folder or at the revision given.
+fn governed(manifest: &Manifest, attached: &[Attached], against: &Against) -> Check {
+    let mut failures = Vec::new();
+    let mut compared = Vec::new();
+    for f in &manifest.files {
+        if f.role == Role::Redline {
+            continue;
+        }
+        let Some(a) = attached.iter().find(|a| a.name == f.name) else {
+            continue;
+        };
+        let current = match against {
+            Against::Folder(dir) => match &f.governed {
+                Some(g) => {
+                    let path = dir.join(&g.document).join(&g.path);
+                    match crate::source::inside(dir, &path, "documents") {
+                        Ok(p) => Some(crate::source::raw_bytes(&p.display().to_string())),
+                        Err(e) => Some(Err(e)),
+                    }
+                }
+                None => None,
+            },
+            Against::Revision(rev) => {
+                let path = f
+                    .git
+                    .as_ref()
+                    .map(|g| g.path.clone())
+                    .or_else(|| f.origin.clone().filter(|o| !o.contains(':')));
+                path.map(|p| {
+                    crate::source::read_git_bytes(rev, &p, crate::source::MAX_SOURCE_BYTES)
+                })
+            }
+        };
+        match current {
+            None => failures.push(format!(
+                "{} names no governed file to compare with (it was not read from a documents folder)",
+                f.name
+            )),
+            Some(Err(e)) => failures.push(format!("{}: {}", f.name, e.message)),
+            Some(Ok(bytes)) if bytes != a.bytes => {
+                let place = match (against, &f.governed) {
+                    (Against::Folder(dir), Some(g)) => {
+                        format!("{}", dir.join(&g.document).join(&g.path).display())
+                    }
+                    (Against::Revision(rev), _) => format!("{rev}:{}", f.git.as_ref().map(|g| g.path.as_str()).or(f.origin.as_deref()).unwrap_or("")),
+                    _ => String::new(),
+                };
+                failures.push(format!(
+                    "{} is not the governed file {place}: it has changed since this PDF was made",
+                    f.name
+                ))
+            }
+            Some(Ok(_)) => compared.push(f.name.clone()),
+        }
+    }
+    let at = match against {
+        Against::Folder(d) => d.display().to_string(),
+        Against::Revision(r) => format!("revision {r}"),
+    };
+    Check {
+        name: "governed",
+        detail: format!("{} are the governed files in {at}", compared.join(", ")),
+        failure: (!failures.is_empty()).then(|| failures.join("; ")),
+    }
+}

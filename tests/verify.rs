@@ -1,0 +1,418 @@
+//! Self-verifying PDFs: what they embed, `regdoc verify`, and the PDF/A
+//! and PDF/UA checks from outside regdoc (`.ci/validate-pdf`).
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds the bundled documents (copied) into `tmp/out`; returns the
+/// documents folder and the output folder.
+fn build(tmp: &Path) -> (PathBuf, PathBuf) {
+    let docs = copy_documents(tmp);
+    let out = tmp.join("out");
+    assert_ok(&regdoc_in(tmp, &["build", "--out", "out"]));
+    (docs, out.join("emrr"))
+}
+
+fn markup(out: &Path) -> PathBuf {
+    out.join("emrr-v2.0-to-v3.0-markup.pdf")
+}
+
+/// Rewrites the PDF at `pdf` with lopdf: `edit` changes the document.
+fn rewrite(pdf: &Path, to: &Path, edit: impl FnOnce(&mut lopdf::Document)) {
+    let mut doc = lopdf::Document::load(pdf).unwrap();
+    edit(&mut doc);
+    doc.save(to).unwrap();
+}
+
+/// The stream of the embedded file called `name`.
+fn embedded_stream(doc: &lopdf::Document, name: &str) -> lopdf::ObjectId {
+    let names = doc
+        .catalog()
+        .unwrap()
+        .get_deref(b"Names", doc)
+        .unwrap()
+        .as_dict()
+        .unwrap()
+        .get_deref(b"EmbeddedFiles", doc)
+        .unwrap()
+        .as_dict()
+        .unwrap()
+        .get_deref(b"Names", doc)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    for pair in names.chunks(2) {
+        if pair[0].as_str().unwrap() == name.as_bytes() {
+            let spec = doc.dereference(&pair[1]).unwrap().1.as_dict().unwrap();
+            let ef = spec.get_deref(b"EF", doc).unwrap().as_dict().unwrap();
+            return ef.get(b"F").unwrap().as_reference().unwrap();
+        }
+    }
+    panic!("no embedded file {name}");
+}
+
+fn embedded(doc: &lopdf::Document, name: &str) -> Vec<u8> {
+    let s = doc
+        .get_object(embedded_stream(doc, name))
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    if s.dict.get(b"Filter").is_ok() {
+        s.decompressed_content().unwrap()
+    } else {
+        s.content.clone()
+    }
+}
+
+/// Replaces the embedded file `name` with `bytes`, stored uncompressed.
+fn replace_embedded(doc: &mut lopdf::Document, name: &str, bytes: Vec<u8>) {
+    let id = embedded_stream(doc, name);
+    let s = doc.get_object_mut(id).unwrap().as_stream_mut().unwrap();
+    s.dict.remove(b"Filter");
+    s.dict.remove(b"DecodeParms");
+    s.set_content(bytes);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_built_pdf_embeds_its_sources_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_docs, out) = build(tmp.path());
+    // pdfdetach, as a reader would, lists the embedded sources.
+    let list = Command::new("pdfdetach")
+        .arg("-list")
+        .arg(markup(&out))
+        .output()
+        .expect("pdfdetach (poppler-utils)");
+    let list = String::from_utf8_lossy(&list.stdout);
+    for name in [
+        "emrr-v2.0.md",
+        "emrr-v3.0.md",
+        "document.yaml",
+        "redline.json",
+        "regdoc-manifest.json",
+    ] {
+        assert!(list.contains(name), "{name} not in:\n{list}");
+    }
+    // Byte for byte: the embedded sources are the files.
+    let doc = lopdf::Document::load(markup(&out)).unwrap();
+    assert_eq!(
+        embedded(&doc, "emrr-v2.0.md"),
+        std::fs::read(repo().join("documents/emrr/v2.0.md")).unwrap()
+    );
+    // The redline is the JSON `regdoc diff` writes.
+    let json = regdoc_in(
+        tmp.path(),
+        &[
+            "diff",
+            "documents/emrr/v2.0.md",
+            "documents/emrr/v3.0.md",
+            "--format",
+            "json",
+            "--no-blocks",
+        ],
+    );
+    assert_eq!(embedded(&doc, "redline.json"), json.stdout);
+    let version = lopdf::Document::load(out.join("emrr-v2.0.pdf")).unwrap();
+    assert_eq!(
+        embedded(&version, "emrr-v2.0.md"),
+        std::fs::read(repo().join("documents/emrr/v2.0.md")).unwrap()
+    );
+    for pdf in std::fs::read_dir(&out).unwrap() {
+        let pdf = pdf.unwrap().path();
+        if pdf.extension().is_some_and(|e| e == "pdf") {
+            let o = regdoc_in(
+                tmp.path(),
+                &["verify", pdf.to_str().unwrap(), "--against", "documents"],
+            );
+            assert_ok(&o);
+            let s = stdout(&o);
+            assert!(s.contains("ok      hashes"), "{s}");
+            assert!(s.contains("ok      governed"), "{s}");
+            assert!(!s.contains("FAILED"), "{s}");
+        }
+    }
+    let o = regdoc_in(tmp.path(), &["verify", markup(&out).to_str().unwrap()]);
+    assert_ok(&o);
+    let s = stdout(&o);
+    assert!(s.contains("ok      redline"), "{s}");
+    assert!(s.contains("ok      visible text"), "{s}");
+}
+
+#[test]
+fn an_altered_embedded_source_fails_verification() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_docs, out) = build(tmp.path());
+    let bad = tmp.path().join("altered.pdf");
+    // Only the source: its hash no longer matches.
+    rewrite(&markup(&out), &bad, |doc| {
+        let mut src = embedded(doc, "emrr-v3.0.md");
+        let text = String::from_utf8(src.clone()).unwrap();
+        src = text.replace("19 July 2024", "19 July 2025").into_bytes();
+        replace_embedded(doc, "emrr-v3.0.md", src);
+    });
+    let o = regdoc_in(tmp.path(), &["verify", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("FAILED  hashes: emrr-v3.0.md does not have the SHA-256"),
+        "{}",
+        stdout(&o)
+    );
+    // The source and the manifest's hash, as a careful forger would: the
+    // redline recomputed from it is no longer the embedded one, and the
+    // pages do not show the altered date.
+    let forged = tmp.path().join("forged.pdf");
+    rewrite(&markup(&out), &forged, |doc| {
+        let text = String::from_utf8(embedded(doc, "emrr-v3.0.md")).unwrap();
+        let old_hash = sha256_hex(text.as_bytes());
+        let new_src = text.replace("19 July 2024", "19 July 2025").into_bytes();
+        let new_hash = sha256_hex(&new_src);
+        let manifest = String::from_utf8(embedded(doc, "regdoc-manifest.json"))
+            .unwrap()
+            .replace(&old_hash, &new_hash);
+        replace_embedded(doc, "emrr-v3.0.md", new_src);
+        replace_embedded(doc, "regdoc-manifest.json", manifest.into_bytes());
+    });
+    let o = regdoc_in(tmp.path(), &["verify", forged.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("ok      hashes"), "{s}");
+    assert!(s.contains("FAILED  redline"), "{s}");
+    // And the redline forged to match: the pages still say 2024.
+    let forged2 = tmp.path().join("forged2.pdf");
+    rewrite(&markup(&out), &forged2, |doc| {
+        let mut manifest = String::from_utf8(embedded(doc, "regdoc-manifest.json")).unwrap();
+        for name in ["emrr-v3.0.md", "redline.json"] {
+            let before = embedded(doc, name);
+            let after = String::from_utf8(before.clone())
+                .unwrap()
+                .replace("19 July 2024", "19 July 2025")
+                .into_bytes();
+            manifest = manifest.replace(&sha256_hex(&before), &sha256_hex(&after));
+            let len = format!("\"bytes\": {}", before.len());
+            assert!(manifest.contains(&len) || before.len() == after.len());
+            replace_embedded(doc, name, after);
+        }
+        replace_embedded(doc, "regdoc-manifest.json", manifest.into_bytes());
+    });
+    let o = regdoc_in(tmp.path(), &["verify", forged2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("ok      redline"), "{s}");
+    assert!(
+        s.contains("FAILED  visible text: the PDF does not show the inserted text"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_changed_governed_source_fails_verification_against_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (docs, out) = build(tmp.path());
+    let v3 = docs.join("emrr/v3.0.md");
+    let text = std::fs::read_to_string(&v3).unwrap();
+    std::fs::write(&v3, text.replace("targeted for", "planned for")).unwrap();
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "verify",
+            markup(&out).to_str().unwrap(),
+            "--against",
+            "documents",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("ok      redline"), "{s}");
+    assert!(
+        s.contains("FAILED  governed: emrr-v3.0.md is not the governed file"),
+        "{s}"
+    );
+
+    // At a git revision: committed, then changed and committed again.
+    std::fs::write(&v3, &text).unwrap();
+    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["add", "documents"]);
+    git(tmp.path(), &["commit", "-q", "-m", "v3.0 draft"]);
+    assert_ok(&regdoc_in(
+        tmp.path(),
+        &["build", "--out", "out", "--force"],
+    ));
+    let manifest = String::from_utf8(embedded(
+        &lopdf::Document::load(markup(&out)).unwrap(),
+        "regdoc-manifest.json",
+    ))
+    .unwrap();
+    assert!(manifest.contains("\"commit\""), "{manifest}");
+    assert!(
+        manifest.contains("\"path\": \"documents/emrr/v3.0.md\""),
+        "{manifest}"
+    );
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "verify",
+            markup(&out).to_str().unwrap(),
+            "--against",
+            "HEAD",
+        ],
+    );
+    assert_ok(&o);
+    std::fs::write(&v3, text.replace("targeted for", "planned for")).unwrap();
+    git(tmp.path(), &["commit", "-q", "-am", "edit"]);
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "verify",
+            markup(&out).to_str().unwrap(),
+            "--against",
+            "HEAD",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("HEAD:documents/emrr/v3.0.md"),
+        "{}",
+        stdout(&o)
+    );
+    let o = regdoc_in(
+        tmp.path(),
+        &[
+            "verify",
+            markup(&out).to_str().unwrap(),
+            "--against",
+            "HEAD~1",
+        ],
+    );
+    assert_ok(&o);
+}
+
+#[test]
+fn a_file_that_is_no_regdoc_pdf_is_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_docs, out) = build(tmp.path());
+    let text = tmp.path().join("notes.pdf");
+    std::fs::write(&text, "not a PDF\n").unwrap();
+    let o = regdoc_in(tmp.path(), &["verify", text.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a readable PDF"),
+        "{}",
+        stderr(&o)
+    );
+    // A PDF without regdoc's manifest.
+    let bare = tmp.path().join("bare.pdf");
+    rewrite(&markup(&out), &bare, |doc| {
+        let names = doc
+            .catalog()
+            .unwrap()
+            .get(b"Names")
+            .unwrap()
+            .as_reference()
+            .ok();
+        match names {
+            Some(id) => {
+                doc.get_object_mut(id)
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap()
+                    .remove(b"EmbeddedFiles");
+            }
+            None => {
+                doc.catalog_mut()
+                    .unwrap()
+                    .get_mut(b"Names")
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap()
+                    .remove(b"EmbeddedFiles");
+            }
+        }
+    });
+    let o = regdoc_in(tmp.path(), &["verify", bare.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("embeds no regdoc-manifest.json"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Every PDF a build writes conforms to PDF/A-3a and PDF/UA-1 as checked
+/// from outside regdoc by `.ci/validate-pdf` (PDFBox Preflight and
+/// outloud, installed by `.ci/install-validators`): the bundled documents,
+/// a plain Markdown file with an image and footnotes, and a consultation
+/// report. And the validators have teeth: a PDF whose Info title was
+/// changed after export, so that it disagrees with its XMP metadata,
+/// fails.
+#[test]
+fn every_pdf_passes_the_outside_validators() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_docs, out) = build(tmp.path());
+    let mut pdfs: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    // A plain file with what real Markdown has.
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    image::RgbImage::from_pixel(16, 16, image::Rgb([200, 30, 30]))
+        .save(plain.join("pixel.png"))
+        .unwrap();
+    write(
+        &plain.join("a.md"),
+        "---\ntitle: Notes\nlayout: post\n---\n# Notes\n\n### Deep heading\n\nText with a note.[^1]\n\n![](pixel.png)\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n[^1]: The note.\n",
+    );
+    write(
+        &plain.join("b.md"),
+        "# Notes\n\n### Deep heading\n\nOther text.\n",
+    );
+    let o = regdoc_in(&plain, &["render", "a.md", "-o", "a.pdf"]);
+    assert_ok(&o);
+    pdfs.push(plain.join("a.pdf"));
+    let o = regdoc_in(&plain, &["markup", "b.md", "a.md", "-o", "m.pdf"]);
+    assert_ok(&o);
+    pdfs.push(plain.join("m.pdf"));
+    // The controls: the Info title made to disagree with the XMP title.
+    let control = tmp.path().join("control.pdf");
+    rewrite(&pdfs[0], &control, |doc| {
+        let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+        doc.get_object_mut(info)
+            .unwrap()
+            .as_dict_mut()
+            .unwrap()
+            .set("Title", lopdf::Object::string_literal("Something else"));
+    });
+    let run = |files: &[PathBuf]| {
+        Command::new(repo().join(".ci/validate-pdf"))
+            .args(files)
+            .output()
+            .expect("run .ci/validate-pdf")
+    };
+    let o = run(&pdfs);
+    assert!(
+        o.status.success(),
+        "validators (install them with .ci/install-validators):\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = run(std::slice::from_ref(&control));
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("7.2 : Error on MetaData, Title"),
+        "{}",
+        stdout(&o)
+    );
+}
