@@ -214,6 +214,19 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
             _ => h.update(b"?"),
         }
     }
+    // The house fonts and the logo are inputs too.
+    for (path, bytes) in templates.fonts.iter() {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update(Sha256::digest(bytes));
+    }
+    let logo = docs_logo(docs, job);
+    if let Some(logo) = &logo {
+        h.update(logo.as_bytes());
+        match templates.image(logo) {
+            Some(Ok(bytes)) => h.update(Sha256::digest(&bytes)),
+            _ => h.update(b"?"),
+        }
+    }
     let (doc, own): (&Document, Vec<usize>) = match *job {
         Job::Version { doc, index } => {
             h.update(format!("version {index}").as_bytes());
@@ -270,6 +283,17 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
         h.update(epoch.as_bytes());
     }
     hex(&h.finalize())
+}
+
+/// The logo the job's document names, if any.
+fn docs_logo(docs: &[Document], job: &Job) -> Option<String> {
+    let d = match *job {
+        Job::Version { doc, .. }
+        | Job::Markup { doc, .. }
+        | Job::ResponseTemplate { doc, .. }
+        | Job::Consultation { doc, .. } => &docs[doc],
+    };
+    d.info.style.as_ref()?.logo.clone()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -438,6 +438,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 approver: need(approver, "--approver")?,
                 governed_by: None,
                 table_key: None,
+                style: None,
             };
             let effective = match effective {
                 Some(e) => parse_date(e)?,

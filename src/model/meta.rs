@@ -360,6 +360,29 @@ pub struct DocumentInfo {
     /// diffs (default: the first column).
     #[serde(default)]
     pub table_key: Option<String>,
+    /// The house style of its PDFs: a logo and fonts from the templates
+    /// folder. Without it, regdoc's own look (embedded fonts, no logo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<HouseStyle>,
+}
+
+/// `style:` in `document.yaml`. Files are named inside the templates
+/// folder (`--templates DIR`), read through the same sandbox as the
+/// templates: `logo: logo.svg`, fonts in `fonts/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseStyle {
+    /// An image in the templates folder (SVG, PNG, JPEG), shown on the
+    /// cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// The font family of the text, from `fonts/` in the templates folder
+    /// or embedded in regdoc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+    /// The font family of headings and titles (default: `font`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_font: Option<String>,
 }
 
 impl DocumentInfo {

@@ -11,7 +11,8 @@ pub use block::{
     inlines_text, leaf_inlines, opens_at, slug, unflatten, walk,
 };
 pub use meta::{
-    Approval, Consultation, DocumentInfo, EffectiveDate, Status, VersionMeta, VersionNumber,
+    Approval, Consultation, DocumentInfo, EffectiveDate, HouseStyle, Status, VersionMeta,
+    VersionNumber,
 };
 
 use std::path::PathBuf;

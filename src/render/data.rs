@@ -740,6 +740,29 @@ pub struct DocData {
     pub classification: String,
     pub approver: Option<String>,
     pub governed_by: Option<String>,
+    /// The house style (`document.yaml` `style:`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style: Option<StyleData>,
+}
+
+/// The house style as templates read it: the logo's path in the typst
+/// world (`/templates/logo.svg`) and font families.
+#[derive(Debug, Clone, Serialize)]
+pub struct StyleData {
+    pub logo: Option<String>,
+    pub font: Option<String>,
+    pub heading_font: Option<String>,
+}
+
+fn style_data(s: &crate::model::HouseStyle) -> StyleData {
+    StyleData {
+        logo: s
+            .logo
+            .as_deref()
+            .map(|l| format!("/templates/{}", l.trim_start_matches("./"))),
+        font: s.font.clone(),
+        heading_font: s.heading_font.clone().or_else(|| s.font.clone()),
+    }
 }
 
 fn doc_data(doc: &SourceDoc) -> DocData {
@@ -753,6 +776,7 @@ fn doc_data(doc: &SourceDoc) -> DocData {
             classification: xml_safe(&i.classification),
             approver: Some(xml_safe(&i.approver)),
             governed_by: i.governed_by.as_deref().map(xml_safe),
+            style: i.style.as_ref().map(style_data),
         },
         None => DocData {
             id: None,
@@ -762,6 +786,7 @@ fn doc_data(doc: &SourceDoc) -> DocData {
             classification: String::new(),
             approver: None,
             governed_by: None,
+            style: None,
         },
     }
 }
@@ -995,6 +1020,7 @@ pub fn consultation_data(
             classification: xml_safe(&c.meta.classification),
             approver: Some(xml_safe(&doc.info.approver)),
             governed_by: doc.info.governed_by.as_deref().map(xml_safe),
+            style: doc.info.style.as_ref().map(style_data),
         },
         version: MetaData::of_status(
             "consultation",
@@ -1204,6 +1230,7 @@ pub fn report_pdf_data<T: Serialize>(
             classification,
             approver: Some(xml_safe(&document.info.approver)),
             governed_by: document.info.governed_by.as_deref().map(xml_safe),
+            style: document.info.style.as_ref().map(style_data),
         },
         version: MetaData::of_status(if full { "full report" } else { "report" }, String::new()),
         full,

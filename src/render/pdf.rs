@@ -149,6 +149,7 @@ fn produce(
     // A missing or broken image is the document's error, located in it,
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
+    check_logo(doc, templates)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
     let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
         .with_old_dir(old_dir)
@@ -194,6 +195,51 @@ fn produce(
     }
     entries.extend(extra);
     crate::render::pdfmeta::add_info(&pdf, &entries)
+}
+
+/// A house logo `document.yaml` names must be an image of the templates
+/// folder: said of `document.yaml`, not as a typst error in a template.
+fn check_logo(doc: &SourceDoc, templates: &Templates) -> Result<()> {
+    let Some(logo) = doc
+        .info
+        .as_ref()
+        .and_then(|i| i.style.as_ref())
+        .and_then(|s| s.logo.as_deref())
+    else {
+        return Ok(());
+    };
+    let yaml = doc
+        .dir
+        .iter()
+        .flat_map(|d| {
+            [
+                d.join(crate::source::DOCUMENT_FILE),
+                d.parent()
+                    .map(|p| p.join(crate::source::DOCUMENT_FILE))
+                    .unwrap_or_default(),
+            ]
+        })
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| std::path::PathBuf::from(crate::source::DOCUMENT_FILE));
+    let fail = |why: String| {
+        Err(
+            crate::error::Error::in_file(&yaml, format!("style.logo `{logo}`: {why}"))
+                .help("the logo is a file of the templates folder: --templates DIR"),
+        )
+    };
+    if templates.dir.is_none() {
+        return fail("no templates folder was given to read it from".to_string());
+    }
+    match templates.image(logo.trim_start_matches("./")) {
+        None => fail("a logo is an SVG, PNG, JPEG, GIF or WebP file".to_string()),
+        Some(Err(e)) => fail(match e.cause {
+            crate::error::Cause::Outside => {
+                "is outside the templates folder; a logo must live inside it".to_string()
+            }
+            _ => e.to_string(),
+        }),
+        Some(Ok(_)) => Ok(()),
+    }
 }
 
 /// The day a version was issued: approved, or published for consultation,

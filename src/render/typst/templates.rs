@@ -27,7 +27,17 @@ pub struct Templates {
     pub dir: Option<PathBuf>,
     /// The folder's overrides, by name: its text, or why it is unusable.
     overrides: Vec<(&'static str, PathBuf, Result<String>)>,
+    /// The house fonts of its `fonts/` folder, each file's path and bytes.
+    pub fonts: std::sync::Arc<Vec<(PathBuf, Vec<u8>)>>,
 }
+
+/// The font files of a templates folder's `fonts/`, by extension.
+const FONT_EXTENSIONS: [&str; 4] = ["otf", "ttf", "otc", "ttc"];
+/// The most font files, and bytes of one, read from `fonts/`.
+const MAX_FONTS: usize = 64;
+const MAX_FONT_BYTES: u64 = 32 * 1024 * 1024;
+/// The images a template may show from the folder (a logo).
+const IMAGE_EXTENSIONS: [&str; 6] = ["svg", "png", "jpg", "jpeg", "gif", "webp"];
 
 impl Templates {
     pub fn builtin() -> Self {
@@ -48,10 +58,32 @@ impl Templates {
                 (name, path, text)
             })
             .collect();
+        let fonts = read_fonts(&dir)?;
         Ok(Templates {
             dir: Some(dir),
             overrides,
+            fonts: std::sync::Arc::new(fonts),
         })
+    }
+
+    /// An image of the templates folder (`logo.svg`, `img/seal.png`), read
+    /// through the sandbox: `None` if there is no folder or `name` is no
+    /// image.
+    pub fn image(&self, name: &str) -> Option<Result<Vec<u8>>> {
+        let dir = self.dir.as_ref()?;
+        let ext = std::path::Path::new(name)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        if !IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+            return None;
+        }
+        let path = dir.join(name);
+        Some(
+            crate::source::inside(dir, &path, "templates").and_then(|real| {
+                crate::source::read_bounded(&real, crate::source::assets::MAX_IMAGE_BYTES)
+            }),
+        )
     }
 
     /// The text of template `name`, or `None` if it is not a template.
@@ -70,6 +102,52 @@ impl Templates {
             None => format!("templates/{name} (built in)"),
         }
     }
+}
+
+/// The font files in `dir/fonts/`, sorted by name (same input, same
+/// bytes): each must be a readable font of the folder, or the whole
+/// folder is refused with the file named.
+fn read_fonts(dir: &std::path::Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let fonts_dir = dir.join("fonts");
+    if !crate::source::is_real_dir(&fonts_dir) {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&fonts_dir)
+        .map_err(|e| Error::io(&fonts_dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| FONT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    paths.sort();
+    if paths.len() > MAX_FONTS {
+        return Err(Error::in_file(
+            &fonts_dir,
+            format!(
+                "holds {} font files; regdoc reads at most {MAX_FONTS}",
+                paths.len()
+            ),
+        ));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let real = crate::source::inside(dir, &p, "templates")?;
+            let bytes = crate::source::read_bounded(&real, MAX_FONT_BYTES)?;
+            if typst::text::Font::iter(typst::foundations::Bytes::new(bytes.clone()))
+                .next()
+                .is_none()
+            {
+                return Err(Error::in_file(
+                    &p,
+                    "is not a font regdoc can read (OpenType or TrueType)",
+                ));
+            }
+            Ok((p, bytes))
+        })
+        .collect()
 }
 
 /// Reads a template that really lives in the templates folder: the same

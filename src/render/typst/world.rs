@@ -9,7 +9,9 @@
 //!   (`crate::provenance`), which `/main.typ` attaches.
 //!
 //! Everything else, packages included, is refused: no network, no system
-//! fonts, no other files.
+//! fonts, no other files. Fonts are regdoc's embedded ones and the house
+//! fonts in the templates folder's `fonts/`; images of that folder (a
+//! logo) are served under `/templates/`.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -27,6 +29,32 @@ use super::Templates;
 struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+}
+
+/// The fonts of one render: regdoc's embedded fonts, and the house fonts
+/// of the templates folder (`fonts/`) before them.
+fn fonts_for(templates: &Templates) -> std::sync::Arc<Fonts> {
+    static EMBEDDED: OnceLock<std::sync::Arc<Fonts>> = OnceLock::new();
+    let embedded = EMBEDDED.get_or_init(|| {
+        let f = fonts();
+        std::sync::Arc::new(Fonts {
+            book: f.book.clone(),
+            fonts: f.fonts.clone(),
+        })
+    });
+    if templates.fonts.is_empty() {
+        return embedded.clone();
+    }
+    let mut all: Vec<Font> = templates
+        .fonts
+        .iter()
+        .flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone())))
+        .collect();
+    all.extend(embedded.fonts.iter().cloned());
+    std::sync::Arc::new(Fonts {
+        book: LazyHash::new(FontBook::from_fonts(&all)),
+        fonts: all,
+    })
 }
 
 /// Fonts are compiled in and parsed once per process.
@@ -105,7 +133,12 @@ impl FileLoader for Sandbox {
             return match self.templates.get(name) {
                 Some(Ok(text)) => Ok(Bytes::from_string(text)),
                 Some(Err(e)) => Err(FileError::Other(Some(e.message.into()))),
-                None => Err(FileError::NotFound(PathBuf::from(vpath))),
+                // A house style's logo, through the same sandbox.
+                None => match self.templates.image(name) {
+                    Some(Ok(bytes)) => Ok(Bytes::new(bytes)),
+                    Some(Err(e)) => Err(FileError::Other(Some(e.message.into()))),
+                    None => Err(FileError::NotFound(PathBuf::from(vpath))),
+                },
             };
         }
         if let Some(rel) = vpath.strip_prefix("/doc/")
@@ -128,6 +161,7 @@ const MAIN: &str = "/main.typ";
 pub struct RegdocWorld {
     main: FileId,
     files: FileStore<Sandbox>,
+    fonts: std::sync::Arc<Fonts>,
 }
 
 impl RegdocWorld {
@@ -157,6 +191,7 @@ impl RegdocWorld {
         );
         RegdocWorld {
             main: file_id(MAIN),
+            fonts: fonts_for(&templates),
             files: FileStore::new(Sandbox {
                 main: Bytes::from_string(text),
                 data: Bytes::new(data),
@@ -229,7 +264,7 @@ impl World for RegdocWorld {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &fonts().book
+        &self.fonts.book
     }
 
     fn main(&self) -> FileId {
@@ -245,7 +280,7 @@ impl World for RegdocWorld {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        fonts().fonts.get(index).cloned()
+        self.fonts.fonts.get(index).cloned()
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
