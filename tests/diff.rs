@@ -673,3 +673,81 @@ fn a_cap_reached_is_said_in_the_output() {
     let d = regdoc::source::markdown::parse("# T\n\nOne two four.\n");
     assert!(regdoc::diff::diff_blocks(&c, &d).notes.is_empty());
 }
+
+/// A moved paragraph is a Word move: `w:moveFrom` and `w:moveTo` in move
+/// ranges of one name, each with a comment saying where the text went or
+/// came from. pandoc accepts and rejects it exactly, and LibreOffice
+/// converts it.
+#[test]
+fn docx_moves_are_word_moves_with_comments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let moving = "The moving paragraph talks about reports and migrations at length.";
+    write(
+        &d.join("a.md"),
+        &format!("# A\n\nFirst paragraph stays here.\n\n{moving}\n\n# B\n\nSecond section text.\n"),
+    );
+    write(
+        &d.join("b.md"),
+        &format!("# A\n\nFirst paragraph stays here.\n\n# B\n\nSecond section text.\n\n{moving}\n"),
+    );
+    let docx = d.join("m.docx");
+    assert_ok(&regdoc_in(
+        d,
+        &["diff", "a.md", "b.md", "--format", "docx", "-o", "m.docx"],
+    ));
+    let xml = docx_part(&docx, "word/document.xml");
+    for tag in [
+        "<w:moveFromRangeStart",
+        "<w:moveFrom ",
+        "<w:moveFromRangeEnd",
+        "<w:moveToRangeStart",
+        "<w:moveTo ",
+        "<w:moveToRangeEnd",
+        "<w:commentRangeStart",
+    ] {
+        assert!(xml.contains(tag), "{tag} missing");
+    }
+    // Both ranges carry one name, and nothing is a plain delete/insert.
+    let names: Vec<&str> = xml
+        .match_indices("w:name=\"regdoc-move-")
+        .map(|(i, _)| &xml[i..i + 24])
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[0], names[1]);
+    // (The paragraph marks stay tracked as deleted and inserted, which
+    // are self-closing: no text is a plain deletion or insertion.)
+    assert!(
+        !xml.contains("</w:del>") && !xml.contains("</w:ins>"),
+        "{xml}"
+    );
+    let comments = docx_part(&docx, "word/comments.xml");
+    assert!(comments.contains("Moved to: B"), "{comments}");
+    assert!(comments.contains("Moved from: A"), "{comments}");
+    // Accept all gives the new text, reject all the old, in order.
+    let accepted = pandoc_plain(&docx, "accept");
+    let rejected = pandoc_plain(&docx, "reject");
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = |text: &str, what: &str| squeeze(text).find(what).unwrap();
+    assert!(
+        at(&accepted, moving) > at(&accepted, "Second section text."),
+        "{accepted}"
+    );
+    assert!(
+        at(&rejected, moving) < at(&rejected, "Second section text."),
+        "{rejected}"
+    );
+    assert_eq!(squeeze(&accepted).matches(moving).count(), 1);
+    assert_eq!(squeeze(&rejected).matches(moving).count(), 1);
+    // LibreOffice reads it.
+    let out = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}/lo", d.display()))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(d)
+        .arg(&docx)
+        .output()
+        .expect("soffice");
+    assert!(out.status.success());
+    let text = squash(&pdf_text(&d.join("m.pdf"), None));
+    assert!(text.contains(&squash(moving)), "{text}");
+}

@@ -2,14 +2,17 @@
 //!
 //! Insertions and deletions are `w:ins`/`w:del` with an author and a date,
 //! so Word's "Accept all" gives the new version and "Reject all" the old.
-//! Headings use Word's heading styles and tables are Word tables.
+//! A moved paragraph is a Word move (`w:moveFrom`/`w:moveTo` inside named
+//! move ranges), with a comment on each side saying where it went or came
+//! from. Headings use Word's heading styles and tables are Word tables.
 
 use std::collections::HashMap;
 
 use docx_rs::{
-    AbstractNumbering, Delete, Docx, Footnote, Hyperlink, HyperlinkType, IndentLevel, Insert,
-    Level, LevelJc, LevelOverride, LevelText, NumberFormat, Numbering, NumberingId, Paragraph, Pic,
-    Run, RunFonts, SpecialIndentType, Start, Style as WordStyle, StyleType, TableCell, TableRow,
+    AbstractNumbering, Comment, Delete, Docx, Footnote, Hyperlink, HyperlinkType, IndentLevel,
+    Insert, Level, LevelJc, LevelOverride, LevelText, MoveFrom, MoveTo, NumberFormat, Numbering,
+    NumberingId, Paragraph, Pic, Run, RunFonts, SpecialIndentType, Start, Style as WordStyle,
+    StyleType, TableCell, TableRow,
 };
 
 use super::text::xml_safe;
@@ -182,6 +185,15 @@ enum Tracked {
     Run(Run),
     Insert(Insert),
     Delete(Delete),
+    MoveFrom(MoveFrom),
+    MoveTo(MoveTo),
+}
+
+/// Which side of a move a paragraph is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moved {
+    From,
+    To,
 }
 
 fn tracked(s: &Span, rev: &Revision, ctx: &Ctx) -> Tracked {
@@ -201,22 +213,54 @@ fn tracked(s: &Span, rev: &Revision, ctx: &Ctx) -> Tracked {
     }
 }
 
-fn add_spans(mut p: Paragraph, spans: &[Span], rev: &Revision, ctx: &Ctx) -> Paragraph {
+fn add_spans(p: Paragraph, spans: &[Span], rev: &Revision, ctx: &Ctx) -> Paragraph {
+    add_moved_spans(p, spans, rev, ctx, None)
+}
+
+/// Adds spans to a paragraph; in a moved paragraph the moved text is a
+/// Word move, not a deletion and an insertion.
+fn add_moved_spans(
+    mut p: Paragraph,
+    spans: &[Span],
+    rev: &Revision,
+    ctx: &Ctx,
+    moved: Option<Moved>,
+) -> Paragraph {
     for s in spans {
-        let t = tracked(s, rev, ctx);
-        p = match s.style.link.as_deref().filter(|u| external(u)) {
+        let link = s.style.link.as_deref().filter(|u| external(u));
+        let t = match (moved, s.op) {
+            // A link keeps `w:ins`/`w:del`: docx-rs puts no move in one.
+            (Some(Moved::From), Op::Delete) if link.is_none() => Tracked::MoveFrom(
+                MoveFrom::new()
+                    .add_run(run(&s.text, &s.style, true, ctx))
+                    .author(rev.author.clone())
+                    .date(rev.date.clone()),
+            ),
+            (Some(Moved::To), Op::Insert) if link.is_none() => Tracked::MoveTo(
+                MoveTo::new(run(&s.text, &s.style, false, ctx))
+                    .author(rev.author.clone())
+                    .date(rev.date.clone()),
+            ),
+            _ => tracked(s, rev, ctx),
+        };
+        p = match link {
             Some(url) => {
                 let h = Hyperlink::new(url, HyperlinkType::External);
                 p.add_hyperlink(match t {
                     Tracked::Run(r) => h.add_run(r),
                     Tracked::Insert(i) => h.add_insert(i),
                     Tracked::Delete(d) => h.add_delete(d),
+                    Tracked::MoveFrom(_) | Tracked::MoveTo(_) => {
+                        unreachable!("links are not moves")
+                    }
                 })
             }
             None => match t {
                 Tracked::Run(r) => p.add_run(r),
                 Tracked::Insert(i) => p.add_insert(i),
                 Tracked::Delete(d) => p.add_delete(d),
+                Tracked::MoveFrom(m) => p.add_move_from(m),
+                Tracked::MoveTo(m) => p.add_move_to(m),
             },
         };
     }
@@ -578,7 +622,10 @@ pub fn redline_docx(
         doc = doc.add_paragraph(add_spans(Paragraph::new(), &spans, rev, &ctx));
     }
     let mut prev: Option<&[Frame]> = None;
-    for (d, path) in r.blocks.iter().zip(&paths) {
+    // Move comments: their ids, and which side of its move each is.
+    let mut comments = 0usize;
+    let mut moves: Vec<(usize, Moved, usize)> = Vec::new();
+    for (index, (d, path)) in r.blocks.iter().zip(&paths).enumerate() {
         let starts_item = !path.is_empty() && crate::model::opens_at(prev, path, path.len() - 1);
         prev = Some(path);
         if note_of(path).is_some() {
@@ -606,7 +653,41 @@ pub fn redline_docx(
             };
             p = add_spans(p, &[label], rev, &ctx);
         }
-        let mut p = add_spans(p, &block_spans(d), rev, &ctx);
+        let moved = match d.change() {
+            Change::MovedAway => Some(Moved::From),
+            Change::MovedHere => Some(Moved::To),
+            _ => None,
+        };
+        let mut p = match moved {
+            None => add_spans(p, &block_spans(d), rev, &ctx),
+            Some(side) => {
+                // A comment over the moved text says where it went or
+                // came from, as the PDF's note does; the move range
+                // around it is added below, by its comment's id.
+                comments += 1;
+                let place = d
+                    .partner()
+                    .map(|x| r.blocks[x].section.join(" › "))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "elsewhere in the document".to_string());
+                let note = match side {
+                    Moved::From => format!("Moved to: {place}"),
+                    Moved::To => format!("Moved from: {place}"),
+                };
+                let comment = Comment::new(comments)
+                    .author(rev.author.clone())
+                    .date(rev.date.clone())
+                    .add_paragraph(Paragraph::new().add_run(Run::new().add_text(xml_safe(&note))));
+                // Both sides of a move are named by the moved-here block.
+                let pair = match side {
+                    Moved::From => d.partner().unwrap_or(index),
+                    Moved::To => index,
+                };
+                moves.push((comments, side, pair));
+                let p = p.add_comment_start(comment);
+                add_moved_spans(p, &block_spans(d), rev, &ctx, moved).add_comment_end(comments)
+            }
+        };
         // A whole added or removed paragraph tracks its paragraph mark too,
         // so Word's "Reject all" / "Accept all" removes it completely.
         p = match d.change().whole_op() {
@@ -617,8 +698,51 @@ pub fn redline_docx(
         doc = doc.add_paragraph(p);
     }
     let mut buf = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut buf)
+    let mut xml = doc.build();
+    xml.document = move_ranges(&xml.document, &moves, rev);
+    xml.pack(&mut buf)
         .map_err(|e| Error::input(format!("cannot write the Word document: {e}")))?;
     Ok(buf.into_inner())
+}
+
+/// Puts each move's `w:moveFrom`/`w:moveTo` inside a named move range
+/// (`w:moveFromRangeStart` … `w:moveFromRangeEnd`), which docx-rs cannot
+/// write: around the move's comment, whose range encloses the moved text.
+/// If we don't do this, Word and LibreOffice show the move as a plain
+/// deletion and insertion. Both sides of a move share a name.
+fn move_ranges(document: &[u8], moves: &[(usize, Moved, usize)], rev: &Revision) -> Vec<u8> {
+    let Ok(mut xml) = String::from_utf8(document.to_vec()) else {
+        return document.to_vec();
+    };
+    if moves.is_empty() {
+        return document.to_vec();
+    }
+    for (comment, side, n) in moves {
+        let kind = match side {
+            Moved::From => "moveFrom",
+            Moved::To => "moveTo",
+        };
+        // Range ids apart from every other annotation's.
+        let id = 900_000 + comment;
+        let start = format!("w:commentRangeStart w:id=\"{comment}\"");
+        let Some(at) = xml.find(&start).and_then(|i| xml[..i].rfind('<')) else {
+            continue;
+        };
+        xml.insert_str(
+            at,
+            &format!(
+                "<w:{kind}RangeStart w:id=\"{id}\" w:author=\"{}\" w:date=\"{}\" w:name=\"regdoc-move-{n}\"/>",
+                rev.author, rev.date
+            ),
+        );
+        let reference = format!("w:commentReference w:id=\"{comment}\"");
+        let Some(end) = xml
+            .find(&reference)
+            .and_then(|i| xml[i..].find("</w:r>").map(|j| i + j + "</w:r>".len()))
+        else {
+            continue;
+        };
+        xml.insert_str(end, &format!("<w:{kind}RangeEnd w:id=\"{id}\"/>"));
+    }
+    xml.into_bytes()
 }

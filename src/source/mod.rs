@@ -231,6 +231,22 @@ pub fn raw_bytes(origin: &str) -> Result<Vec<u8>> {
     }
 }
 
+/// The files of `dir` whose extension is one of `extensions` (any case),
+/// sorted by name: same input, same bytes.
+pub fn files_with_extensions(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 /// The commit that holds the bytes of `origin`, when git knows one: for
 /// `REV:path`, that revision; for a file, the last commit that changed
 /// it, if the file is tracked and unchanged since. Nothing for a file git

@@ -112,16 +112,7 @@ fn read_fonts(dir: &std::path::Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     if !crate::source::is_real_dir(&fonts_dir) {
         return Ok(Vec::new());
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&fonts_dir)
-        .map_err(|e| Error::io(&fonts_dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| FONT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        })
-        .collect();
-    paths.sort();
+    let paths = crate::source::files_with_extensions(&fonts_dir, &FONT_EXTENSIONS)?;
     if paths.len() > MAX_FONTS {
         return Err(Error::in_file(
             &fonts_dir,
