@@ -106,6 +106,23 @@ pub struct ManifestFile {
     pub bytes: u64,
 }
 
+impl ManifestFile {
+    /// An entry with only a name and a role; the hash and length are set
+    /// when it is embedded.
+    fn named(name: &str, role: Role) -> Self {
+        ManifestFile {
+            name: name.to_string(),
+            role,
+            origin: None,
+            document_yaml: None,
+            governed: None,
+            git: None,
+            sha256: String::new(),
+            bytes: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Governed {
@@ -388,16 +405,7 @@ pub fn for_markup(
     c.source(old, Role::Old, "the old version's Markdown source")?;
     c.source(new, Role::New, "the new version's Markdown source")?;
     let json = crate::render::json::redline_json_with(old, new, redline, false);
-    let entry = ManifestFile {
-        name: REDLINE_NAME.to_string(),
-        role: Role::Redline,
-        origin: None,
-        document_yaml: None,
-        governed: None,
-        git: None,
-        sha256: String::new(),
-        bytes: 0,
-    };
+    let entry = ManifestFile::named(REDLINE_NAME, Role::Redline);
     c.push(
         entry,
         json.into_bytes(),
@@ -431,16 +439,7 @@ mod tests {
         assert_eq!(safe_name(".hidden"), "_hidden");
         let mut c = Collector::new(Artefact::Version);
         c.files.push((
-            ManifestFile {
-                name: "a.md".into(),
-                role: Role::Old,
-                origin: None,
-                document_yaml: None,
-                governed: None,
-                git: None,
-                sha256: String::new(),
-                bytes: 0,
-            },
+            ManifestFile::named("a.md", Role::Old),
             Embedded {
                 name: "a.md".into(),
                 bytes: vec![],
