@@ -356,7 +356,14 @@ fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]
                 continue;
             }
             runs += 1;
-            match find_run(&shown, &want, cursor) {
+            // A character no font had is shown by its code point.
+            let found = find_run(&shown, &want, cursor).or_else(|| {
+                let as_shown = squeeze(&crate::render::typst::as_shown_by_builtin_fonts(text));
+                (as_shown != want)
+                    .then(|| find_run(&shown, &as_shown, cursor))
+                    .flatten()
+            });
+            match found {
                 Some(end) => cursor = end,
                 None => {
                     let what = match op {

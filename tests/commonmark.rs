@@ -191,3 +191,41 @@ fn commonmark_examples_round_trip_through_criticmarkup() {
         "{strict_held} pairs hold element by element"
     );
 }
+
+/// Every example is a PDF/A-3a and PDF/UA-1 PDF that `regdoc verify`
+/// accepts: a blank heading, a letter no embedded font has (shown by code
+/// point, with a warning) or a skipped heading level never makes the PDF
+/// impossible. Only an image that is not there is refused, as it should.
+#[test]
+fn commonmark_examples_make_verifiable_archival_pdfs() {
+    let all = examples();
+    let dir = tempfile::tempdir().unwrap();
+    let (md, pdf) = (dir.path().join("e.md"), dir.path().join("e.pdf"));
+    let (mut made, mut code_points) = (0, 0);
+    let mut failed = Vec::new();
+    for (i, (_, text)) in all.iter().enumerate() {
+        std::fs::write(&md, text).unwrap();
+        let _ = std::fs::remove_file(&pdf);
+        let o = common::regdoc_in(dir.path(), &["render", "e.md", "-o", "e.pdf"]);
+        let err = common::stderr(&o);
+        if o.status.code() == Some(2) && err.contains("the image") {
+            continue;
+        }
+        if !o.status.success() {
+            failed.push(format!("example {}: {err}", i + 1));
+            continue;
+        }
+        made += 1;
+        if err.contains("shown by code point") {
+            code_points += 1;
+        }
+        let v = common::regdoc_in(dir.path(), &["verify", "e.pdf"]);
+        if !v.status.success() {
+            failed.push(format!("example {} verify: {}", i + 1, common::stdout(&v)));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert!(made > 600, "{made}");
+    // Examples 26 (Malayalam, Kannada) and 355 (U+1E2FF).
+    assert_eq!(code_points, 2);
+}

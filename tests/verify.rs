@@ -416,3 +416,34 @@ fn every_pdf_passes_the_outside_validators() {
         stdout(&o)
     );
 }
+
+/// PDF/A forbids a missing glyph: a letter no font has is shown by its
+/// code point, with a warning that says how to add a font, and a blank
+/// first heading does not become the PDF's (empty) title.
+#[test]
+fn text_no_font_has_is_shown_by_code_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("a.md"),
+        "## \n\n# Release notes 🎉\n\nMalayalam ആ here.\n",
+    );
+    let o = regdoc_in(tmp.path(), &["render", "a.md", "-o", "a.pdf"]);
+    assert_ok(&o);
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning: a.md: 2 different character(s) no font has are shown by code point")
+            && e.contains("[U+1F389]")
+            && e.contains("fonts/"),
+        "{e}"
+    );
+    let text = squash(&pdf_text(&tmp.path().join("a.pdf"), None));
+    assert!(text.contains("Malayalam [U+0D06] here."), "{text}");
+    assert!(text.contains("Release notes [U+1F389]"), "{text}");
+    // The title, drawn on the page, is the first heading with text; its
+    // metadata copy says the code point too (one text feeds both).
+    assert_eq!(
+        info(&tmp.path().join("a.pdf"), "Title").as_deref(),
+        Some("Release notes [U+1F389]")
+    );
+    assert_ok(&regdoc_in(tmp.path(), &["verify", "a.pdf"]));
+}

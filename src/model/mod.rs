@@ -111,17 +111,25 @@ impl SourceDoc {
     /// The document title: from the document metadata, else the first
     /// heading, else the file name.
     pub fn title(&self) -> String {
-        if let Some(info) = &self.info {
+        // A blank title is no title: a PDF needs one (PDF/UA-1), and `## `
+        // is a heading of real Markdown.
+        let given = |t: &str| !t.trim().is_empty();
+        if let Some(info) = &self.info
+            && given(&info.title)
+        {
             return info.title.clone();
         }
         if let Some(meta) = &self.meta
-            && let Some(t) = &meta.title
+            && let Some(t) = meta.title.as_deref().filter(|t| given(t))
         {
-            return t.clone();
+            return t.to_string();
         }
         for b in &self.blocks {
             if let Block::Heading { content, .. } = b {
-                return inlines_text(content);
+                let text = inlines_text(content);
+                if given(&text) {
+                    return text;
+                }
             }
         }
         self.origin.clone()

@@ -151,6 +151,18 @@ fn produce(
     crate::source::assets::check_images(doc)?;
     check_logo(doc, templates)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+    let (bytes, missing, first) =
+        crate::render::typst::glyph_safe(bytes, &crate::render::typst::fonts(templates));
+    if let Some(c) = first {
+        eprintln!(
+            "{}",
+            crate::error::printable(&format!(
+                "warning: {}: {missing} different character(s) no font has are shown by code point, the first as {}; put a font that has them in the templates folder's fonts/",
+                doc.origin,
+                crate::render::typst::code_point(c)
+            ))
+        );
+    }
     let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
         .with_old_dir(old_dir)
         .with_attachments(attached);

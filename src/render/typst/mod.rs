@@ -15,6 +15,86 @@ use crate::error::{Error, Result};
 pub use templates::Templates;
 pub use world::RegdocWorld;
 
+/// JSON text with every character no font of `fonts` has replaced by its
+/// code point, `[U+0D06]`, how many different ones, and the first. PDF/A forbids a missing
+/// glyph, so without this one Malayalam letter or emoji in a document
+/// would make its whole PDF impossible; shown by code point, the reader
+/// sees that something is there and what. Whitespace, controls and
+/// characters that are never drawn (joiners, variation selectors) are
+/// left alone. Names built from text (heading labels and the links to
+/// them) change alike, so they still match.
+pub(crate) fn glyph_safe(json: Vec<u8>, fonts: &world::Fonts) -> (Vec<u8>, usize, Option<char>) {
+    let Ok(text) = String::from_utf8(json) else {
+        unreachable!("serde_json writes UTF-8")
+    };
+    if text.is_ascii() {
+        return (text.into_bytes(), 0, None);
+    }
+    let mut known: std::collections::HashMap<char, bool> = Default::default();
+    let mut out = String::with_capacity(text.len());
+    let mut first = None;
+    for c in text.chars() {
+        if drawable(c, fonts, &mut known) {
+            out.push(c);
+        } else {
+            first.get_or_insert(c);
+            out.push_str(&code_point(c));
+        }
+    }
+    let different = known.values().filter(|&&has| !has).count();
+    (out.into_bytes(), different, first)
+}
+
+/// Whether typst can draw `c` with `fonts` (or need not draw it).
+fn drawable(
+    c: char,
+    fonts: &world::Fonts,
+    known: &mut std::collections::HashMap<char, bool>,
+) -> bool {
+    c.is_ascii()
+        || c.is_whitespace()
+        || c.is_control()
+        || never_drawn(c)
+        || *known.entry(c).or_insert_with(|| fonts.covers(c))
+}
+
+/// `text` as a PDF made with regdoc's own fonts shows it: what
+/// [`glyph_safe`] does to the JSON, done to one text (`regdoc verify`).
+pub fn as_shown_by_builtin_fonts(text: &str) -> String {
+    let fonts = fonts(&Templates::builtin());
+    let mut known = Default::default();
+    text.chars()
+        .map(|c| {
+            if drawable(c, &fonts, &mut known) {
+                c.to_string()
+            } else {
+                code_point(c)
+            }
+        })
+        .collect()
+}
+
+/// How a character no font has is shown: `[U+0D06]`.
+pub fn code_point(c: char) -> String {
+    format!("[U+{:04X}]", c as u32)
+}
+
+/// Default-ignorable characters: shaping uses or drops them, nothing is
+/// drawn for them.
+fn never_drawn(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The fonts a render with `templates` has: regdoc's and the house fonts.
+pub(crate) fn fonts(templates: &Templates) -> std::sync::Arc<world::Fonts> {
+    world::fonts_for(templates)
+}
+
 /// Compiles the world's main file to pages. Errors are returned, every
 /// one with its place; warnings (a template of `--templates` using
 /// something deprecated, say) are printed to standard error with theirs,

@@ -26,14 +26,23 @@ use typst_kit::files::{FileLoader, FileStore};
 
 use super::Templates;
 
-struct Fonts {
+pub(crate) struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
 }
 
+impl Fonts {
+    /// Whether any font has a glyph for `c`.
+    pub(crate) fn covers(&self, c: char) -> bool {
+        self.fonts
+            .iter()
+            .any(|f| f.info().coverage.contains(c as u32))
+    }
+}
+
 /// The fonts of one render: regdoc's embedded fonts, and the house fonts
 /// of the templates folder (`fonts/`) before them.
-fn fonts_for(templates: &Templates) -> std::sync::Arc<Fonts> {
+pub(crate) fn fonts_for(templates: &Templates) -> std::sync::Arc<Fonts> {
     static EMBEDDED: OnceLock<std::sync::Arc<Fonts>> = OnceLock::new();
     let embedded = EMBEDDED.get_or_init(|| {
         let f = fonts();
@@ -45,16 +54,34 @@ fn fonts_for(templates: &Templates) -> std::sync::Arc<Fonts> {
     if templates.fonts.is_empty() {
         return embedded.clone();
     }
+    // Parsed once per templates folder, not once per render of a build.
+    type Cache = Vec<(
+        std::sync::Arc<Vec<(PathBuf, Vec<u8>)>>,
+        std::sync::Arc<Fonts>,
+    )>;
+    static HOUSE: OnceLock<std::sync::Mutex<Cache>> = OnceLock::new();
+    let cache = HOUSE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some((_, f)) = c
+            .iter()
+            .find(|(k, _)| std::sync::Arc::ptr_eq(k, &templates.fonts))
+    {
+        return f.clone();
+    }
     let mut all: Vec<Font> = templates
         .fonts
         .iter()
         .flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone())))
         .collect();
     all.extend(embedded.fonts.iter().cloned());
-    std::sync::Arc::new(Fonts {
+    let built = std::sync::Arc::new(Fonts {
         book: LazyHash::new(FontBook::from_fonts(&all)),
         fonts: all,
-    })
+    });
+    if let Ok(mut c) = cache.lock() {
+        c.push((templates.fonts.clone(), built.clone()));
+    }
+    built
 }
 
 /// Fonts are compiled in and parsed once per process.
