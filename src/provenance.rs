@@ -330,16 +330,21 @@ fn safe_name(name: &str) -> String {
 
 /// A governed file's document and its path in the document's folder.
 fn governed(doc: &SourceDoc, path: &std::path::Path) -> Option<Governed> {
-    let (info, dir) = (doc.info.as_ref()?, doc.dir.as_ref()?);
-    let rel = path.strip_prefix(dir).ok()?;
-    let rel = rel
+    governed_in(&doc.info.as_ref()?.id, doc.dir.as_ref()?, path)
+}
+
+/// `path` as a file of document `id`, whose folder is `dir`: its path
+/// there with `/`, whatever the platform.
+fn governed_in(id: &str, dir: &std::path::Path, path: &std::path::Path) -> Option<Governed> {
+    let parts = path
+        .strip_prefix(dir)
+        .ok()?
         .components()
         .map(|c| c.as_os_str().to_str())
-        .collect::<Option<Vec<_>>>()?
-        .join("/");
+        .collect::<Option<Vec<_>>>()?;
     Some(Governed {
-        document: info.id.clone(),
-        path: rel,
+        document: id.to_string(),
+        path: parts.join("/"),
     })
 }
 
@@ -358,19 +363,7 @@ pub fn for_consultation(
     let mut c = Collector::new(Artefact::Consultation);
     let origin = consultation.path.display().to_string();
     let bytes = crate::source::raw_bytes(&origin)?;
-    let governed = consultation
-        .path
-        .strip_prefix(&document.dir)
-        .ok()
-        .and_then(|rel| {
-            rel.components()
-                .map(|c| c.as_os_str().to_str())
-                .collect::<Option<Vec<_>>>()
-        })
-        .map(|parts| Governed {
-            document: document.info.id.clone(),
-            path: parts.join("/"),
-        });
+    let governed = governed_in(&document.info.id, &document.dir, &consultation.path);
     let entry = ManifestFile {
         name: format!(
             "{}-v{}-consultation.md",

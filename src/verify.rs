@@ -446,6 +446,30 @@ fn find_run(shown: &str, want: &str, from: usize) -> Option<usize> {
     pieces(from).or_else(|| pieces(0))
 }
 
+/// Where the governed copy of an embedded file is, and its bytes there:
+/// in the folder, by document and path; at a revision, by the path git
+/// recorded (else the path it was read from). `None`: it names none.
+fn governed_copy(f: &ManifestFile, against: &Against) -> Option<(String, Result<Vec<u8>>)> {
+    match against {
+        Against::Folder(dir) => {
+            let g = f.governed.as_ref()?;
+            let path = dir.join(&g.document).join(&g.path);
+            let bytes = crate::source::inside(dir, &path, "documents")
+                .and_then(|p| crate::source::raw_bytes(&p.display().to_string()));
+            Some((path.display().to_string(), bytes))
+        }
+        Against::Revision(rev) => {
+            let path = f
+                .git
+                .as_ref()
+                .map(|g| g.path.clone())
+                .or_else(|| f.origin.clone().filter(|o| !o.contains(':')))?;
+            let bytes = crate::source::read_git_bytes(rev, &path, crate::source::MAX_SOURCE_BYTES);
+            Some((format!("{rev}:{path}"), bytes))
+        }
+    }
+}
+
 /// Check 4: each embedded source is byte for byte the governed file it
 /// names, in the folder or at the revision given.
 fn governed(manifest: &Manifest, attached: &[Attached], against: &Against) -> Check {
@@ -458,48 +482,17 @@ fn governed(manifest: &Manifest, attached: &[Attached], against: &Against) -> Ch
         let Some(a) = attached.iter().find(|a| a.name == f.name) else {
             continue;
         };
-        let current = match against {
-            Against::Folder(dir) => match &f.governed {
-                Some(g) => {
-                    let path = dir.join(&g.document).join(&g.path);
-                    match crate::source::inside(dir, &path, "documents") {
-                        Ok(p) => Some(crate::source::raw_bytes(&p.display().to_string())),
-                        Err(e) => Some(Err(e)),
-                    }
-                }
-                None => None,
-            },
-            Against::Revision(rev) => {
-                let path = f
-                    .git
-                    .as_ref()
-                    .map(|g| g.path.clone())
-                    .or_else(|| f.origin.clone().filter(|o| !o.contains(':')));
-                path.map(|p| {
-                    crate::source::read_git_bytes(rev, &p, crate::source::MAX_SOURCE_BYTES)
-                })
-            }
-        };
-        match current {
+        match governed_copy(f, against) {
             None => failures.push(format!(
                 "{} names no governed file to compare with (it was not read from a documents folder)",
                 f.name
             )),
-            Some(Err(e)) => failures.push(format!("{}: {}", f.name, e.message)),
-            Some(Ok(bytes)) if bytes != a.bytes => {
-                let place = match (against, &f.governed) {
-                    (Against::Folder(dir), Some(g)) => {
-                        format!("{}", dir.join(&g.document).join(&g.path).display())
-                    }
-                    (Against::Revision(rev), _) => format!("{rev}:{}", f.git.as_ref().map(|g| g.path.as_str()).or(f.origin.as_deref()).unwrap_or("")),
-                    _ => String::new(),
-                };
-                failures.push(format!(
-                    "{} is not the governed file {place}: it has changed since this PDF was made",
-                    f.name
-                ))
-            }
-            Some(Ok(_)) => compared.push(f.name.clone()),
+            Some((place, Err(e))) => failures.push(format!("{} ({place}): {}", f.name, e.message)),
+            Some((place, Ok(bytes))) if bytes != a.bytes => failures.push(format!(
+                "{} is not the governed file {place}: it has changed since this PDF was made",
+                f.name
+            )),
+            Some((_, Ok(_))) => compared.push(f.name.clone()),
         }
     }
     let at = match against {

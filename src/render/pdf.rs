@@ -19,16 +19,15 @@ pub fn render_version(
         _ => doc.origin.clone(),
     };
     let attached = crate::provenance::for_version(doc)?;
-    produce(
-        "version.typ",
-        data,
+    let pdf = Pdf {
+        template: "version.typ",
         doc,
-        None,
-        templates,
-        &ident,
-        Vec::new(),
+        old_dir: None,
+        ident,
+        info: Vec::new(),
         attached,
-    )
+    };
+    produce(pdf, data, templates)
 }
 
 /// The mark-up PDF: `new` compared with `old`.
@@ -53,16 +52,15 @@ pub fn render_markup(
         .unwrap_or_default();
     let table_key = crate::diff::DiffOptions::for_docs(old, new).table_key;
     let attached = crate::provenance::for_markup(old, new, redline, table_key)?;
-    produce(
-        "markup.typ",
-        data,
-        new,
-        old.dir.clone(),
-        templates,
-        &ident,
-        extra,
+    let pdf = Pdf {
+        template: "markup.typ",
+        doc: new,
+        old_dir: old.dir.clone(),
+        ident,
+        info: extra,
         attached,
-    )
+    };
+    produce(pdf, data, templates)
 }
 
 /// The PDF of a consultation report (`report.typ`), from the data
@@ -88,16 +86,15 @@ pub fn render_report(
         ("ReportEdition", edition.to_string()),
     ];
     let ident = format!("report:{}:{edition}", consultation.meta.consults_on);
-    produce(
-        "report.typ",
-        data,
-        &doc,
-        None,
-        templates,
-        &ident,
-        extra,
-        Vec::new(),
-    )
+    let pdf = Pdf {
+        template: "report.typ",
+        doc: &doc,
+        old_dir: None,
+        ident,
+        info: extra,
+        attached: Vec::new(),
+    };
+    produce(pdf, data, templates)
 }
 
 /// The PDF of a consultation on a draft of `document`.
@@ -123,29 +120,42 @@ pub fn render_consultation(
     }
     let ident = format!("consultation:{}", consultation.meta.consults_on);
     let attached = crate::provenance::for_consultation(document, consultation)?;
-    produce(
-        "consultation.typ",
-        data,
-        &doc,
-        None,
-        templates,
-        &ident,
-        extra,
+    let pdf = Pdf {
+        template: "consultation.typ",
+        doc: &doc,
+        old_dir: None,
+        ident,
+        info: extra,
         attached,
-    )
+    };
+    produce(pdf, data, templates)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn produce(
-    template: &str,
-    data: impl serde::Serialize,
-    doc: &SourceDoc,
+/// One PDF to make, besides its template data.
+struct Pdf<'a> {
+    /// The template whose `main` lays it out.
+    template: &'static str,
+    /// The document whose folder, metadata and images it shows.
+    doc: &'a SourceDoc,
+    /// A mark-up's old folder, for the images it deleted.
     old_dir: Option<std::path::PathBuf>,
-    templates: &Templates,
-    ident: &str,
-    extra: Vec<(&'static str, String)>,
+    /// Its stable PDF identifier.
+    ident: String,
+    /// Custom Info entries beyond the document's own.
+    info: Vec<(&'static str, String)>,
+    /// The files it embeds (`crate::provenance`).
     attached: Vec<crate::provenance::Embedded>,
-) -> Result<Vec<u8>> {
+}
+
+fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> Result<Vec<u8>> {
+    let Pdf {
+        template,
+        doc,
+        old_dir,
+        ident,
+        info: extra,
+        attached,
+    } = pdf;
     // A missing or broken image is the document's error, located in it,
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
@@ -172,7 +182,7 @@ fn produce(
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let pages = compile(&world)?;
         trace("compile");
-        let pdf = export_pdf(&world, &pages, ident, issued(doc))?;
+        let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
         Ok::<_, crate::error::Error>((pages, pdf))
     }));
     let (pages, pdf) = match guarded {
@@ -220,19 +230,14 @@ fn check_logo(doc: &SourceDoc, templates: &Templates) -> Result<()> {
     else {
         return Ok(());
     };
+    // The document's folder, or for a consultation its `consultations/`.
     let yaml = doc
         .dir
         .iter()
-        .flat_map(|d| {
-            [
-                d.join(crate::source::DOCUMENT_FILE),
-                d.parent()
-                    .map(|p| p.join(crate::source::DOCUMENT_FILE))
-                    .unwrap_or_default(),
-            ]
-        })
+        .flat_map(|d| d.ancestors().take(2))
+        .map(|d| d.join(crate::source::DOCUMENT_FILE))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| std::path::PathBuf::from(crate::source::DOCUMENT_FILE));
+        .unwrap_or_else(|| crate::source::DOCUMENT_FILE.into());
     let fail = |why: String| {
         Err(
             crate::error::Error::in_file(&yaml, format!("style.logo `{logo}`: {why}"))
