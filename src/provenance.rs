@@ -202,7 +202,11 @@ impl Collector {
         {
             return;
         }
-        entry.name = self.free_name(&safe_name(&entry.name));
+        let mut name = safe_name(&entry.name);
+        if entry.role == Role::New && self.files.iter().any(|(m, _)| m.name == name) {
+            name = format!("new-{name}");
+        }
+        entry.name = self.free_name(&name);
         entry.sha256 = sha256(&bytes);
         entry.bytes = bytes.len() as u64;
         let embedded = Embedded {
@@ -251,7 +255,7 @@ impl Collector {
             }
         }
         let entry = ManifestFile {
-            name: source_name(doc, role),
+            name: source_name(doc),
             role,
             origin: Some(doc.origin.clone()),
             document_yaml: yaml_name,
@@ -289,9 +293,9 @@ impl Collector {
 }
 
 /// A file's name among the embedded files: `emrr-v2.0.md` for a governed
-/// version, the file's own name otherwise (`old-`/`new-` before it in a
-/// mark-up, whose two sides may share a name).
-fn source_name(doc: &SourceDoc, role: Role) -> String {
+/// version, the file's own name otherwise (a mark-up's new side gets
+/// `new-` before it when both sides share a name: `a.md` and `HEAD:a.md`).
+fn source_name(doc: &SourceDoc) -> String {
     if let (Some(i), Some(m)) = (&doc.info, &doc.meta) {
         return format!("{}-v{}.md", i.id, m.version);
     }
@@ -301,11 +305,7 @@ fn source_name(doc: &SourceDoc, role: Role) -> String {
         .next()
         .filter(|b| !b.is_empty())
         .unwrap_or("source.md");
-    match role {
-        Role::Old => format!("old-{base}"),
-        Role::New => format!("new-{base}"),
-        _ => base.to_string(),
-    }
+    base.to_string()
 }
 
 /// Letters, digits, `.`, `-` and `_` only, never starting with a dot: the
