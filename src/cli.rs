@@ -163,6 +163,20 @@ pub enum Command {
         #[command(flatten)]
         tpl: TemplatesArg,
     },
+    /// Build, then rebuild what each saved edit of documents/ (or of
+    /// --templates) affects, until Ctrl-C. Errors are printed with their
+    /// place and the next save tries again.
+    Watch {
+        /// Where to write (default: out/).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Build once, print what was written and how long it took, and
+        /// exit (0, or 2 if the build failed): for scripts.
+        #[arg(long)]
+        once: bool,
+        #[command(flatten)]
+        tpl: TemplatesArg,
+    },
     /// Check a version or mark-up PDF against what it embeds: the hashes of
     /// its sources, the redline recomputed from them, the text on its
     /// pages. Exit 0 if all hold, 1 if one does not, 2 if it is no
@@ -507,6 +521,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
         }
         Command::Completions { .. } | Command::Man { .. } => unreachable!("answered above"),
+        Command::Watch { out, once, tpl } => regdoc::watch::watch(
+            &ws,
+            &regdoc::watch::WatchOptions {
+                out: out.clone(),
+                templates: tpl.templates.clone(),
+                once: *once,
+            },
+        ),
         Command::Verify { pdf, against } => {
             let against = against.as_deref().map(regdoc::verify::Against::parse);
             let report = regdoc::verify::verify(pdf, against.as_ref())?;

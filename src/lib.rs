@@ -25,5 +25,7 @@ pub mod responses;
 pub mod source;
 #[cfg(feature = "pdf")]
 pub mod verify;
+#[cfg(feature = "pdf")]
+pub mod watch;
 
 pub use error::{Error, Result};

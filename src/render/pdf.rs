@@ -205,7 +205,9 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     // the peak is the larger of the two, not their sum.
     drop(pages);
     drop(world);
-    typst::comemo::evict(0);
+    if !KEEP_CACHES.load(std::sync::atomic::Ordering::Relaxed) {
+        typst::comemo::evict(0);
+    }
     let mut entries = Vec::new();
     if let Some(i) = &doc.info {
         entries.push(("DocumentId", i.id.clone()));
@@ -268,6 +270,16 @@ fn issued(doc: &SourceDoc) -> Option<crate::model::EffectiveDate> {
         (None, Some(c)) => c.published,
         (None, None) => m.effective,
     })
+}
+
+/// Whether typst's memo caches outlive a render: off for one-off
+/// commands, whose peak memory they would raise; on for `regdoc watch`,
+/// whose next round reuses what they hold.
+static KEEP_CACHES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keeps typst's memo caches between renders (`regdoc watch`).
+pub fn keep_typst_caches(on: bool) {
+    KEEP_CACHES.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// With REGDOC_TRACE set, prints time and peak memory after each phase.
