@@ -4,6 +4,10 @@
 #   bash bench/run.sh            # all sizes (10, 100, 1000 pages)
 #   bash bench/run.sh 10 100     # some sizes
 #
+# One core against two: typst lays a long document's sections out on the
+# cores rayon gives it (RAYON_NUM_THREADS=1 for one). The one-paragraph
+# edit, `build` against `watch`: bench/incremental.sh.
+#
 # Times come from hyperfine (median of several runs after a warm-up), peak
 # memory from /usr/bin/time -v. Results go to target/bench/results.md; the
 # numbers in BENCHMARKS.md were copied from there. The diff engine alone is
@@ -68,6 +72,8 @@ for p in "${sizes[@]}"; do
   bench "PDF, $p pages" \
     -n "render new (typst, clean)" "$R render $d/new-words-10pct.md -o $OUT/r.pdf" \
     -n "markup 10% edits" "$R markup $d/old.md $d/new-words-10pct.md -o $OUT/m.pdf" \
+    -n "render new, one core" "env RAYON_NUM_THREADS=1 $R render $d/new-words-10pct.md -o $OUT/r.pdf" \
+    -n "markup 10% edits, one core" "env RAYON_NUM_THREADS=1 $R markup $d/old.md $d/new-words-10pct.md -o $OUT/m.pdf" \
     -n "markup rewrite" "$R markup $d/old.md $d/new-rewrite.md -o $OUT/w.pdf" \
     -n "build --force (2 versions + mark-up)" "$R build --documents $d/documents --out $OUT/build --force --quiet"
 done

@@ -7,6 +7,8 @@ mod cli;
 use clap::Parser;
 
 fn main() {
+    #[cfg(feature = "pdf")]
+    regdoc::render::pdf::trace("start of process");
     let cli = cli::Cli::parse();
     std::process::exit(cli::run(cli));
 }

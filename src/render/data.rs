@@ -152,6 +152,10 @@ pub struct BlockData {
     /// A heading's label, for `#anchor` links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
+    /// The block starts a new page: a top-level section of a long
+    /// document (see [`section_breaks`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub page_break: bool,
 }
 
 impl BlockBody {
@@ -486,6 +490,54 @@ fn tag_levels(blocks: &mut [BlockData]) {
     }
 }
 
+/// The text, in characters, above which a document is long: each of its
+/// top-level sections then starts a new page. About 40 A4 pages of text.
+pub const LONG_DOCUMENT_CHARS: usize = 120_000;
+
+/// In a long document, every top-level section (a heading of the
+/// shallowest level the body uses more than once) but the first starts a
+/// new page.
+///
+/// Why: typst lays out the stretches between explicit page breaks in
+/// parallel, one per core, within one compile; without breaks a
+/// 1,000-page code is one stretch on one core. Breaking only where
+/// industry codes already do (a new section, a new page) keeps the rule
+/// a reader can see, independent of edits elsewhere, and the pages the
+/// same whether typst uses one core or many. Short documents (the EMRR)
+/// are not touched: a page break per section would waste paper there
+/// and buy nothing.
+fn section_breaks(blocks: &mut [BlockData]) {
+    let chars: usize = blocks
+        .iter()
+        .flat_map(|b| b.shown_text())
+        .map(|(_, text)| text.len())
+        .sum();
+    if chars <= LONG_DOCUMENT_CHARS {
+        return;
+    }
+    let level = |b: &BlockData| match &b.body {
+        BlockBody::Heading { level, .. } if b.nest.is_empty() => Some(*level),
+        _ => None,
+    };
+    // The shallowest level used twice or more: a `#` title above `##`
+    // sections is not a section.
+    let mut count = [0usize; 7];
+    for l in blocks.iter().filter_map(level) {
+        count[usize::from(l.min(6))] += 1;
+    }
+    let Some(top) = (1..=6u8).find(|&l| count[usize::from(l)] >= 2) else {
+        return;
+    };
+    // Not the first: it follows the title on the first page.
+    let mut first = true;
+    for b in blocks.iter_mut() {
+        if level(b) == Some(top) {
+            b.page_break = !first;
+            first = false;
+        }
+    }
+}
+
 /// Every footnote label some text refers to.
 fn referenced(leaves: &[&Leaf]) -> std::collections::HashSet<String> {
     let mut set = std::collections::HashSet::new();
@@ -506,6 +558,7 @@ fn block(body: BlockBody, change: &'static str, note: Option<String>) -> BlockDa
         note,
         nest: Vec::new(),
         slug: None,
+        page_break: false,
     }
 }
 
@@ -554,6 +607,7 @@ pub fn redline_blocks(r: &Redline) -> Vec<BlockData> {
     }
     link_anchors(&mut out);
     tag_levels(&mut out);
+    section_breaks(&mut out);
     out
 }
 
@@ -909,6 +963,7 @@ fn body_data(blocks: &[Block], special: impl Fn(&Block) -> Option<BlockBody>) ->
     }
     link_anchors(&mut out);
     tag_levels(&mut out);
+    section_breaks(&mut out);
     out
 }
 

@@ -173,15 +173,19 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             ))
         );
     }
+    let _in_flight = InFlight::enter();
+    trace("start");
+    let world_data_len = bytes.len();
     let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
         .with_old_dir(old_dir)
         .with_attachments(attached);
-    trace("data");
+    trace(&format!("data ({} bytes of JSON)", world_data_len));
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let pages = compile(&world)?;
         trace("compile");
+        let pages = crate::render::typst::stamp::page_numbers(pages)?;
         let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
         Ok::<_, crate::error::Error>((pages, pdf))
     }));
@@ -201,13 +205,9 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         }
     };
     trace("export");
-    // Free the pages and typst's memo caches before the metadata pass, so
-    // the peak is the larger of the two, not their sum.
     drop(pages);
     drop(world);
-    if !KEEP_CACHES.load(std::sync::atomic::Ordering::Relaxed) {
-        typst::comemo::evict(0);
-    }
+    trace("drop");
     let mut entries = Vec::new();
     if let Some(i) = &doc.info {
         entries.push(("DocumentId", i.id.clone()));
@@ -218,7 +218,9 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         entries.push(("EffectiveDate", m.effective.to_string()));
     }
     entries.extend(extra);
-    crate::render::pdfmeta::add_info(&pdf, &entries)
+    let pdf = crate::render::pdfmeta::add_info(&pdf, &entries);
+    trace("metadata");
+    pdf
 }
 
 /// A house logo `document.yaml` names must be an image of the templates
@@ -277,17 +279,56 @@ fn issued(doc: &SourceDoc) -> Option<crate::model::EffectiveDate> {
 /// whose next round reuses what they hold.
 static KEEP_CACHES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Whether this process has rendered a PDF before.
+static RENDERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Renders under way in this process.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One render under way.
+struct InFlight;
+
+impl InFlight {
+    /// Frees what earlier renders of this process left in typst's memo
+    /// caches before this one fills them, so that the peak is the larger
+    /// render, not their sum; but never while another render is under
+    /// way, whose entries those are. Not after a render: for a one-off
+    /// command that is the last thing before exit, and freeing a
+    /// 1,000-page document's caches took half a second it does not need.
+    fn enter() -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let others = IN_FLIGHT.fetch_add(1, SeqCst);
+        if !KEEP_CACHES.load(SeqCst) && others == 0 && RENDERED.swap(true, SeqCst) {
+            typst::comemo::evict(0);
+        }
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Keeps typst's memo caches between renders (`regdoc watch`).
 pub fn keep_typst_caches(on: bool) {
     KEEP_CACHES.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// With REGDOC_TRACE set, prints time and peak memory after each phase.
-fn trace(phase: &str) {
+/// (Public so that `main` can start the clock.)
+pub fn trace(phase: &str) {
     if std::env::var_os("REGDOC_TRACE").is_none() {
         return;
     }
-    eprintln!("regdoc: {phase} done; {}", crate::fsutil::peak_memory());
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(std::time::Instant::now);
+    eprintln!(
+        "regdoc: {phase} done at {:.2} s; {}",
+        start.elapsed().as_secs_f64(),
+        crate::fsutil::peak_memory()
+    );
 }
 
 /// `regdoc markup` (and `regdoc diff --format pdf`): the mark-up PDF.

@@ -3,6 +3,7 @@
 //! Source text never becomes typst markup: the document travels as JSON
 //! (`/data.json`) that the templates read with `json()` and show as text.
 
+pub mod stamp;
 pub mod templates;
 pub mod world;
 
