@@ -42,9 +42,18 @@ fn code(sections: usize, paragraphs: usize, edit: bool) -> String {
             if edit && p == 2 {
                 para.push_str("amended ");
             }
+            // Footnotes numbered across the document, and links to
+            // headings before and after this section.
+            if p == 3 {
+                para.push_str(&format!("see[^n{i}] "));
+            }
+            if p == 4 && i > 1 {
+                para.push_str(&format!("as [section 1](#1-section-1) and [the last](#{sections}-section-{sections}) say "));
+            }
             s.push_str(para.trim_end());
             s.push_str(".\n\n");
         }
+        s.push_str(&format!("[^n{i}]: Note of section {i}.\n\n"));
     }
     s
 }
@@ -233,4 +242,96 @@ fn one_core_and_two_make_the_same_bytes() {
         one.1 == two.1,
         "the mark-up PDF differs between one core and two"
     );
+}
+
+/// A long document compiled in chunks (each a typst compile of some
+/// sections, joined before export) is the same PDF, byte for byte, as one
+/// compile of the whole: pages, outline, structure tree, footnote numbers
+/// and links to headings in other chunks.
+#[test]
+fn chunks_and_one_compile_make_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("old.md");
+    let new = tmp.path().join("new.md");
+    write(&old, &code(16, 14, false));
+    write(&new, &code(16, 14, true));
+    let make = |chunk_bytes: &str, name: &str| -> (std::path::PathBuf, std::path::PathBuf) {
+        let run = |args: &[&str]| {
+            let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+                .args(args)
+                .env("REGDOC_CHUNK_BYTES", chunk_bytes)
+                .env("REGDOC_TRACE", "1")
+                .env_remove("SOURCE_DATE_EPOCH")
+                .output()
+                .unwrap();
+            assert_ok(&o);
+            stderr(&o)
+        };
+        let v = tmp.path().join(format!("{name}-v.pdf"));
+        let m = tmp.path().join(format!("{name}-m.pdf"));
+        let said = run(&["render", new.to_str().unwrap(), "-o", v.to_str().unwrap()]);
+        let chunks = said.matches("compile of chunk").count();
+        if chunk_bytes == "0" {
+            assert_eq!(chunks, 0, "{said}");
+        } else {
+            assert!(chunks >= 4, "chunks: {said}");
+        }
+        run(&[
+            "markup",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "-o",
+            m.to_str().unwrap(),
+        ]);
+        (v, m)
+    };
+    let whole = make("0", "whole");
+    let chunked = make("30000", "chunked");
+    for (a, b) in [(&whole.0, &chunked.0), (&whole.1, &chunked.1)] {
+        assert!(
+            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+            "{} and {} differ",
+            a.display(),
+            b.display()
+        );
+    }
+    // What the join must keep, checked on the chunked files themselves.
+    for pdf in [&chunked.0, &chunked.1] {
+        let check = Command::new("qpdf")
+            .arg("--check")
+            .arg(pdf)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        let doc = lopdf::Document::load(pdf).unwrap();
+        let catalog = doc.catalog().unwrap();
+        assert!(catalog.get(b"StructTreeRoot").is_ok(), "tagged");
+        assert!(catalog.get(b"Outlines").is_ok(), "an outline");
+        let text = pdf_text(pdf, None);
+        // Footnotes numbered on across chunks: the 16th is 16.
+        let text: String = text.split_whitespace().collect();
+        assert!(text.contains("16Noteofsection16"), "{text}");
+    }
+    assert_eq!(
+        info(&chunked.1, "DocumentVersion"),
+        None,
+        "a plain file has no version"
+    );
+    let links = lopdf::Document::load(&chunked.1)
+        .unwrap()
+        .objects
+        .values()
+        .filter(|o| {
+            o.as_dict().is_ok_and(|d| {
+                d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Link".as_slice())
+                    && d.get(b"Dest").is_ok()
+            })
+        })
+        .count();
+    // Every section after the first links to the first and the last.
+    assert!(links >= 30, "{links} internal links");
 }

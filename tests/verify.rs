@@ -385,6 +385,30 @@ fn every_pdf_passes_the_outside_validators() {
     let o = regdoc_in(&plain, &["markup", "b.md", "a.md", "-o", "m.pdf"]);
     assert_ok(&o);
     pdfs.push(plain.join("m.pdf"));
+    // A long document compiled in chunks and joined (render::typst::chunk),
+    // with footnotes and links between sections of different chunks.
+    let mut long = String::from("# Long\n\n");
+    for i in 1..=8 {
+        long.push_str(&format!("## {i}. Part {i}\n\n"));
+        for p in 1..=6 {
+            long.push_str(&format!(
+                "{i}.{p} {} see [part 1](#1-part-1) and [part 8](#8-part-8).[^n{i}{p}]\n\n",
+                "Text of the part. ".repeat(150)
+            ));
+            long.push_str(&format!("[^n{i}{p}]: Note {i}.{p}.\n\n"));
+        }
+    }
+    write(&plain.join("long.md"), &long);
+    let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .args(["render", "long.md", "-o", "long.pdf"])
+        .current_dir(&plain)
+        .env("REGDOC_CHUNK_BYTES", "20000")
+        .env("REGDOC_TRACE", "1")
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    assert!(stderr(&o).contains("compile of chunk 3"), "{}", stderr(&o));
+    pdfs.push(plain.join("long.pdf"));
     // The controls: the Info title made to disagree with the XMP title.
     let control = tmp.path().join("control.pdf");
     rewrite(&pdfs[0], &control, |doc| {

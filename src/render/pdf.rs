@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::model::consultation::ConsultationFile;
 use crate::model::{Document, SourceDoc};
 use crate::render::data;
-use crate::render::typst::{RegdocWorld, Templates, compile, export_pdf};
+use crate::render::typst::{RegdocWorld, Templates, compile_warning_once, export_pdf};
 
 /// The clean PDF of one version (approved, or watermarked draft).
 pub fn render_version(
@@ -174,22 +174,64 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         );
     }
     let _in_flight = InFlight::enter();
-    trace("start");
-    let world_data_len = bytes.len();
-    let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
-        .with_old_dir(old_dir)
-        .with_attachments(attached);
-    trace(&format!("data ({} bytes of JSON)", world_data_len));
+    trace(&format!("data ({} bytes of JSON)", bytes.len()));
+    let chunks = chunks(template, bytes, templates);
+    let chunked = chunks.len() > 1;
+    let mut attached = Some(attached);
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let pages = compile(&world)?;
+        let mut parts = Vec::with_capacity(chunks.len());
+        let mut first_world = None;
+        let mut footnotes = 0;
+        let mut pages_before = 0;
+        let mut warned = std::collections::HashSet::new();
+        for (k, part) in chunks.into_iter().enumerate() {
+            let bytes = match part {
+                Part::Whole(bytes) => bytes,
+                Part::Chunk(mut data) => {
+                    data["footnotes_before"] = footnotes.into();
+                    data["pages_before"] = pages_before.into();
+                    serde_json::to_vec(&data).expect("JSON of plain data")
+                }
+            };
+            let mut world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+                .with_old_dir(old_dir.clone())
+                .for_chunk(k);
+            // The PDF's attachments, once: with the first chunk.
+            if let Some(files) = attached.take() {
+                world = world.with_attachments(files);
+            }
+            let pages = compile_warning_once(&world, &mut warned)?;
+            if chunked {
+                footnotes += crate::render::typst::chunk::footnotes(&pages);
+                pages_before += pages.pages().len();
+                trace(&format!("compile of chunk {}", k + 1));
+                // The next chunk's compile does not need this one's
+                // caches: the peak stays that of one chunk.
+                if k > 0 {
+                    drop(world);
+                } else {
+                    first_world = Some(world);
+                }
+                InFlight::free_caches();
+            } else {
+                first_world = Some(world);
+            }
+            parts.push(pages);
+        }
+        let pages = if chunked {
+            crate::render::typst::chunk::join(parts)
+        } else {
+            parts.pop().expect("one part")
+        };
         trace("compile");
         let pages = crate::render::typst::stamp::page_numbers(pages)?;
+        let world = first_world.expect("a first chunk");
         let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
-        Ok::<_, crate::error::Error>((pages, pdf))
+        Ok::<_, crate::error::Error>((pages, pdf, world))
     }));
-    let (pages, pdf) = match guarded {
+    let (pages, pdf, world) = match guarded {
         Ok(r) => r?,
         Err(panic) => {
             let what = panic
@@ -221,6 +263,36 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     let pdf = crate::render::pdfmeta::add_info(&pdf, &entries);
     trace("metadata");
     pdf
+}
+
+/// What one typst compile lays out.
+enum Part {
+    /// The whole document's template data, as JSON.
+    Whole(Vec<u8>),
+    /// One chunk's (`render::typst::chunk`), to which its footnote
+    /// counter's start is added once the chunks before it are laid out.
+    Chunk(serde_json::Value),
+}
+
+/// The compiles a render takes: one, or for a long document laid out by
+/// regdoc's own version or mark-up template, one per chunk. A templates
+/// folder that replaces that template, or `regdoc.typ`, gets one compile:
+/// it need not know what a continuation is.
+fn chunks(template: &str, bytes: Vec<u8>, templates: &Templates) -> Vec<Part> {
+    use crate::render::typst::chunk;
+    let max = chunk::chunk_bytes();
+    let ours = matches!(template, "version.typ" | "markup.typ")
+        && !templates.overrides(template)
+        && !templates.overrides("regdoc.typ");
+    if !ours || max == 0 || bytes.len() <= max {
+        return vec![Part::Whole(bytes)];
+    }
+    let data: serde_json::Value = serde_json::from_slice(&bytes).expect("our own JSON");
+    let parts = chunk::split(data, max);
+    if parts.len() == 1 {
+        return vec![Part::Whole(bytes)];
+    }
+    parts.into_iter().map(Part::Chunk).collect()
 }
 
 /// A house logo `document.yaml` names must be an image of the templates
@@ -302,6 +374,17 @@ impl InFlight {
             typst::comemo::evict(0);
         }
         InFlight
+    }
+}
+
+impl InFlight {
+    /// Frees typst's memo caches between the chunks of one render, unless
+    /// `regdoc watch` keeps them or another render is under way.
+    fn free_caches() {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !KEEP_CACHES.load(SeqCst) && IN_FLIGHT.load(SeqCst) == 1 {
+            typst::comemo::evict(0);
+        }
     }
 }
 

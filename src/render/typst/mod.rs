@@ -3,6 +3,7 @@
 //! Source text never becomes typst markup: the document travels as JSON
 //! (`/data.json`) that the templates read with `json()` and show as text.
 
+pub mod chunk;
 pub mod stamp;
 pub mod templates;
 pub mod world;
@@ -102,9 +103,21 @@ pub(crate) fn fonts(templates: &Templates) -> std::sync::Arc<world::Fonts> {
 /// so that nothing typst says is lost. The built-in templates have none
 /// (`tests/main_job.rs` checks that a build prints nothing).
 pub fn compile(world: &RegdocWorld) -> Result<PagedDocument> {
+    compile_warning_once(world, &mut Default::default())
+}
+
+/// [`compile`], printing only the warnings not in `seen` (the chunks of
+/// one document share their templates' warnings).
+pub fn compile_warning_once(
+    world: &RegdocWorld,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<PagedDocument> {
     let warned = typst::compile::<PagedDocument>(world);
     for w in &warned.warnings {
-        eprintln!("{}", warning_line(world, w));
+        let line = warning_line(world, w);
+        if seen.insert(line.clone()) {
+            eprintln!("{line}");
+        }
     }
     warned
         .output

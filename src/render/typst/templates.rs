@@ -95,6 +95,11 @@ impl Templates {
         }
     }
 
+    /// Whether the folder replaces the built-in template `name`.
+    pub fn overrides(&self, name: &str) -> bool {
+        self.overrides.iter().any(|(n, _, _)| *n == name)
+    }
+
     /// Where template `name` comes from, for error messages.
     pub fn describe(&self, name: &str) -> String {
         match self.overrides.iter().find(|(n, _, _)| *n == name) {

@@ -135,7 +135,12 @@ struct Sandbox {
 
 impl FileLoader for Sandbox {
     fn load(&self, id: FileId) -> FileResult<Bytes> {
-        if id.root() != &VirtualRoot::Project {
+        // A chunk's root (`RegdocWorld::for_chunk`) holds the same files.
+        let ours = match id.root() {
+            VirtualRoot::Project => true,
+            VirtualRoot::Package(spec) => spec.namespace == CHUNK_NAMESPACE,
+        };
+        if !ours {
             return Err(FileError::Other(Some(
                 "packages are not available to regdoc templates".into(),
             )));
@@ -185,6 +190,9 @@ impl FileLoader for Sandbox {
 /// The entry point regdoc writes.
 const MAIN: &str = "/main.typ";
 
+/// The namespace of the roots chunks of one document are compiled under.
+const CHUNK_NAMESPACE: &str = "regdoc-chunk";
+
 pub struct RegdocWorld {
     main: FileId,
     files: FileStore<Sandbox>,
@@ -229,6 +237,33 @@ impl RegdocWorld {
                 attachments_json: Bytes::from_string("[]"),
             }),
         }
+    }
+
+    /// The world of chunk `index` of a long document (`chunk`): the same
+    /// files under a root of the chunk's own. Every span typst makes
+    /// names its file, and the locations it gives elements are derived
+    /// from spans, so two chunks laying out equal text never give two
+    /// elements the same location, which joining their pages would
+    /// confuse.
+    pub fn for_chunk(mut self, index: usize) -> Self {
+        if index == 0 {
+            return self;
+        }
+        let spec = typst::syntax::package::PackageSpec {
+            namespace: CHUNK_NAMESPACE.into(),
+            name: format!("chunk{index}").into(),
+            version: typst::syntax::package::PackageVersion {
+                major: 0,
+                minor: 0,
+                patch: u32::try_from(index).unwrap_or(u32::MAX),
+            },
+        };
+        self.main = RootedPath::new(
+            VirtualRoot::Package(spec),
+            VirtualPath::new(MAIN).expect("valid virtual path"),
+        )
+        .intern();
+        self
     }
 
     /// Serves `/old/` from this folder (a mark-up's old version).

@@ -1,0 +1,255 @@
+//! Long documents compiled in chunks, joined into one document before
+//! export.
+//!
+//! A chunk is a run of top-level sections, cut only where the templates
+//! already start a new page (`page_break`, `render::data::section_breaks`),
+//! so that each chunk's pages are the pages one compile of the whole
+//! document gives (`tests/long_documents.rs` compares them). Chunks are
+//! compiled one after another, each laid out on every core by typst, and
+//! typst's memo caches are freed between them: the peak is the largest
+//! chunk's compile plus the finished pages, not the whole document's
+//! compile. The pages are joined into one `PagedDocument` and exported
+//! once, so the PDF has one outline, one structure tree, one set of
+//! metadata and attachments, as if it had been one compile.
+//!
+//! What carries across the cut:
+//! - page numbers: stamped after the join (`stamp`);
+//! - footnote and page numbers: each chunk starts its counters where the
+//!   chunks before it left them (`footnotes_before`, `pages_before`), so
+//!   that what typst derives from them (the PDF's page labels, a link's
+//!   "Section, page 31") is what one compile gives;
+//! - the cover, document metadata and attachments: only in the first
+//!   chunk; the others are `continuation`s, which templates lay out as
+//!   body only;
+//! - links to a heading in another chunk: laid out as a link to
+//!   [`FAR_ANCHOR`]`slug` (typst refuses a label its compile does not
+//!   have), then pointed at the heading once all pages are joined, with
+//!   the alternative text typst would have given it;
+//! - locations: every chunk's files live under a root of their own
+//!   (`RegdocWorld::for_chunk`), so the spans, and with them the
+//!   locations typst derives, of two chunks never coincide.
+
+use serde_json::Value;
+use typst::foundations::Label;
+use typst::introspection::Tag;
+use typst::layout::{Frame, FrameItem};
+use typst::model::{Destination, Document as _};
+use typst_layout::{Page, PagedDocument};
+
+/// Template data, in bytes of JSON, above which a document is compiled in
+/// chunks of about this size: some 60 pages each. Smaller chunks lower the
+/// peak further but each compile has a fixed cost (templates, fonts,
+/// data).
+pub const CHUNK_BYTES: usize = 512 * 1024;
+
+/// The chunk size in force: [`CHUNK_BYTES`], or `REGDOC_CHUNK_BYTES`
+/// (0: never chunk), for tests and benchmarks that compare the two.
+pub fn chunk_bytes() -> usize {
+    std::env::var("REGDOC_CHUNK_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(CHUNK_BYTES)
+}
+
+/// The URL prefix of a link to a heading in another chunk.
+pub const FAR_ANCHOR: &str = "regdoc-anchor:";
+
+/// The template data of each chunk, in order: the data itself when the
+/// document is short or has no section breaks.
+pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
+    let Some(blocks) = data.get("blocks").and_then(Value::as_array) else {
+        return vec![data];
+    };
+    if max_bytes == 0 {
+        return vec![data];
+    }
+    let sizes: Vec<usize> = blocks
+        .iter()
+        .map(|b| serde_json::to_vec(b).map_or(0, |v| v.len()))
+        .collect();
+    if sizes.iter().sum::<usize>() <= max_bytes {
+        return vec![data];
+    }
+    // Cut before a block that opens a page, once the chunk is full enough.
+    let mut cuts = vec![0];
+    let mut size = 0;
+    for (i, b) in blocks.iter().enumerate() {
+        let opens_page = b.get("page_break").and_then(Value::as_bool) == Some(true);
+        if opens_page && size >= max_bytes {
+            cuts.push(i);
+            size = 0;
+        }
+        size += sizes[i];
+    }
+    if cuts.len() == 1 {
+        return vec![data];
+    }
+    cuts.push(blocks.len());
+    let mut rest = data;
+    let Some(Value::Array(all)) = rest.get_mut("blocks").map(Value::take) else {
+        unreachable!("checked above")
+    };
+    let mut all = all.into_iter();
+    let mut out = Vec::new();
+    for (k, w) in cuts.windows(2).enumerate() {
+        let mut part: Vec<Value> = all.by_ref().take(w[1] - w[0]).collect();
+        far_anchors(&mut part);
+        let mut chunk = if k + 1 == cuts.len() - 1 {
+            std::mem::take(&mut rest)
+        } else {
+            rest.clone()
+        };
+        chunk["blocks"] = Value::Array(part);
+        if k > 0 {
+            chunk["continuation"] = Value::Bool(true);
+        }
+        out.push(chunk);
+    }
+    out
+}
+
+/// Links to headings outside `blocks` become far links.
+fn far_anchors(blocks: &mut [Value]) {
+    let here: std::collections::HashSet<String> = blocks
+        .iter()
+        .filter_map(|b| b.get("slug").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    fn walk(v: &mut Value, here: &std::collections::HashSet<String>) {
+        match v {
+            Value::Object(map) => {
+                let far = match map.get("anchor") {
+                    Some(Value::String(a)) if !here.contains(a) => Some(a.clone()),
+                    _ => None,
+                };
+                if let Some(a) = far {
+                    map.remove("anchor");
+                    map.insert("far_anchor".into(), Value::String(a));
+                }
+                for (_, x) in map.iter_mut() {
+                    walk(x, here);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| walk(x, here)),
+            _ => {}
+        }
+    }
+    for b in blocks.iter_mut() {
+        walk(b, &here);
+    }
+}
+
+/// How many footnotes a compiled chunk numbered: where the next one's
+/// counter starts.
+pub fn footnotes(doc: &PagedDocument) -> usize {
+    use typst::foundations::{NativeElement, Selector};
+    use typst::introspection::Introspector as _;
+    doc.introspector()
+        .query(&Selector::Elem(typst::model::FootnoteElem::ELEM, None))
+        .len()
+}
+
+/// One document of the chunks' pages, in order, with the first chunk's
+/// metadata, and far links pointed at their headings.
+pub fn join(parts: Vec<PagedDocument>) -> PagedDocument {
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return PagedDocument::new(Default::default(), Default::default());
+    };
+    let info = first.info().clone();
+    let mut pages: Vec<Page> = first.pages().to_vec();
+    drop(first);
+    for p in parts {
+        pages.extend(p.pages().iter().cloned());
+    }
+    let mut labels = std::collections::HashMap::new();
+    for (i, p) in pages.iter().enumerate() {
+        labelled(&p.frame, i + 1, &mut labels);
+    }
+    for p in &mut pages {
+        point_far_links(&mut p.frame, &labels);
+    }
+    PagedDocument::new(pages.into_iter().collect(), info)
+}
+
+/// A labelled element's location and page number.
+type Targets = std::collections::HashMap<Label, (typst::introspection::Location, usize)>;
+
+/// Every labelled element's location and page, from the tags in the
+/// frames of page number `page`.
+fn labelled(frame: &Frame, page: usize, out: &mut Targets) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => labelled(&g.frame, page, out),
+            FrameItem::Tag(Tag::Start(content, _)) => {
+                if let (Some(l), Some(loc)) = (content.label(), content.location()) {
+                    out.entry(l).or_insert((loc, page));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn target<'a>(
+    slug: &str,
+    labels: &'a Targets,
+) -> Option<&'a (typst::introspection::Location, usize)> {
+    Label::new(typst::utils::PicoStr::intern(slug)).and_then(|l| labels.get(&l))
+}
+
+fn far_slug(dest: &Destination) -> Option<&str> {
+    match dest {
+        Destination::Url(u) => u.strip_prefix(FAR_ANCHOR),
+        _ => None,
+    }
+}
+
+/// Whether the frame holds a far link or its tag.
+fn has_far_link(frame: &Frame) -> bool {
+    frame.items().any(|(_, item)| match item {
+        FrameItem::Group(g) => has_far_link(&g.frame),
+        FrameItem::Link(dest, _) => far_slug(dest).is_some(),
+        FrameItem::Tag(Tag::Start(content, _)) => far_alt(content).is_some(),
+        _ => false,
+    })
+}
+
+/// The slug a far link's tag names in its alternative text, which typst
+/// made of its destination.
+fn far_alt(content: &typst::foundations::Content) -> Option<&str> {
+    content
+        .to_packed::<typst::model::LinkMarker>()?
+        .alt
+        .as_deref()?
+        .strip_prefix(FAR_ANCHOR)
+}
+
+/// Points each far link at its heading, and gives its tag the alternative
+/// text typst gives a link to a heading: "Section, page 31". Only frames
+/// on the way to one are written (copied), the rest stay shared.
+fn point_far_links(frame: &mut Frame, labels: &Targets) {
+    if !has_far_link(frame) {
+        return;
+    }
+    frame.retain(|item| {
+        match item {
+            FrameItem::Group(g) => point_far_links(&mut g.frame, labels),
+            FrameItem::Link(dest, _) => {
+                if let Some((loc, _)) = far_slug(dest).and_then(|s| target(s, labels)) {
+                    *dest = Destination::Location(*loc);
+                }
+            }
+            FrameItem::Tag(Tag::Start(content, _)) => {
+                if let Some((_, page)) = far_alt(content).and_then(|s| target(s, labels)) {
+                    let alt = format!("Section, page {page}");
+                    if let Some(marker) = content.to_packed_mut::<typst::model::LinkMarker>() {
+                        marker.alt = Some(alt.into());
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+}
