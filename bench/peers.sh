@@ -56,6 +56,7 @@ for p in "${sizes[@]}"; do
     echo >>"$results"
     hyperfine --warmup 1 --runs 3 --style basic -i --export-markdown "$OUT/part.md" \
       -n regdoc "$R markup $d/old.md $d/new-$e.md -o $OUT/regdoc.pdf" \
+      -n "regdoc, one core" "env RAYON_NUM_THREADS=1 $R markup $d/old.md $d/new-$e.md -o $OUT/regdoc.pdf" \
       -n "git diff --word-diff" "git diff --no-index --word-diff $d/old.md $d/new-$e.md" \
       -n "pandiff → PDF" "$PEERS/node_modules/.bin/pandiff $d/old.md $d/new-$e.md -o $OUT/pandiff.pdf" \
       -n "latexdiff + pdflatex" "bash $OUT/latexdiff.sh $OUT $d/old.md $d/new-$e.md"

@@ -5,7 +5,8 @@
 #   bash bench/run.sh 10 100     # some sizes
 #
 # One core against two: typst lays a long document's sections out on the
-# cores rayon gives it (RAYON_NUM_THREADS=1 for one). The one-paragraph
+# cores rayon gives it (RAYON_NUM_THREADS=1 for one). Chunked against one
+# compile: REGDOC_CHUNK_BYTES=0 turns chunking off. The one-paragraph
 # edit, `build` against `watch`: bench/incremental.sh.
 #
 # Times come from hyperfine (median of several runs after a warm-up), peak
@@ -72,6 +73,7 @@ for p in "${sizes[@]}"; do
   bench "PDF, $p pages" \
     -n "render new (typst, clean)" "$R render $d/new-words-10pct.md -o $OUT/r.pdf" \
     -n "markup 10% edits" "$R markup $d/old.md $d/new-words-10pct.md -o $OUT/m.pdf" \
+    -n "markup 10% edits, one compile (not chunked)" "env REGDOC_CHUNK_BYTES=0 $R markup $d/old.md $d/new-words-10pct.md -o $OUT/m.pdf" \
     -n "render new, one core" "env RAYON_NUM_THREADS=1 $R render $d/new-words-10pct.md -o $OUT/r.pdf" \
     -n "markup 10% edits, one core" "env RAYON_NUM_THREADS=1 $R markup $d/old.md $d/new-words-10pct.md -o $OUT/m.pdf" \
     -n "markup rewrite" "$R markup $d/old.md $d/new-rewrite.md -o $OUT/w.pdf" \
@@ -90,6 +92,8 @@ for p in "${sizes[@]}"; do
   peak "diff $p pages, 10% (JSON)" "$R" diff "$d/old.md" "$d/new-words-10pct.md" --format json -o "$OUT/d.json"
   peak "render $p pages" "$R" render "$d/new-words-10pct.md" -o "$OUT/r.pdf"
   peak "markup $p pages, 10%" "$R" markup "$d/old.md" "$d/new-words-10pct.md" -o "$OUT/m.pdf"
+  peak "markup $p pages, 10%, one compile (not chunked)" env REGDOC_CHUNK_BYTES=0 "$R" markup "$d/old.md" "$d/new-words-10pct.md" -o "$OUT/m.pdf"
+  peak "markup $p pages, rewrite" "$R" markup "$d/old.md" "$d/new-rewrite.md" -o "$OUT/w.pdf"
   peak "build $p pages (3 PDFs, 2 cores)" "$R" build --documents "$d/documents" --out "$OUT/build" --force --quiet
 done
 echo "results: $results"

@@ -460,8 +460,13 @@ pub fn build_all(
     // Short jobs in parallel, one core each. Long ones one after another:
     // typst lays out each on every core by itself (its sections), and two
     // at once only doubled the memory (2.7 GiB for a 1,000-page code)
-    // without saving time.
-    let long = |job: &Job| job_source_len(&docs, job) > crate::render::data::LONG_DOCUMENT_CHARS;
+    // without saving time. Except in `regdoc watch`, whose warm caches
+    // leave little layout to do: there, a round is mostly PDF export,
+    // which is one core's work, so two at once halve the round.
+    let one_by_one = !crate::render::pdf::keeps_typst_caches();
+    let long = |job: &Job| {
+        one_by_one && job_source_len(&docs, job) > crate::render::data::LONG_DOCUMENT_CHARS
+    };
     let mut rendered: Vec<Option<Result<Rendered>>> = jobs
         .par_iter()
         .map(|job| (!long(job)).then(|| work(job)))

@@ -394,6 +394,11 @@ impl Drop for InFlight {
     }
 }
 
+/// Whether typst's memo caches outlive a render (`regdoc watch`).
+pub fn keeps_typst_caches() -> bool {
+    KEEP_CACHES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Keeps typst's memo caches between renders (`regdoc watch`).
 pub fn keep_typst_caches(on: bool) {
     KEEP_CACHES.store(on, std::sync::atomic::Ordering::Relaxed);
