@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A plain Markdown file of `sections` top-level sections, each of
@@ -74,29 +74,62 @@ fn first_body_line(page: &str) -> &str {
         .unwrap_or("")
 }
 
+/// A long code's old and new versions (one paragraph edited per
+/// section), written to `dir`.
+fn pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let (old, new) = (dir.join("old.md"), dir.join("new.md"));
+    write(&old, &code(16, 14, false));
+    write(&new, &code(16, 14, true));
+    (old, new)
+}
+
+/// Runs regdoc with `env` set; it must succeed. Its standard error.
+fn run(env: &[(&str, &str)], args: &[&Path]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    stderr(&o)
+}
+
+/// `regdoc render MD -o PDF` under `env`; its standard error.
+fn render(env: &[(&str, &str)], md: &Path, pdf: &Path) -> String {
+    run(env, &[Path::new("render"), md, Path::new("-o"), pdf])
+}
+
+/// `regdoc markup OLD NEW -o PDF` under `env`; its standard error.
+fn markup(env: &[(&str, &str)], old: &Path, new: &Path, pdf: &Path) -> String {
+    run(env, &[Path::new("markup"), old, new, Path::new("-o"), pdf])
+}
+
+/// The pages of `markdown` rendered, as text.
+fn rendered_pages(dir: &Path, markdown: &str) -> Vec<String> {
+    let (md, pdf) = (dir.join("code.md"), dir.join("code.pdf"));
+    write(&md, markdown);
+    render(&[], &md, &pdf);
+    pages_text(&pdf)
+}
+
+/// How many of sections 2–16 open a page.
+fn sections_opening_a_page(pages: &[String]) -> usize {
+    (2..=16)
+        .filter(|i| {
+            let heading = format!("{i}. Section {i}");
+            pages.iter().any(|p| first_body_line(p) == heading)
+        })
+        .count()
+}
+
 #[test]
 fn a_long_document_starts_each_top_level_section_on_a_new_page() {
     let tmp = tempfile::tempdir().unwrap();
-    let md = tmp.path().join("code.md");
     // 16 sections of 14 paragraphs: some 140,000 characters, over the
     // threshold (render::data::LONG_DOCUMENT_CHARS).
-    write(&md, &code(16, 14, false));
-    let pdf = tmp.path().join("code.pdf");
-    assert_ok(&regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]));
-    let pages = pages_text(&pdf);
-    for i in 2..=16 {
-        let heading = format!("{i}. Section {i}");
-        let starts = pages
-            .iter()
-            .filter(|p| first_body_line(p) == heading)
-            .count();
-        assert_eq!(starts, 1, "section {i} must open a page");
-    }
+    let pages = rendered_pages(tmp.path(), &code(16, 14, false));
+    assert_eq!(sections_opening_a_page(&pages), 15);
     // The level-1 title is not a section: the first section follows it.
     assert!(pages[0].contains("1. Section 1"));
 }
@@ -104,27 +137,13 @@ fn a_long_document_starts_each_top_level_section_on_a_new_page() {
 #[test]
 fn a_short_document_keeps_sections_together() {
     let tmp = tempfile::tempdir().unwrap();
-    let md = tmp.path().join("code.md");
-    write(&md, &code(16, 2, false));
-    let pdf = tmp.path().join("code.pdf");
-    assert_ok(&regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]));
-    let pages = pages_text(&pdf);
+    let pages = rendered_pages(tmp.path(), &code(16, 2, false));
     assert!(
         pages.len() <= 6,
         "{} pages for 16 short sections",
         pages.len()
     );
-    let opening = (2..=16)
-        .filter(|i| {
-            let heading = format!("{i}. Section {i}");
-            pages.iter().any(|p| first_body_line(p) == heading)
-        })
-        .count();
+    let opening = sections_opening_a_page(&pages);
     assert!(opening < 6, "{opening} short sections open a page");
 }
 
@@ -133,25 +152,11 @@ fn a_short_document_keeps_sections_together() {
 #[test]
 fn every_page_is_numbered_out_of_the_total() {
     let tmp = tempfile::tempdir().unwrap();
-    let old = tmp.path().join("old.md");
-    let new = tmp.path().join("new.md");
-    write(&old, &code(16, 14, false));
-    write(&new, &code(16, 14, true));
+    let (old, new) = pair(tmp.path());
     let version = tmp.path().join("v.pdf");
-    let markup = tmp.path().join("m.pdf");
-    assert_ok(&regdoc(&[
-        "render",
-        new.to_str().unwrap(),
-        "-o",
-        version.to_str().unwrap(),
-    ]));
-    assert_ok(&regdoc(&[
-        "markup",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-        "-o",
-        markup.to_str().unwrap(),
-    ]));
+    let markup_pdf = tmp.path().join("m.pdf");
+    render(&[], &new, &version);
+    markup(&[], &old, &new, &markup_pdf);
     // The EMRR's own PDFs, short, are stamped the same way.
     let emrr = tmp.path().join("emrr.pdf");
     assert_ok(&regdoc(&[
@@ -161,7 +166,7 @@ fn every_page_is_numbered_out_of_the_total() {
         "-o",
         emrr.to_str().unwrap(),
     ]));
-    for pdf in [&version, &markup, &emrr] {
+    for pdf in [&version, &markup_pdf, &emrr] {
         let pages = pages_text(pdf);
         let total = pages.len();
         assert!(total > 1);
@@ -190,12 +195,7 @@ fn text_that_reads_like_the_placeholder_is_left_alone() {
     let md = tmp.path().join("p.md");
     write(&md, "# Placeholder\n\nPage 0123456789 of 0123456789\n");
     let pdf = tmp.path().join("p.pdf");
-    assert_ok(&regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]));
+    render(&[], &md, &pdf);
     let text = pdf_text(&pdf, None);
     assert!(text.contains("Page 0123456789 of 0123456789"), "{text}");
     assert!(text.contains("Page 1 of 1"), "{text}");
@@ -206,34 +206,16 @@ fn text_that_reads_like_the_placeholder_is_left_alone() {
 #[test]
 fn one_core_and_two_make_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
-    let old = tmp.path().join("old.md");
-    let new = tmp.path().join("new.md");
-    write(&old, &code(16, 14, false));
-    write(&new, &code(16, 14, true));
-    let make = |threads: &str, name: &str| -> (Vec<u8>, Vec<u8>) {
-        let run = |args: &[&str]| {
-            let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
-                .args(args)
-                .env("RAYON_NUM_THREADS", threads)
-                .env_remove("SOURCE_DATE_EPOCH")
-                .output()
-                .unwrap();
-            assert_ok(&o);
-        };
-        let v = tmp.path().join(format!("{name}-v.pdf"));
-        let m = tmp.path().join(format!("{name}-m.pdf"));
-        run(&["render", new.to_str().unwrap(), "-o", v.to_str().unwrap()]);
-        run(&[
-            "markup",
-            old.to_str().unwrap(),
-            new.to_str().unwrap(),
-            "-o",
-            m.to_str().unwrap(),
-        ]);
+    let (old, new) = pair(tmp.path());
+    let make = |threads: &str| -> (Vec<u8>, Vec<u8>) {
+        let env = [("RAYON_NUM_THREADS", threads)];
+        let v = tmp.path().join(format!("{threads}-v.pdf"));
+        let m = tmp.path().join(format!("{threads}-m.pdf"));
+        render(&env, &new, &v);
+        markup(&env, &old, &new, &m);
         (std::fs::read(v).unwrap(), std::fs::read(m).unwrap())
     };
-    let one = make("1", "one");
-    let two = make("2", "two");
+    let (one, two) = (make("1"), make("2"));
     assert!(
         one.0 == two.0,
         "the version PDF differs between one core and two"
@@ -251,38 +233,19 @@ fn one_core_and_two_make_the_same_bytes() {
 #[test]
 fn chunks_and_one_compile_make_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
-    let old = tmp.path().join("old.md");
-    let new = tmp.path().join("new.md");
-    write(&old, &code(16, 14, false));
-    write(&new, &code(16, 14, true));
-    let make = |chunk_bytes: &str, name: &str| -> (std::path::PathBuf, std::path::PathBuf) {
-        let run = |args: &[&str]| {
-            let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
-                .args(args)
-                .env("REGDOC_CHUNK_BYTES", chunk_bytes)
-                .env("REGDOC_TRACE", "1")
-                .env_remove("SOURCE_DATE_EPOCH")
-                .output()
-                .unwrap();
-            assert_ok(&o);
-            stderr(&o)
-        };
+    let (old, new) = pair(tmp.path());
+    let make = |chunk_bytes: &str, name: &str| -> (PathBuf, PathBuf) {
+        let env = [("REGDOC_CHUNK_BYTES", chunk_bytes), ("REGDOC_TRACE", "1")];
         let v = tmp.path().join(format!("{name}-v.pdf"));
         let m = tmp.path().join(format!("{name}-m.pdf"));
-        let said = run(&["render", new.to_str().unwrap(), "-o", v.to_str().unwrap()]);
+        let said = render(&env, &new, &v);
         let chunks = said.matches("compile of chunk").count();
         if chunk_bytes == "0" {
             assert_eq!(chunks, 0, "{said}");
         } else {
             assert!(chunks >= 4, "chunks: {said}");
         }
-        run(&[
-            "markup",
-            old.to_str().unwrap(),
-            new.to_str().unwrap(),
-            "-o",
-            m.to_str().unwrap(),
-        ]);
+        markup(&env, &old, &new, &m);
         (v, m)
     };
     let whole = make("0", "whole");
