@@ -298,3 +298,50 @@ fn chunks_and_one_compile_make_the_same_bytes() {
     // Every section after the first links to the first and the last.
     assert!(links >= 30, "{links} internal links");
 }
+
+/// The same for a governed document built whole: cover, document control,
+/// custom Info keys and embedded sources, a version and a mark-up, through
+/// `regdoc build` (long jobs one after another).
+#[test]
+fn a_chunked_build_is_the_same_bytes_as_one_compile() {
+    let body = |edit| code(16, 14, edit).replacen("# A long code\n\n", "", 1);
+    let tmp = workspace(&[
+        ("v1.0.md", &version_file("1.0", "approved", &body(false))),
+        (
+            "v1.1.md",
+            &version_file("1.1", "draft", &body(true)).replace(
+                "summary: Test version 1.1.",
+                "supersedes: \"1.0\"\nsummary: Test version 1.1.",
+            ),
+        ),
+    ]);
+    let build = |chunk_bytes: &str, out: &str| -> Vec<(String, Vec<u8>)> {
+        let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+            .args(["build", "--force", "--quiet", "--out", out])
+            .current_dir(tmp.path())
+            .env("REGDOC_CHUNK_BYTES", chunk_bytes)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        let mut pdfs: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join(out).join("x"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        pdfs.sort();
+        pdfs
+    };
+    let whole = build("0", "whole");
+    let chunked = build("30000", "chunked");
+    assert_eq!(whole.len(), 3, "two versions and a mark-up");
+    for ((name, a), (_, b)) in whole.iter().zip(&chunked) {
+        assert!(a == b, "{name}: chunked and whole differ");
+    }
+    let markup = tmp.path().join("chunked/x/x-v1.0-to-v1.1-markup.pdf");
+    assert_eq!(info(&markup, "DocumentVersion").as_deref(), Some("1.1"));
+}

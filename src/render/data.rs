@@ -490,13 +490,13 @@ fn tag_levels(blocks: &mut [BlockData]) {
     }
 }
 
-/// The text, in characters, above which a document is long: each of its
-/// top-level sections then starts a new page. About 40 A4 pages of text.
+/// The text, in bytes of UTF-8, above which a document is long: each of
+/// its top-level sections then starts a new page. About 40 A4 pages.
 pub const LONG_DOCUMENT_CHARS: usize = 120_000;
 
 /// In a long document, every top-level section (a heading of the
-/// shallowest level the body uses more than once) but the first starts a
-/// new page.
+/// shallowest level the body uses four times or more) but the first
+/// starts a new page.
 ///
 /// Why: typst lays out the stretches between explicit page breaks in
 /// parallel, one per core, within one compile; without breaks a
@@ -519,13 +519,14 @@ fn section_breaks(blocks: &mut [BlockData]) {
         BlockBody::Heading { level, .. } if b.nest.is_empty() => Some(*level),
         _ => None,
     };
-    // The shallowest level used twice or more: a `#` title above `##`
-    // sections is not a section.
+    // The shallowest level used four times or more: a `#` title above
+    // `##` sections, with a `# Schedule` or two after them, is not where
+    // the sections are.
     let mut count = [0usize; 7];
     for l in blocks.iter().filter_map(level) {
         count[usize::from(l.min(6))] += 1;
     }
-    let Some(top) = (1..=6u8).find(|&l| count[usize::from(l)] >= 2) else {
+    let Some(top) = (1..=6u8).find(|&l| count[usize::from(l)] >= 4) else {
         return;
     };
     // Not the first: it follows the title on the first page.

@@ -221,7 +221,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             parts.push(pages);
         }
         let pages = if chunked {
-            crate::render::typst::chunk::join(parts)
+            crate::render::typst::chunk::join(parts)?
         } else {
             parts.pop().expect("one part")
         };
@@ -363,15 +363,18 @@ struct InFlight;
 impl InFlight {
     /// Frees what earlier renders of this process left in typst's memo
     /// caches before this one fills them, so that the peak is the larger
-    /// render, not their sum; but never while another render is under
-    /// way, whose entries those are. Not after a render: for a one-off
+    /// render, not their sum; while another render is under way, only
+    /// entries unused for three rounds, since the recent ones are its. Not after a render: for a one-off
     /// command that is the last thing before exit, and freeing a
     /// 1,000-page document's caches took half a second it does not need.
     fn enter() -> Self {
         use std::sync::atomic::Ordering::SeqCst;
         let others = IN_FLIGHT.fetch_add(1, SeqCst);
-        if !KEEP_CACHES.load(SeqCst) && others == 0 && RENDERED.swap(true, SeqCst) {
-            typst::comemo::evict(0);
+        if !KEEP_CACHES.load(SeqCst) && RENDERED.swap(true, SeqCst) {
+            // Alone: everything goes. Beside others (`build`'s parallel
+            // short jobs): what no render has used for a few rounds, so
+            // that a build of many documents does not keep them all.
+            typst::comemo::evict(if others == 0 { 0 } else { 3 });
         }
         InFlight
     }

@@ -18,9 +18,14 @@ use crate::error::{Error, Result};
 /// Adds `entries` to the Info dictionary of `pdf`. Deterministic: the same
 /// input gives the same bytes.
 pub fn add_info(pdf: &[u8], entries: &[(&str, String)]) -> Result<Vec<u8>> {
-    if let Some(out) = edit_in_place(pdf, entries) {
-        return Ok(out);
+    match edit_in_place(pdf, entries) {
+        Some(out) => Ok(out),
+        None => with_lopdf(pdf, entries),
     }
+}
+
+/// [`add_info`] the general way: parse the whole file and write it again.
+fn with_lopdf(pdf: &[u8], entries: &[(&str, String)]) -> Result<Vec<u8>> {
     let fail = |e: lopdf::Error| Error::input(format!("cannot post-process the PDF: {e}"));
     let mut doc = Document::load_mem(pdf).map_err(fail)?;
     let info_id = match doc.trailer.get(b"Info") {
@@ -214,9 +219,22 @@ fn object_range(pdf: &[u8], table: &XrefTable, n: usize) -> Option<std::ops::Ran
     if !pdf.get(start..)?.starts_with(head.as_bytes()) {
         return None;
     }
-    let len = find(pdf.get(start..table.at)?, b"endobj")?;
+    // The object runs to the next one in the file (or the table), and
+    // ends with its last `endobj`: a string inside it may hold the word.
+    let next = table
+        .offsets
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&o| o > start)
+        .min()
+        .unwrap_or(table.at)
+        .min(table.at);
+    let len = find_last(pdf.get(start..next)?, b"endobj")?;
     let object = &pdf[start..start + len];
-    (find(object, b"stream").is_none()).then_some(start..start + len)
+    // A stream's dictionary is followed by its data: not ours to edit.
+    let is_stream = object.trim_ascii_end().ends_with(b"endstream");
+    (!is_stream).then_some(start..start + len)
 }
 
 /// Whether a dictionary's text has `key` as a name (not a prefix of one).
@@ -300,7 +318,9 @@ mod tests {
             ("Pages", Object::Reference(pages)),
             ("MarkInfo", Object::Dictionary(mark)),
         ]));
-        let info = doc.add_object(dict(vec![("Title", Object::string_literal("T"))]));
+        // A title that holds the words the fast way looks for.
+        let title = "Upstream endobj (stream)";
+        let info = doc.add_object(dict(vec![("Title", Object::string_literal(title))]));
         doc.trailer.set("Root", catalog);
         doc.trailer.set("Info", info);
         // A cross-reference stream (lopdf's default) is the slow way's.
@@ -322,7 +342,22 @@ mod tests {
             .unwrap()
             .as_dict()
             .unwrap();
-        assert_eq!(info.get(b"Title").unwrap().as_str().unwrap(), b"T");
+        assert_eq!(
+            info.get(b"Title").unwrap().as_str().unwrap(),
+            title.as_bytes()
+        );
+        // The same dictionaries as the general way gives.
+        let slow = lopdf::Document::load_mem(&with_lopdf(&pdf, &entries).unwrap()).unwrap();
+        let slow_info = slow
+            .get_object(slow.trailer.get(b"Info").unwrap().as_reference().unwrap())
+            .unwrap()
+            .as_dict()
+            .unwrap();
+        assert_eq!(format!("{info:?}"), format!("{slow_info:?}"));
+        assert_eq!(
+            format!("{:?}", read.catalog().unwrap()),
+            format!("{:?}", slow.catalog().unwrap())
+        );
         let id = info.get(b"DocumentId").unwrap().as_str().unwrap();
         assert_eq!(id, b"emrr (a) \\ b");
         let status = lopdf::decode_text_string(info.get(b"DocumentStatus").unwrap()).unwrap();

@@ -16,8 +16,8 @@
 //! - page numbers: stamped after the join (`stamp`);
 //! - footnote and page numbers: each chunk starts its counters where the
 //!   chunks before it left them (`footnotes_before`, `pages_before`), so
-//!   that what typst derives from them (the PDF's page labels, a link's
-//!   "Section, page 31") is what one compile gives;
+//!   that what typst derives from them (footnote marks, a link's
+//!   alternative text "Section, page 31") is what one compile gives;
 //! - the cover, document metadata and attachments: only in the first
 //!   chunk; the others are `continuation`s, which templates lay out as
 //!   body only;
@@ -151,10 +151,10 @@ pub fn footnotes(doc: &PagedDocument) -> usize {
 
 /// One document of the chunks' pages, in order, with the first chunk's
 /// metadata, and far links pointed at their headings.
-pub fn join(parts: Vec<PagedDocument>) -> PagedDocument {
+pub fn join(parts: Vec<PagedDocument>) -> crate::error::Result<PagedDocument> {
     let mut parts = parts.into_iter();
     let Some(first) = parts.next() else {
-        return PagedDocument::new(Default::default(), Default::default());
+        return Ok(PagedDocument::new(Default::default(), Default::default()));
     };
     let info = first.info().clone();
     let mut pages: Vec<Page> = first.pages().to_vec();
@@ -169,7 +169,15 @@ pub fn join(parts: Vec<PagedDocument>) -> PagedDocument {
     for p in &mut pages {
         point_far_links(&mut p.frame, &labels);
     }
-    PagedDocument::new(pages.into_iter().collect(), info)
+    // A link left pointing at its placeholder would be a dead link in the
+    // PDF: regdoc only makes links to headings it shows, so this is a bug.
+    if pages.iter().any(|p| has_far_link(&p.frame)) {
+        return Err(crate::error::Error::input(
+            "a link between two chunks of this document found no heading to point at",
+        )
+        .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece"));
+    }
+    Ok(PagedDocument::new(pages.into_iter().collect(), info))
 }
 
 /// A labelled element's location and page number.
@@ -242,6 +250,8 @@ fn point_far_links(frame: &mut Frame, labels: &Targets) {
             }
             FrameItem::Tag(Tag::Start(content, _)) => {
                 if let Some((_, page)) = far_alt(content).and_then(|s| target(s, labels)) {
+                    // typst's words for a link to a heading, in the
+                    // language the templates set (en).
                     let alt = format!("Section, page {page}");
                     if let Some(marker) = content.to_packed_mut::<typst::model::LinkMarker>() {
                         marker.alt = Some(alt.into());

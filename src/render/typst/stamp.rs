@@ -42,6 +42,12 @@ const SECOND: std::ops::Range<usize> = 19..29; // "0123456789"
 /// numbering pages its own way) is returned as it is.
 pub fn page_numbers(doc: PagedDocument) -> Result<PagedDocument> {
     let total = doc.pages().len();
+    // A font that lacks one of its characters splits the placeholder into
+    // runs of two fonts, none of them the placeholder: say so rather than
+    // print "Page 0123456789 of 0123456789" on every page.
+    if doc.pages().iter().any(|p| split_placeholder(&p.frame)) {
+        return Err(unstampable());
+    }
     if !doc.pages().iter().any(|p| holds(&p.frame)) {
         return Ok(doc);
     }
@@ -56,6 +62,16 @@ pub fn page_numbers(doc: PagedDocument) -> Result<PagedDocument> {
 
 fn is_placeholder(t: &TextItem) -> bool {
     t.text == PLACEHOLDER && t.fill == Paint::Solid(placeholder_color())
+}
+
+/// Whether the frame holds a run in the placeholder's colour that is not
+/// the whole placeholder.
+fn split_placeholder(frame: &Frame) -> bool {
+    frame.items().any(|(_, item)| match item {
+        FrameItem::Group(g) => split_placeholder(&g.frame),
+        FrameItem::Text(t) => t.fill == Paint::Solid(placeholder_color()) && t.text != PLACEHOLDER,
+        _ => false,
+    })
 }
 
 /// Whether the frame or a frame inside it holds a placeholder. Read-only,
@@ -96,9 +112,9 @@ fn stamp(frame: &mut Frame, number: usize, total: usize) -> Result<()> {
 
 fn unstampable() -> Error {
     Error::input(format!(
-        "the footer's page-number placeholder (`{PLACEHOLDER}`) was shaped with ligatures or reordered digits, so regdoc cannot put the page numbers in"
+        "the footer's page-number placeholder (`{PLACEHOLDER}`) was split between fonts or shaped with ligatures, so regdoc cannot put the page numbers in"
     ))
-    .help("a house font must draw each digit on its own; or number pages with `counter(page)` in your own template")
+    .help("a house font must have the letters of `Page of` and the digits, each drawn on its own; or number pages with `counter(page)` in your own template")
 }
 
 /// `Page NUMBER of TOTAL`, made of the placeholder's own glyphs.
