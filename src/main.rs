@@ -8,7 +8,7 @@ use clap::Parser;
 
 fn main() {
     #[cfg(feature = "pdf")]
-    regdoc::render::pdf::trace("start of process");
+    regdoc::render::pdf::trace("process started");
     let cli = cli::Cli::parse();
     std::process::exit(cli::run(cli));
 }

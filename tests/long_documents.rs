@@ -345,3 +345,131 @@ fn a_chunked_build_is_the_same_bytes_as_one_compile() {
     let markup = tmp.path().join("chunked/x/x-v1.0-to-v1.1-markup.pdf");
     assert_eq!(info(&markup, "DocumentVersion").as_deref(), Some("1.1"));
 }
+
+/// Real input nobody here wrote: the CommonMark spec (front matter of its
+/// own, code blocks, HTML, nested lists, links between sections) is long,
+/// and chunked it is the same PDF as in one piece. Its front matter's
+/// title is the PDF's title, not its first heading ("Introduction").
+#[test]
+fn the_commonmark_spec_chunked_is_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("spec.md");
+    std::fs::copy(repo().join("tests/corpus/commonmark-spec.txt"), &md).unwrap();
+    let whole = tmp.path().join("whole.pdf");
+    let chunked = tmp.path().join("chunked.pdf");
+    render(&[("REGDOC_CHUNK_BYTES", "0")], &md, &whole);
+    let said = render(
+        &[("REGDOC_CHUNK_BYTES", "60000"), ("REGDOC_TRACE", "1")],
+        &md,
+        &chunked,
+    );
+    assert!(said.contains("compile of chunk 3"), "{said}");
+    assert!(std::fs::read(&whole).unwrap() == std::fs::read(&chunked).unwrap());
+    assert_eq!(info(&whole, "Title").as_deref(), Some("CommonMark Spec"));
+}
+
+/// A `#` title and a `# Schedule` around `##` sections: the sections are
+/// still the top level (the shallowest level used four times), so they
+/// open pages; a level used twice or three times is not taken for it.
+#[test]
+fn a_schedule_heading_does_not_make_its_level_the_top() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut md = code(16, 14, false);
+    md.push_str("# Schedule 1\n\nThe schedule.\n\n# Schedule 2\n\nAnother.\n");
+    let pages = rendered_pages(tmp.path(), &md);
+    assert_eq!(sections_opening_a_page(&pages), 15);
+}
+
+/// A template that shows the blocks inside a container, where typst allows
+/// no page break, passes `breaks: false`; without it the long document's
+/// section breaks are typst's located error, never a PDF.
+#[test]
+fn show_blocks_in_a_container_needs_breaks_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("code.md");
+    write(&md, &code(16, 14, false));
+    let template = |breaks: &str| {
+        format!(
+            "#import \"/templates/regdoc.typ\": *\n#let main(data) = {{\n  show: setup.with(data)\n  title-heading(18pt, lit(data.doc.title))\n  block(show-blocks(data.blocks{breaks}))\n}}\n"
+        )
+    };
+    let tpl = tmp.path().join("tpl");
+    write(&tpl.join("version.typ"), &template(", breaks: false"));
+    let pdf = tmp.path().join("ok.pdf");
+    let o = regdoc(&[
+        "render",
+        md.to_str().unwrap(),
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    write(&tpl.join("version.typ"), &template(""));
+    let bad = tmp.path().join("bad.pdf");
+    let o = regdoc(&[
+        "render",
+        md.to_str().unwrap(),
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("pagebreak"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("breaks: false"), "{}", stderr(&o));
+    assert!(!bad.exists());
+}
+
+/// Text in the placeholder's colour that is not the whole placeholder (a
+/// font that lacks one of its letters splits it into runs) is an error
+/// that says why, not a footer of digits on every page.
+#[test]
+fn a_split_page_number_placeholder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("a.md");
+    write(&md, "# A\n\nText.\n");
+    let tpl = tmp.path().join("tpl");
+    write(
+        &tpl.join("version.typ"),
+        "#import \"/templates/regdoc.typ\": *\n#let main(data) = {\n  show: setup.with(data)\n  title-heading(18pt, lit(data.doc.title))\n  text(fill: rgb(85, 85, 86), \"Page 0123\")\n}\n",
+    );
+    let pdf = tmp.path().join("a.pdf");
+    let o = regdoc(&[
+        "render",
+        md.to_str().unwrap(),
+        "--templates",
+        tpl.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("page-number placeholder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!pdf.exists());
+}
+
+/// Hostile or merely unusual: hundreds of tiny top-level sections in a
+/// long document (a heading per term) do not get a page each; the
+/// document stays one stretch.
+#[test]
+fn tiny_sections_do_not_take_a_page_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut md = String::from("# Glossary\n\n");
+    for i in 0..600 {
+        md.push_str(&format!(
+            "## Term {i}\n\n{}\n\n",
+            "A short definition of the term. ".repeat(7)
+        ));
+    }
+    assert!(md.len() > 120_000);
+    let pages = rendered_pages(tmp.path(), &md);
+    assert!(
+        pages.len() < 100,
+        "{} pages for 600 short terms",
+        pages.len()
+    );
+}

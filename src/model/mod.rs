@@ -108,8 +108,9 @@ impl SourceDoc {
         }
     }
 
-    /// The document title: from the document metadata, else the first
-    /// heading, else the file name.
+    /// The document title: from the document metadata, else from another
+    /// tool's front matter (`title:`), else the first heading, else the
+    /// file name.
     pub fn title(&self) -> String {
         // A blank title is no title: a PDF needs one (PDF/UA-1), and `## `
         // is a heading of real Markdown.
@@ -121,6 +122,20 @@ impl SourceDoc {
         }
         if let Some(meta) = &self.meta
             && let Some(t) = meta.title.as_deref().filter(|t| given(t))
+        {
+            return t.to_string();
+        }
+        // The front matter of another tool (Jekyll, Hugo, kramdown-rfc,
+        // pandoc) names the title its site or draft shows; the first
+        // heading may be a section's ("Introduction" for the CommonMark
+        // spec, whose front matter says "CommonMark Spec").
+        if let Some(t) = self
+            .front_matter
+            .as_ref()
+            .and_then(|f| f.fields.as_ref())
+            .and_then(|fields| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case("title")))
+            .map(|(_, v)| v.trim())
+            .filter(|t| given(t))
         {
             return t.to_string();
         }

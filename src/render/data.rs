@@ -494,6 +494,10 @@ fn tag_levels(blocks: &mut [BlockData]) {
 /// its top-level sections then starts a new page. About 40 A4 pages.
 pub const LONG_DOCUMENT_CHARS: usize = 120_000;
 
+/// The text, in bytes, a top-level section must have on average for
+/// sections to start pages: about a page.
+const MIN_SECTION_BYTES: usize = 3_000;
+
 /// In a long document, every top-level section (a heading of the
 /// shallowest level the body uses four times or more) but the first
 /// starts a new page.
@@ -529,6 +533,12 @@ fn section_breaks(blocks: &mut [BlockData]) {
     let Some(top) = (1..=6u8).find(|&l| count[usize::from(l)] >= 4) else {
         return;
     };
+    // Sections shorter than a page on average (a glossary with a heading
+    // per term, say) would each take a page: paper, not speed. Such a
+    // document stays one stretch.
+    if count[usize::from(top)] * MIN_SECTION_BYTES > chars {
+        return;
+    }
     // Not the first: it follows the title on the first page.
     let mut first = true;
     for b in blocks.iter_mut() {

@@ -175,59 +175,13 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     }
     let _in_flight = InFlight::enter();
     trace(&format!("data ({} bytes of JSON)", bytes.len()));
-    let chunks = chunks(template, bytes, templates);
-    let chunked = chunks.len() > 1;
-    let mut attached = Some(attached);
+    let parts = chunks(template, bytes, templates);
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut parts = Vec::with_capacity(chunks.len());
-        let mut first_world = None;
-        let mut footnotes = 0;
-        let mut pages_before = 0;
-        let mut warned = std::collections::HashSet::new();
-        for (k, part) in chunks.into_iter().enumerate() {
-            let bytes = match part {
-                Part::Whole(bytes) => bytes,
-                Part::Chunk(mut data) => {
-                    data["footnotes_before"] = footnotes.into();
-                    data["pages_before"] = pages_before.into();
-                    serde_json::to_vec(&data).expect("JSON of plain data")
-                }
-            };
-            let mut world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
-                .with_old_dir(old_dir.clone())
-                .for_chunk(k);
-            // The PDF's attachments, once: with the first chunk.
-            if let Some(files) = attached.take() {
-                world = world.with_attachments(files);
-            }
-            let pages = compile_warning_once(&world, &mut warned)?;
-            if chunked {
-                footnotes += crate::render::typst::chunk::footnotes(&pages);
-                pages_before += pages.pages().len();
-                trace(&format!("compile of chunk {}", k + 1));
-                // The next chunk's compile does not need this one's
-                // caches: the peak stays that of one chunk.
-                if k > 0 {
-                    drop(world);
-                } else {
-                    first_world = Some(world);
-                }
-                InFlight::free_caches();
-            } else {
-                first_world = Some(world);
-            }
-            parts.push(pages);
-        }
-        let pages = if chunked {
-            crate::render::typst::chunk::join(parts)?
-        } else {
-            parts.pop().expect("one part")
-        };
+        let (pages, world) = lay_out(template, parts, templates, doc, old_dir, attached)?;
         trace("compile");
         let pages = crate::render::typst::stamp::page_numbers(pages)?;
-        let world = first_world.expect("a first chunk");
         let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
         Ok::<_, crate::error::Error>((pages, pdf, world))
     }));
@@ -263,6 +217,57 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     let pdf = crate::render::pdfmeta::add_info(&pdf, &entries);
     trace("metadata");
     pdf
+}
+
+/// Lays the document out: one compile, or one per chunk, joined. Also
+/// returns the first compile's world, to which export's messages refer.
+fn lay_out(
+    template: &'static str,
+    parts: Vec<Part>,
+    templates: &Templates,
+    doc: &SourceDoc,
+    old_dir: Option<std::path::PathBuf>,
+    mut attached: Vec<crate::provenance::Embedded>,
+) -> Result<(typst_layout::PagedDocument, RegdocWorld)> {
+    let chunked = parts.len() > 1;
+    let mut laid_out = Vec::with_capacity(parts.len());
+    let mut first_world = None;
+    let (mut footnotes, mut pages_before) = (0, 0);
+    let mut warned = std::collections::HashSet::new();
+    for (k, part) in parts.into_iter().enumerate() {
+        let bytes = match part {
+            Part::Whole(bytes) => bytes,
+            Part::Chunk(mut data) => {
+                data["footnotes_before"] = footnotes.into();
+                data["pages_before"] = pages_before.into();
+                serde_json::to_vec(&data).expect("JSON of plain data")
+            }
+        };
+        // The PDF's attachments go with the first part only: once.
+        let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+            .with_old_dir(old_dir.clone())
+            .for_chunk(k)
+            .with_attachments(std::mem::take(&mut attached));
+        let pages = compile_warning_once(&world, &mut warned)?;
+        if k == 0 {
+            first_world = Some(world);
+        }
+        if chunked {
+            footnotes += crate::render::typst::chunk::footnotes(&pages);
+            pages_before += pages.pages().len();
+            trace(&format!("compile of chunk {}", k + 1));
+            // The next chunk's compile does not need this one's caches:
+            // the peak stays that of one chunk.
+            InFlight::free_caches();
+        }
+        laid_out.push(pages);
+    }
+    let pages = if chunked {
+        crate::render::typst::chunk::join(laid_out)?
+    } else {
+        laid_out.pop().expect("one part")
+    };
+    Ok((pages, first_world.expect("a first part")))
 }
 
 /// What one typst compile lays out.
@@ -407,8 +412,8 @@ pub fn keep_typst_caches(on: bool) {
     KEEP_CACHES.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// With REGDOC_TRACE set, prints time and peak memory after each phase.
-/// (Public so that `main` can start the clock.)
+/// With REGDOC_TRACE set, prints the time since the process started and
+/// the peak memory at the end of each phase (`main` starts the clock).
 pub fn trace(phase: &str) {
     if std::env::var_os("REGDOC_TRACE").is_none() {
         return;
@@ -416,7 +421,7 @@ pub fn trace(phase: &str) {
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let start = START.get_or_init(std::time::Instant::now);
     eprintln!(
-        "regdoc: {phase} done at {:.2} s; {}",
+        "regdoc: {phase}: {:.2} s; {}",
         start.elapsed().as_secs_f64(),
         crate::fsutil::peak_memory()
     );

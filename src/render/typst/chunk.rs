@@ -171,7 +171,7 @@ pub fn join(parts: Vec<PagedDocument>) -> crate::error::Result<PagedDocument> {
     }
     // A link left pointing at its placeholder would be a dead link in the
     // PDF: regdoc only makes links to headings it shows, so this is a bug.
-    if pages.iter().any(|p| has_far_link(&p.frame)) {
+    if pages.iter().any(|p| super::frames::any(&p.frame, &far)) {
         return Err(crate::error::Error::input(
             "a link between two chunks of this document found no heading to point at",
         )
@@ -186,17 +186,13 @@ type Targets = std::collections::HashMap<Label, (typst::introspection::Location,
 /// Every labelled element's location and page, from the tags in the
 /// frames of page number `page`.
 fn labelled(frame: &Frame, page: usize, out: &mut Targets) {
-    for (_, item) in frame.items() {
-        match item {
-            FrameItem::Group(g) => labelled(&g.frame, page, out),
-            FrameItem::Tag(Tag::Start(content, _)) => {
-                if let (Some(l), Some(loc)) = (content.label(), content.location()) {
-                    out.entry(l).or_insert((loc, page));
-                }
-            }
-            _ => {}
+    super::frames::each(frame, &mut |item| {
+        if let FrameItem::Tag(Tag::Start(content, _)) = item
+            && let (Some(l), Some(loc)) = (content.label(), content.location())
+        {
+            out.entry(l).or_insert((loc, page));
         }
-    }
+    });
 }
 
 fn target<'a>(
@@ -213,14 +209,13 @@ fn far_slug(dest: &Destination) -> Option<&str> {
     }
 }
 
-/// Whether the frame holds a far link or its tag.
-fn has_far_link(frame: &Frame) -> bool {
-    frame.items().any(|(_, item)| match item {
-        FrameItem::Group(g) => has_far_link(&g.frame),
+/// A far link, or its tag.
+fn far(item: &FrameItem) -> bool {
+    match item {
         FrameItem::Link(dest, _) => far_slug(dest).is_some(),
         FrameItem::Tag(Tag::Start(content, _)) => far_alt(content).is_some(),
         _ => false,
-    })
+    }
 }
 
 /// The slug a far link's tag names in its alternative text, which typst
@@ -234,32 +229,24 @@ fn far_alt(content: &typst::foundations::Content) -> Option<&str> {
 }
 
 /// Points each far link at its heading, and gives its tag the alternative
-/// text typst gives a link to a heading: "Section, page 31". Only frames
-/// on the way to one are written (copied), the rest stay shared.
+/// text typst gives a link to a heading: "Section, page 31".
 fn point_far_links(frame: &mut Frame, labels: &Targets) {
-    if !has_far_link(frame) {
-        return;
-    }
-    frame.retain(|item| {
-        match item {
-            FrameItem::Group(g) => point_far_links(&mut g.frame, labels),
-            FrameItem::Link(dest, _) => {
-                if let Some((loc, _)) = far_slug(dest).and_then(|s| target(s, labels)) {
-                    *dest = Destination::Location(*loc);
-                }
+    super::frames::edit(frame, &far, &mut |item| match item {
+        FrameItem::Link(dest, _) => {
+            if let Some((loc, _)) = far_slug(dest).and_then(|s| target(s, labels)) {
+                *dest = Destination::Location(*loc);
             }
-            FrameItem::Tag(Tag::Start(content, _)) => {
-                if let Some((_, page)) = far_alt(content).and_then(|s| target(s, labels)) {
-                    // typst's words for a link to a heading, in the
-                    // language the templates set (en).
-                    let alt = format!("Section, page {page}");
-                    if let Some(marker) = content.to_packed_mut::<typst::model::LinkMarker>() {
-                        marker.alt = Some(alt.into());
-                    }
-                }
-            }
-            _ => {}
         }
-        true
+        FrameItem::Tag(Tag::Start(content, _)) => {
+            if let Some((_, page)) = far_alt(content).and_then(|s| target(s, labels)) {
+                // typst's words for a link to a heading, in the language
+                // the templates set (en).
+                let alt = format!("Section, page {page}");
+                if let Some(marker) = content.to_packed_mut::<typst::model::LinkMarker>() {
+                    marker.alt = Some(alt.into());
+                }
+            }
+        }
+        _ => {}
     });
 }

@@ -4,6 +4,7 @@
 //! (`/data.json`) that the templates read with `json()` and show as text.
 
 pub mod chunk;
+mod frames;
 pub mod stamp;
 pub mod templates;
 pub mod world;
@@ -220,7 +221,16 @@ fn diagnostic_error(world: &RegdocWorld, diags: &[SourceDiagnostic]) -> Error {
     if let Some((path, l, c)) = place(world, first) {
         err = err.with_path(path).at(l, c);
     }
-    if let Some(h) = first.hints.first() {
+    if first
+        .message
+        .contains("pagebreaks are not allowed inside of containers")
+    {
+        // typst names the break in regdoc.typ and suggests a column
+        // break; the fix is in the template that wrapped `show-blocks`.
+        err = err.help(
+            "regdoc's show-blocks starts each top-level section of a long document on a new page; a template that shows the blocks inside a block, grid or columns calls show-blocks(blocks, breaks: false)",
+        );
+    } else if let Some(h) = first.hints.first() {
         err = err.help(h.v.to_string());
     }
     err

@@ -45,10 +45,15 @@ pub fn page_numbers(doc: PagedDocument) -> Result<PagedDocument> {
     // A font that lacks one of its characters splits the placeholder into
     // runs of two fonts, none of them the placeholder: say so rather than
     // print "Page 0123456789 of 0123456789" on every page.
-    if doc.pages().iter().any(|p| split_placeholder(&p.frame)) {
+    let found = |wanted: &dyn Fn(&FrameItem) -> bool| {
+        doc.pages()
+            .iter()
+            .any(|p| super::frames::any(&p.frame, &wanted))
+    };
+    if found(&part_of_placeholder) {
         return Err(unstampable());
     }
-    if !doc.pages().iter().any(|p| holds(&p.frame)) {
+    if !found(&placeholder) {
         return Ok(doc);
     }
     let info = doc.info().clone();
@@ -64,48 +69,25 @@ fn is_placeholder(t: &TextItem) -> bool {
     t.text == PLACEHOLDER && t.fill == Paint::Solid(placeholder_color())
 }
 
-/// Whether the frame holds a run in the placeholder's colour that is not
-/// the whole placeholder.
-fn split_placeholder(frame: &Frame) -> bool {
-    frame.items().any(|(_, item)| match item {
-        FrameItem::Group(g) => split_placeholder(&g.frame),
-        FrameItem::Text(t) => t.fill == Paint::Solid(placeholder_color()) && t.text != PLACEHOLDER,
-        _ => false,
-    })
+fn placeholder(item: &FrameItem) -> bool {
+    matches!(item, FrameItem::Text(t) if is_placeholder(t))
 }
 
-/// Whether the frame or a frame inside it holds a placeholder. Read-only,
-/// so that only the frames on the way to one are copied for writing.
-fn holds(frame: &Frame) -> bool {
-    frame.items().any(|(_, item)| match item {
-        FrameItem::Group(g) => holds(&g.frame),
-        FrameItem::Text(t) => is_placeholder(t),
-        _ => false,
-    })
+/// A run in the placeholder's colour that is not the whole placeholder.
+fn part_of_placeholder(item: &FrameItem) -> bool {
+    matches!(item, FrameItem::Text(t)
+        if t.fill == Paint::Solid(placeholder_color()) && t.text != PLACEHOLDER)
 }
 
 fn stamp(frame: &mut Frame, number: usize, total: usize) -> Result<()> {
-    if !holds(frame) {
-        return Ok(());
-    }
     let mut failed = None;
-    frame.retain(|item| {
-        if failed.is_some() {
-            return true;
-        }
-        match item {
-            FrameItem::Group(g) => {
-                if let Err(e) = stamp(&mut g.frame, number, total) {
-                    failed = Some(e);
-                }
-            }
-            FrameItem::Text(t) if is_placeholder(t) => match restamped(t, number, total) {
+    super::frames::edit(frame, &placeholder, &mut |item| {
+        if let FrameItem::Text(t) = item {
+            match restamped(t, number, total) {
                 Some(new) => *t = new,
                 None => failed = Some(unstampable()),
-            },
-            _ => {}
+            }
         }
-        true
     });
     failed.map_or(Ok(()), Err)
 }
