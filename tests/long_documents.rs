@@ -380,6 +380,20 @@ fn a_schedule_heading_does_not_make_its_level_the_top() {
     assert_eq!(sections_opening_a_page(&pages), 15);
 }
 
+/// `regdoc render MD --templates TPL -o PDF`, success or not.
+fn render_with(md: &Path, tpl: &Path, pdf: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .arg("render")
+        .arg(md)
+        .arg("--templates")
+        .arg(tpl)
+        .arg("-o")
+        .arg(pdf)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap()
+}
+
 /// A template that shows the blocks inside a container, where typst allows
 /// no page break, passes `breaks: false`; without it the long document's
 /// section breaks are typst's located error, never a PDF.
@@ -396,25 +410,11 @@ fn show_blocks_in_a_container_needs_breaks_off() {
     let tpl = tmp.path().join("tpl");
     write(&tpl.join("version.typ"), &template(", breaks: false"));
     let pdf = tmp.path().join("ok.pdf");
-    let o = regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let o = render_with(&md, &tpl, &pdf);
     assert_ok(&o);
     write(&tpl.join("version.typ"), &template(""));
     let bad = tmp.path().join("bad.pdf");
-    let o = regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        bad.to_str().unwrap(),
-    ]);
+    let o = render_with(&md, &tpl, &bad);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("pagebreak"), "{}", stderr(&o));
     assert!(stderr(&o).contains("breaks: false"), "{}", stderr(&o));
@@ -435,14 +435,7 @@ fn a_split_page_number_placeholder_is_refused() {
         "#import \"/templates/regdoc.typ\": *\n#let main(data) = {\n  show: setup.with(data)\n  title-heading(18pt, lit(data.doc.title))\n  text(fill: rgb(85, 85, 86), \"Page 0123\")\n}\n",
     );
     let pdf = tmp.path().join("a.pdf");
-    let o = regdoc(&[
-        "render",
-        md.to_str().unwrap(),
-        "--templates",
-        tpl.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let o = render_with(&md, &tpl, &pdf);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("page-number placeholder"),
