@@ -223,81 +223,135 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
 /// returns the first compile's world, to which export's messages refer.
 fn lay_out(
     template: &'static str,
-    parts: Vec<Part>,
+    parts: Parts,
     templates: &Templates,
     doc: &SourceDoc,
     old_dir: Option<std::path::PathBuf>,
-    mut attached: Vec<crate::provenance::Embedded>,
+    attached: Vec<crate::provenance::Embedded>,
 ) -> Result<(typst_layout::PagedDocument, RegdocWorld)> {
-    let chunked = parts.len() > 1;
-    let mut laid_out = Vec::with_capacity(parts.len());
-    let mut first_world = None;
-    let (mut footnotes, mut pages_before) = (0, 0);
-    let mut warned = std::collections::HashSet::new();
-    for (k, part) in parts.into_iter().enumerate() {
-        let bytes = match part {
-            Part::Whole(bytes) => bytes,
-            Part::Chunk(mut data) => {
-                data["footnotes_before"] = footnotes.into();
-                data["pages_before"] = pages_before.into();
-                serde_json::to_vec(&data).expect("JSON of plain data")
-            }
-        };
-        // The PDF's attachments go with the first part only: once.
-        let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+    let world = |k: usize, bytes: Vec<u8>| {
+        RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
             .with_old_dir(old_dir.clone())
             .for_chunk(k)
-            .with_attachments(std::mem::take(&mut attached));
-        let pages = compile_warning_once(&world, &mut warned)?;
-        if k == 0 {
-            first_world = Some(world);
-        }
-        if chunked {
-            footnotes += crate::render::typst::chunk::footnotes(&pages);
-            pages_before += pages.pages().len();
-            trace(&format!("compile of chunk {}", k + 1));
-            // The next chunk's compile does not need this one's caches:
-            // the peak stays that of one chunk.
-            InFlight::free_caches();
-        }
-        laid_out.push(pages);
-    }
-    let pages = if chunked {
-        crate::render::typst::chunk::join(laid_out)?
-    } else {
-        laid_out.pop().expect("one part")
     };
-    Ok((pages, first_world.expect("a first part")))
+    let warned = std::sync::Mutex::new(std::collections::HashSet::new());
+    let compile = |world: &RegdocWorld| {
+        let mut seen = warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The lock is not held across the compile: only its warnings.
+        let mut mine = std::mem::take(&mut *seen);
+        drop(seen);
+        let out = compile_warning_once(world, &mut mine);
+        warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(mine);
+        out
+    };
+    let chunks: Vec<serde_json::Value> = match parts {
+        Parts::Whole(bytes) => {
+            let w = world(0, bytes).with_attachments(attached);
+            let pages = compile(&w)?;
+            return Ok((pages, w));
+        }
+        Parts::Chunks(chunks) => chunks,
+    };
+    use crate::render::typst::chunk;
+    // Each chunk's footnote counter starts after the footnotes the data
+    // of the chunks before it make. With that known up front, the chunks
+    // are compiled side by side.
+    let mut starts = Vec::with_capacity(chunks.len());
+    let mut sum = 0;
+    for c in &chunks {
+        starts.push(sum);
+        sum += chunk::footnotes_in(c);
+    }
+    // For tests: every prediction missed, every chunk after a footnote
+    // compiled again.
+    if std::env::var_os("REGDOC_CHUNK_RECOUNT").is_some() {
+        starts.fill(0);
+    }
+    let attached = std::sync::Mutex::new(Some(attached));
+    let one =
+        |k: usize, footnotes_before: usize| -> Result<(typst_layout::PagedDocument, RegdocWorld)> {
+            let mut data = chunks[k].clone();
+            data["footnotes_before"] = footnotes_before.into();
+            let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+            drop(data);
+            let mut w = world(k, bytes);
+            // The PDF's attachments go with the first chunk only: once.
+            if k == 0
+                && let Some(files) = attached
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            {
+                w = w.with_attachments(files);
+            }
+            let pages = compile(&w)?;
+            trace(&format!("compile of chunk {}", k + 1));
+            // Later chunks do not need this one's caches: what the chunks in
+            // flight have not used lately goes, so the peak stays that of a
+            // few chunks' compiles.
+            InFlight::free_caches();
+            Ok((pages, w))
+        };
+    use rayon::prelude::*;
+    let laid_out: Vec<Result<_>> = (0..chunks.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|k| one(k, starts[k]))
+        .collect();
+    let mut pages = Vec::with_capacity(laid_out.len());
+    let mut first_world = None;
+    let mut footnotes = 0;
+    for (k, done) in laid_out.into_iter().enumerate() {
+        let (mut doc, mut w) = done?;
+        // A prediction that missed (the data said one count, typst
+        // numbered another): this chunk starts again from the true count.
+        // Rare, and correct either way.
+        if starts[k] != footnotes {
+            trace(&format!("footnotes before chunk {} recounted", k + 1));
+            (doc, w) = one(k, footnotes)?;
+        }
+        footnotes += chunk::footnotes(&doc);
+        if k == 0 {
+            first_world = Some(w);
+        }
+        pages.push(doc);
+    }
+    Ok((chunk::join(pages)?, first_world.expect("a first chunk")))
 }
 
-/// What one typst compile lays out.
-enum Part {
-    /// The whole document's template data, as JSON.
+/// What a render compiles.
+enum Parts {
+    /// The whole document's template data, as JSON: one compile.
     Whole(Vec<u8>),
-    /// One chunk's (`render::typst::chunk`), to which its footnote
-    /// counter's start is added once the chunks before it are laid out.
-    Chunk(serde_json::Value),
+    /// Each chunk's (`render::typst::chunk`), to which its footnote
+    /// counter's start is added.
+    Chunks(Vec<serde_json::Value>),
 }
 
 /// The compiles a render takes: one, or for a long document laid out by
 /// regdoc's own version or mark-up template, one per chunk. A templates
 /// folder that replaces that template, or `regdoc.typ`, gets one compile:
 /// it need not know what a continuation is.
-fn chunks(template: &str, bytes: Vec<u8>, templates: &Templates) -> Vec<Part> {
+fn chunks(template: &str, bytes: Vec<u8>, templates: &Templates) -> Parts {
     use crate::render::typst::chunk;
     let max = chunk::chunk_bytes();
     let ours = matches!(template, "version.typ" | "markup.typ")
         && !templates.overrides(template)
         && !templates.overrides("regdoc.typ");
     if !ours || max == 0 || bytes.len() <= max {
-        return vec![Part::Whole(bytes)];
+        return Parts::Whole(bytes);
     }
     let data: serde_json::Value = serde_json::from_slice(&bytes).expect("our own JSON");
     let parts = chunk::split(data, max);
     if parts.len() == 1 {
-        return vec![Part::Whole(bytes)];
+        return Parts::Whole(bytes);
     }
-    parts.into_iter().map(Part::Chunk).collect()
+    Parts::Chunks(parts)
 }
 
 /// A house logo `document.yaml` names must be an image of the templates
@@ -386,12 +440,14 @@ impl InFlight {
 }
 
 impl InFlight {
-    /// Frees typst's memo caches between the chunks of one render, unless
-    /// `regdoc watch` keeps them or another render is under way.
+    /// Frees what typst's memo caches hold for chunks that are done, as
+    /// one finishes, unless `regdoc watch` keeps them or another render
+    /// is under way. What was used since the last chunk finished stays:
+    /// the chunks still in flight need it, and losing it would slow them.
     fn free_caches() {
         use std::sync::atomic::Ordering::SeqCst;
         if !KEEP_CACHES.load(SeqCst) && IN_FLIGHT.load(SeqCst) == 1 {
-            typst::comemo::evict(0);
+            typst::comemo::evict(1);
         }
     }
 }

@@ -5,26 +5,29 @@
 //! already start a new page (`page_break`, `render::data::section_breaks`),
 //! so that each chunk's pages are the pages one compile of the whole
 //! document gives (`tests/long_documents.rs` compares them). Chunks are
-//! compiled one after another, each laid out on every core by typst, and
-//! typst's memo caches are freed between them: the peak is the largest
-//! chunk's compile plus the finished pages, not the whole document's
+//! compiled side by side, one per core (`render::pdf::lay_out`), and
+//! typst's memo caches are trimmed between them: the peak is a few
+//! chunks' compiles plus the finished pages, not the whole document's
 //! compile. The pages are joined into one `PagedDocument` and exported
 //! once, so the PDF has one outline, one structure tree, one set of
 //! metadata and attachments, as if it had been one compile.
 //!
 //! What carries across the cut:
-//! - page numbers: stamped after the join (`stamp`);
-//! - footnote and page numbers: each chunk starts its counters where the
-//!   chunks before it left them (`footnotes_before`, `pages_before`), so
-//!   that what typst derives from them (footnote marks, a link's
-//!   alternative text "Section, page 31") is what one compile gives;
+//! - page numbers: stamped after the join (`stamp`), so no chunk needs to
+//!   know how many pages the ones before it have;
+//! - footnote numbers: each chunk starts its counter where the chunks
+//!   before it leave it (`footnotes_before`). That count is read off the
+//!   data ([`footnotes_in`]) so that chunks need not wait for each other,
+//!   and checked against what typst numbered: a chunk that started from a
+//!   wrong count is compiled again;
 //! - the cover, document metadata and attachments: only in the first
 //!   chunk; the others are `continuation`s, which templates lay out as
 //!   body only;
-//! - links to a heading in another chunk: laid out as a link to
-//!   [`FAR_ANCHOR`]`slug` (typst refuses a label its compile does not
-//!   have), then pointed at the heading once all pages are joined, with
-//!   the alternative text typst would have given it;
+//! - links to headings: laid out as a link to [`FAR_ANCHOR`]`slug` (typst
+//!   refuses a label its compile does not have, and the alternative text
+//!   it would give, "Section, page 31", needs the pages before), then
+//!   pointed at the heading once all pages are joined, with the
+//!   alternative text typst would have given it;
 //! - locations: every chunk's files live under a root of their own
 //!   (`RegdocWorld::for_chunk`), so the spans, and with them the
 //!   locations typst derives, of two chunks never coincide.
@@ -93,7 +96,7 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
     let mut out = Vec::new();
     for (k, w) in cuts.windows(2).enumerate() {
         let mut part: Vec<Value> = all.by_ref().take(w[1] - w[0]).collect();
-        far_anchors(&mut part);
+        part.iter_mut().for_each(far_anchors);
         let mut chunk = if k + 1 == cuts.len() - 1 {
             std::mem::take(&mut rest)
         } else {
@@ -108,35 +111,64 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
     out
 }
 
-/// Links to headings outside `blocks` become far links.
-fn far_anchors(blocks: &mut [Value]) {
-    let here: std::collections::HashSet<String> = blocks
-        .iter()
-        .filter_map(|b| b.get("slug").and_then(Value::as_str))
-        .map(str::to_string)
-        .collect();
-    fn walk(v: &mut Value, here: &std::collections::HashSet<String>) {
-        match v {
-            Value::Object(map) => {
-                let far = match map.get("anchor") {
-                    Some(Value::String(a)) if !here.contains(a) => Some(a.clone()),
-                    _ => None,
-                };
-                if let Some(a) = far {
-                    map.remove("anchor");
-                    map.insert("far_anchor".into(), Value::String(a));
-                }
-                for (_, x) in map.iter_mut() {
-                    walk(x, here);
-                }
+/// Every link to a heading becomes a far link, also one to a heading of
+/// the same chunk: its alternative text names the heading's page, which a
+/// chunk compiled beside the ones before it cannot know.
+fn far_anchors(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(a) = map.remove("anchor") {
+                map.insert("far_anchor".into(), a);
             }
-            Value::Array(items) => items.iter_mut().for_each(|x| walk(x, here)),
-            _ => {}
+            map.values_mut().for_each(far_anchors);
         }
+        Value::Array(items) => items.iter_mut().for_each(far_anchors),
+        _ => {}
     }
-    for b in blocks.iter_mut() {
-        walk(b, &here);
+}
+
+/// How many footnotes the templates make of `data`, read as `span` in
+/// `templates/regdoc.typ` does: a footnote with its text, and a web link
+/// whose text is not its address (the address follows in a footnote).
+/// A prediction: `lay_out` checks it against what typst numbered.
+pub fn footnotes_in(data: &Value) -> usize {
+    match data {
+        Value::Object(map) => {
+            let styled = map.get("styled").and_then(Value::as_bool) == Some(true);
+            let shows = |k: &str| map.get(k).is_some();
+            let own = if !styled || shows("image") || shows("url") {
+                0
+            } else if shows("footnote") {
+                usize::from(shows("note"))
+            } else {
+                usize::from(web_link_footnote(map))
+            };
+            own + map.values().map(footnotes_in).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(footnotes_in).sum(),
+        _ => 0,
     }
+}
+
+/// Whether a styled span's web link gets its address in a footnote.
+fn web_link_footnote(span: &serde_json::Map<String, Value>) -> bool {
+    if span.contains_key("anchor") || span.contains_key("far_anchor") {
+        return false;
+    }
+    let (Some(url), Some(text)) = (
+        span.get("link").and_then(Value::as_str),
+        span.get("text").and_then(Value::as_str),
+    ) else {
+        return false;
+    };
+    let web = ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    let mut bare = url;
+    while let Some(rest) = bare.strip_prefix("mailto:") {
+        bare = rest;
+    }
+    web && text != url && text != bare
 }
 
 /// How many footnotes a compiled chunk numbered: where the next one's
