@@ -184,19 +184,6 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
     }
 }
 
-/// The length of the sources a job lays out, the longest of them: how
-/// long a job is.
-fn job_source_len(docs: &[Document], job: &Job) -> usize {
-    match *job {
-        Job::Version { doc, index } => docs[doc].versions[index].text.len(),
-        Job::Markup { doc, old, new } => {
-            let d = &docs[doc];
-            d.versions[old].text.len().max(d.versions[new].text.len())
-        }
-        Job::Consultation { .. } | Job::ResponseTemplate { .. } => 0,
-    }
-}
-
 /// What a build did.
 #[derive(Debug, Default)]
 pub struct BuildReport {
@@ -382,6 +369,26 @@ fn manifest_key(out: &Path, path: &Path) -> String {
         .join("/")
 }
 
+/// The chunk cache of `render::chunkcache`, in use under `out/` while a
+/// build runs.
+#[cfg(feature = "pdf")]
+struct ChunkCacheIn;
+
+#[cfg(feature = "pdf")]
+impl ChunkCacheIn {
+    fn new(out: &Path, read: bool) -> Self {
+        crate::render::chunkcache::use_dir(Some(out.join(crate::render::chunkcache::DIR)), read);
+        ChunkCacheIn
+    }
+}
+
+#[cfg(feature = "pdf")]
+impl Drop for ChunkCacheIn {
+    fn drop(&mut self) {
+        crate::render::chunkcache::use_dir(None, false);
+    }
+}
+
 /// Builds every artefact of the workspace into `out`, in parallel on all
 /// cores, skipping those whose inputs and output are as last built. Every
 /// PDF is rendered before any is written, and the whole set (PDFs,
@@ -420,6 +427,10 @@ pub fn build_all(
     let jobs = plan(&docs);
     // A build killed while writing is finished before this one reads.
     fsutil::recover(out)?;
+    // Long documents' chunks are kept beside the outputs, so that the
+    // next build lays out again only what an edit changed.
+    #[cfg(feature = "pdf")]
+    let _cache = ChunkCacheIn::new(out, !opts.force);
     let manifest_path = out.join(MANIFEST);
     let mut manifest: BTreeMap<String, (String, String)> = fsutil::read_output(&manifest_path)
         .and_then(|b| serde_json::from_slice(&b).ok())
@@ -457,26 +468,14 @@ pub fn build_all(
         bar.inc(1);
         Ok((path, key, bytes))
     };
-    // Short jobs in parallel, one core each. Long ones one after another:
-    // typst lays out each on every core by itself (its sections), and two
-    // at once only doubled the memory (2.7 GiB for a 1,000-page code)
-    // without saving time. Except in `regdoc watch`, whose warm caches
-    // leave little layout to do: there, a round is mostly PDF export,
-    // which is one core's work, so two at once halve the round.
-    let one_by_one = !crate::render::pdf::keeps_typst_caches();
-    let long = |job: &Job| {
-        one_by_one && job_source_len(&docs, job) > crate::render::data::LONG_DOCUMENT_CHARS
-    };
-    let mut rendered: Vec<Option<Result<Rendered>>> = jobs
-        .par_iter()
-        .map(|job| (!long(job)).then(|| work(job)))
-        .collect();
-    for (slot, job) in rendered.iter_mut().zip(&jobs) {
-        if slot.is_none() {
-            *slot = Some(work(job));
-        }
-    }
-    let rendered: Vec<Result<Rendered>> = rendered.into_iter().flatten().collect();
+    // All jobs in parallel. A long render lays its chunks out on every
+    // core by itself, and two that lay out many chunks at once only double
+    // the memory (2.7 GiB for a 1,000-page code) without saving time, so
+    // those take turns (`render::pdf`, `HEAVY`); but after an edit a long
+    // render has a chunk or two to lay out, and the rest (reading the
+    // source and the chunk cache, export, the join) is one core's work:
+    // two at once halve it.
+    let rendered: Vec<Result<Rendered>> = jobs.par_iter().map(work).collect();
     bar.finish_and_clear();
     let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
         rendered.into_iter().collect::<Result<_>>()?;

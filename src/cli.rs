@@ -123,7 +123,9 @@ pub enum Command {
         /// Print only errors and what was removed (no progress bar either).
         #[arg(short, long)]
         quiet: bool,
-        /// Rebuild everything, even artefacts whose inputs have not changed.
+        /// Rebuild everything from scratch, even artefacts whose inputs have
+        /// not changed, without the chunks of long documents kept in
+        /// OUT/.regdoc-cache (which it writes anew).
         #[arg(long)]
         force: bool,
         /// Keep (and list) outputs of earlier builds that no version

@@ -451,6 +451,13 @@ pub fn read_output(path: &Path) -> Option<Vec<u8>> {
         .and_then(|_| std::fs::read(path).ok())
 }
 
+/// Removes a file regdoc keeps for itself (a cache entry); a file that is
+/// gone already is no error, nor is one that cannot be removed: it is only
+/// kept.
+pub fn remove_file(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
 /// The regular files directly in `dir` (none if it does not exist).
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -1,6 +1,7 @@
 //! Long documents: each top-level section on a new page (so that typst
-//! lays sections out in parallel), page numbers stamped after layout, and
-//! the same bytes whatever the number of cores.
+//! lays sections out in parallel), page numbers stamped after layout,
+//! chunks exported on their own and joined into a PDF that reads as one
+//! compile's, and the same bytes whatever the number of cores.
 
 mod common;
 
@@ -64,6 +65,136 @@ fn code(sections: usize, paragraphs: usize, edit: bool) -> String {
         s.push_str(&format!("[^n{i}]: Note of section {i}.\n\n"));
     }
     s
+}
+
+/// What a reader gets of a PDF: each page's text, the outline (depth,
+/// title, page), each internal link (its page, its alternative text, the
+/// page it goes to), the Info dictionary and the attached files' names.
+#[derive(Debug, PartialEq)]
+struct Reading {
+    pages: Vec<String>,
+    outline: Vec<(usize, String, usize)>,
+    links: Vec<(usize, String, usize)>,
+    info: Vec<(String, String)>,
+    attached: Vec<String>,
+}
+
+fn reading(pdf: &Path) -> Reading {
+    let json = Command::new("qpdf")
+        .args(["--json", "--json-key=outlines"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    fn walk(items: &serde_json::Value, depth: usize, out: &mut Vec<(usize, String, usize)>) {
+        for item in items.as_array().unwrap() {
+            out.push((
+                depth,
+                item["title"].as_str().unwrap().to_string(),
+                item["destpageposfrom1"].as_u64().unwrap() as usize,
+            ));
+            walk(&item["kids"], depth + 1, out);
+        }
+    }
+    let mut outline = Vec::new();
+    walk(&json["outlines"], 0, &mut outline);
+
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().values().copied().collect();
+    let page_of = |o: &lopdf::Object| -> usize {
+        let id = o.as_reference().unwrap();
+        pages.iter().position(|p| *p == id).unwrap() + 1
+    };
+    let catalog = doc.catalog().unwrap();
+    let names = |tree: &[u8]| -> Vec<(Vec<u8>, lopdf::Object)> {
+        let Ok(n) = catalog.get(b"Names").and_then(|n| doc.dereference(n)) else {
+            return Vec::new();
+        };
+        let Ok(t) = n.1.as_dict().and_then(|d| d.get(tree)) else {
+            return Vec::new();
+        };
+        let t = doc.dereference(t).unwrap().1.as_dict().unwrap();
+        t.get(b"Names")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .chunks(2)
+            .map(|p| (p[0].as_str().unwrap().to_vec(), p[1].clone()))
+            .collect()
+    };
+    let dests = names(b"Dests");
+    let target = |d: &lopdf::Object| -> usize {
+        let d = match d {
+            lopdf::Object::String(name, _) => &dests.iter().find(|(n, _)| n == name).unwrap().1,
+            other => other,
+        };
+        let arr = doc.dereference(d).unwrap().1.as_array().unwrap().clone();
+        page_of(&arr[0])
+    };
+    let mut links = Vec::new();
+    for (i, &p) in pages.iter().enumerate() {
+        let page = doc.get_dictionary(p).unwrap();
+        let Ok(annots) = page.get(b"Annots") else {
+            continue;
+        };
+        for a in doc.dereference(annots).unwrap().1.as_array().unwrap() {
+            let a = doc.dereference(a).unwrap().1.as_dict().unwrap();
+            if let Ok(dest) = a.get(b"Dest") {
+                let alt = a.get(b"Contents").unwrap().as_str().unwrap();
+                links.push((
+                    i + 1,
+                    String::from_utf8_lossy(alt).into_owned(),
+                    target(dest),
+                ));
+            }
+        }
+    }
+    let id = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let mut info: Vec<(String, String)> = doc
+        .get_dictionary(id)
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                lopdf::Object::String(s, _) => String::from_utf8_lossy(s).into_owned(),
+                other => format!("{other:?}"),
+            };
+            (String::from_utf8_lossy(k).into_owned(), v)
+        })
+        .collect();
+    info.sort();
+    let attached = names(b"EmbeddedFiles")
+        .into_iter()
+        .map(|(n, _)| String::from_utf8_lossy(&n).into_owned())
+        .collect();
+    Reading {
+        pages: pages_text(pdf),
+        outline,
+        links,
+        info,
+        attached,
+    }
+}
+
+/// Two PDFs a reader cannot tell apart (`Reading`), the second of which
+/// passes `qpdf --check`.
+fn read_the_same(whole: &Path, chunked: &Path) {
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(chunked)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let (a, b) = (reading(whole), reading(chunked));
+    assert_eq!(a.pages.len(), b.pages.len(), "page count");
+    for (i, (x, y)) in a.pages.iter().zip(&b.pages).enumerate() {
+        assert_eq!(x, y, "page {}", i + 1);
+    }
+    assert_eq!(a, b, "{} and {}", whole.display(), chunked.display());
 }
 
 fn pages_text(pdf: &Path) -> Vec<String> {
@@ -235,11 +366,11 @@ fn one_core_and_two_make_the_same_bytes() {
 }
 
 /// A long document compiled in chunks (each a typst compile of some
-/// sections, joined before export) is the same PDF, byte for byte, as one
-/// compile of the whole: pages, outline, structure tree, footnote numbers
-/// and links to headings in other chunks.
+/// sections, exported on its own, the PDFs joined) reads as one compile
+/// of the whole: pages and their text, outline, footnote numbers, links to
+/// headings in other chunks and their alternative text, metadata.
 #[test]
-fn chunks_and_one_compile_make_the_same_bytes() {
+fn chunks_and_one_compile_read_the_same() {
     let tmp = tempfile::tempdir().unwrap();
     let (old, new) = pair(tmp.path());
     let make = |chunk_bytes: &str, name: &str| -> (PathBuf, PathBuf) {
@@ -274,18 +405,12 @@ fn chunks_and_one_compile_make_the_same_bytes() {
         assert!(said.matches("recounted").count() >= 3, "{said}");
         m
     };
-    for (a, b) in [
-        (&whole.0, &chunked.0),
-        (&whole.1, &chunked.1),
-        (&chunked.1, &recounted),
-    ] {
-        assert!(
-            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
-            "{} and {} differ",
-            a.display(),
-            b.display()
-        );
-    }
+    read_the_same(&whole.0, &chunked.0);
+    read_the_same(&whole.1, &chunked.1);
+    assert!(
+        std::fs::read(&chunked.1).unwrap() == std::fs::read(&recounted).unwrap(),
+        "a chunk compiled again changed the PDF"
+    );
     // What the join must keep, checked on the chunked files themselves.
     for pdf in [&chunked.0, &chunked.1] {
         let check = Command::new("qpdf")
@@ -333,7 +458,7 @@ fn chunks_and_one_compile_make_the_same_bytes() {
 /// custom Info keys and embedded sources, a version and a mark-up, through
 /// `regdoc build` (long jobs one after another).
 #[test]
-fn a_chunked_build_is_the_same_bytes_as_one_compile() {
+fn a_chunked_build_reads_as_one_compile() {
     let body = |edit| code(16, 14, edit).replacen("# A long code\n\n", "", 1);
     let tmp = workspace(&[
         ("v1.0.md", &version_file("1.0", "approved", &body(false))),
@@ -345,7 +470,7 @@ fn a_chunked_build_is_the_same_bytes_as_one_compile() {
             ),
         ),
     ]);
-    let build = |chunk_bytes: &str, out: &str| -> Vec<(String, Vec<u8>)> {
+    let build = |chunk_bytes: &str, out: &str| -> Vec<PathBuf> {
         let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
             .args(["build", "--force", "--quiet", "--out", out])
             .current_dir(tmp.path())
@@ -354,14 +479,10 @@ fn a_chunked_build_is_the_same_bytes_as_one_compile() {
             .output()
             .unwrap();
         assert_ok(&o);
-        let mut pdfs: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join(out).join("x"))
+        let mut pdfs: Vec<PathBuf> = std::fs::read_dir(tmp.path().join(out).join("x"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
             .collect();
         pdfs.sort();
         pdfs
@@ -369,8 +490,8 @@ fn a_chunked_build_is_the_same_bytes_as_one_compile() {
     let whole = build("0", "whole");
     let chunked = build("30000", "chunked");
     assert_eq!(whole.len(), 3, "two versions and a mark-up");
-    for ((name, a), (_, b)) in whole.iter().zip(&chunked) {
-        assert!(a == b, "{name}: chunked and whole differ");
+    for (a, b) in whole.iter().zip(&chunked) {
+        read_the_same(a, b);
     }
     let markup = tmp.path().join("chunked/x/x-v1.0-to-v1.1-markup.pdf");
     assert_eq!(info(&markup, "DocumentVersion").as_deref(), Some("1.1"));
@@ -378,10 +499,10 @@ fn a_chunked_build_is_the_same_bytes_as_one_compile() {
 
 /// Real input nobody here wrote: the CommonMark spec (front matter of its
 /// own, code blocks, HTML, nested lists, links between sections) is long,
-/// and chunked it is the same PDF as in one piece. Its front matter's
-/// title is the PDF's title, not its first heading ("Introduction").
+/// and chunked it reads as one piece. Its front matter's title is the
+/// PDF's title, not its first heading ("Introduction").
 #[test]
-fn the_commonmark_spec_chunked_is_the_same_bytes() {
+fn the_commonmark_spec_chunked_reads_as_one_piece() {
     let tmp = tempfile::tempdir().unwrap();
     let md = tmp.path().join("spec.md");
     std::fs::copy(repo().join("tests/corpus/commonmark-spec.txt"), &md).unwrap();
@@ -394,8 +515,8 @@ fn the_commonmark_spec_chunked_is_the_same_bytes() {
         &chunked,
     );
     assert!(said.contains("compile of chunk 3"), "{said}");
-    assert!(std::fs::read(&whole).unwrap() == std::fs::read(&chunked).unwrap());
-    assert_eq!(info(&whole, "Title").as_deref(), Some("CommonMark Spec"));
+    read_the_same(&whole, &chunked);
+    assert_eq!(info(&chunked, "Title").as_deref(), Some("CommonMark Spec"));
 }
 
 /// A `#` title and a `# Schedule` around `##` sections: the sections are
@@ -495,4 +616,158 @@ fn tiny_sections_do_not_take_a_page_each() {
         "{} pages for 600 short terms",
         pages.len()
     );
+}
+
+/// A governed long document of two versions, for the chunk cache: `build`
+/// under `env` into `out`, with the trace; the PDFs' bytes by name.
+fn cached_build(dir: &Path, out: &str, extra: &[&str]) -> (String, Vec<(String, Vec<u8>)>) {
+    let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .args(["build", "--quiet", "--out", out])
+        .args(extra)
+        .current_dir(dir)
+        .env("REGDOC_CHUNK_BYTES", "30000")
+        .env("REGDOC_TRACE", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let mut pdfs: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join(out).join("x"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    pdfs.sort();
+    (stderr(&o), pdfs)
+}
+
+fn two_versions() -> tempfile::TempDir {
+    let body = |edit| code(16, 14, edit).replacen("# A long code\n\n", "", 1);
+    workspace(&[
+        ("v1.0.md", &version_file("1.0", "approved", &body(false))),
+        (
+            "v1.1.md",
+            &version_file("1.1", "draft", &body(true)).replace(
+                "summary: Test version 1.1.",
+                "supersedes: \"1.0\"\nsummary: Test version 1.1.",
+            ),
+        ),
+    ])
+}
+
+/// The chunks a trace says were found in the cache, for each long render.
+fn cached_counts(trace: &str) -> Vec<(usize, usize)> {
+    trace
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("regdoc: ")?;
+            let (found, rest) = rest.split_once(" of ")?;
+            let (all, _) = rest.split_once(" chunks in the cache")?;
+            Some((found.parse().ok()?, all.parse().ok()?))
+        })
+        .collect()
+}
+
+/// After a one-paragraph edit, `build` lays out again only the chunk that
+/// holds it (and the mark-up's cover, which counts the changes), and
+/// writes the bytes a build from scratch writes. An edit that adds a page moves the page
+/// numbers of every chunk after it: those are exported again, numbered
+/// right, and still not laid out from scratch only because they moved.
+#[test]
+fn a_build_after_an_edit_lays_out_only_the_chunk_it_touched() {
+    let tmp = two_versions();
+    let draft = tmp.path().join("documents/x/v1.1.md");
+    let (first, _) = cached_build(tmp.path(), "out", &[]);
+    assert_eq!(
+        cached_counts(&first).iter().map(|c| c.0).sum::<usize>(),
+        0,
+        "{first}"
+    );
+    assert!(tmp.path().join("out/.regdoc-cache").is_dir());
+
+    // One word of section 9.
+    let text = std::fs::read_to_string(&draft).unwrap();
+    write(&draft, &text.replacen("9.5 ", "9.5 Amended ", 1));
+    let (second, pdfs) = cached_build(tmp.path(), "out", &[]);
+    let counts = cached_counts(&second);
+    assert_eq!(counts.len(), 2, "the draft and the mark-up: {second}");
+    let mut missed: Vec<usize> = counts.iter().map(|(found, all)| all - found).collect();
+    missed.sort();
+    // The draft: the chunk of section 9. The mark-up: that one, and its
+    // cover, whose summary of changes counts one changed paragraph more.
+    assert_eq!(missed, [1, 2], "{second}");
+    assert!(counts.iter().all(|(_, all)| *all >= 4), "{second}");
+    let (_, clean) = cached_build(tmp.path(), "clean", &["--force"]);
+    assert_eq!(pdfs.len(), 3);
+    for ((name, a), (_, b)) in pdfs.iter().zip(&clean) {
+        assert!(
+            a == b,
+            "{name}: the cached build differs from a build from scratch"
+        );
+    }
+
+    // Two pages more in section 2: every later chunk's numbers move.
+    let text = std::fs::read_to_string(&draft).unwrap();
+    let long = format!("2.3 {} ", "Much more text in this section. ".repeat(300));
+    write(&draft, &text.replacen("2.3 ", &long, 1));
+    let (third, pdfs) = cached_build(tmp.path(), "out", &[]);
+    let (_, clean) = cached_build(tmp.path(), "clean", &["--force"]);
+    for ((name, a), (_, b)) in pdfs.iter().zip(&clean) {
+        assert!(
+            a == b,
+            "{name}: differs from a build from scratch after pages moved"
+        );
+    }
+    assert!(third.contains("compile of chunk"), "{third}");
+    let markup = tmp.path().join("out/x/x-v1.0-to-v1.1-markup.pdf");
+    let pages = pages_text(&markup);
+    let total = pages.len();
+    assert!(
+        pages
+            .last()
+            .unwrap()
+            .contains(&format!("Page {total} of {total}")),
+        "{}",
+        pages.last().unwrap()
+    );
+}
+
+/// A cache entry cut short, changed or replaced by something else is not
+/// used: the build lays the chunk out again and writes what a build from
+/// scratch writes.
+#[test]
+fn a_damaged_chunk_cache_is_not_trusted() {
+    let tmp = two_versions();
+    cached_build(tmp.path(), "out", &[]);
+    let cache = tmp.path().join("out/.regdoc-cache");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "chunk"))
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 12, "{entries:?}");
+    // Truncated, one byte flipped in the PDF, a stranger's file.
+    let bytes = std::fs::read(&entries[0]).unwrap();
+    std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = std::fs::read(&entries[1]).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 0x20;
+    std::fs::write(&entries[1], &bytes).unwrap();
+    std::fs::write(&entries[2], b"%PDF-1.7 not a regdoc chunk").unwrap();
+    // The draft changed, so that its PDFs are built again.
+    let draft = tmp.path().join("documents/x/v1.1.md");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    write(&draft, &text.replacen("9.5 ", "9.5 Amended ", 1));
+    let (said, pdfs) = cached_build(tmp.path(), "out", &[]);
+    let counts = cached_counts(&said);
+    let missed: usize = counts.iter().map(|(f, a)| a - f).sum();
+    assert!(missed >= 2, "the edited chunk and the damaged ones: {said}");
+    let (_, clean) = cached_build(tmp.path(), "clean", &["--force"]);
+    for ((name, a), (_, b)) in pdfs.iter().zip(&clean) {
+        assert!(a == b, "{name}: a damaged cache changed the PDF");
+    }
 }

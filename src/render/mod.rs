@@ -15,6 +15,8 @@ use crate::error::Result;
 use crate::model::{Document, SourceDoc};
 use crate::source::assets::Images;
 
+#[cfg(feature = "pdf")]
+pub mod chunkcache;
 pub mod data;
 pub mod docx;
 pub mod html;
@@ -22,6 +24,8 @@ pub mod json;
 pub mod markdown;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+#[cfg(feature = "pdf")]
+pub mod pdfjoin;
 #[cfg(feature = "pdf")]
 pub mod pdfmeta;
 pub mod response_template;

@@ -178,14 +178,39 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     let parts = chunks(template, bytes, templates);
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (pages, world) = lay_out(template, parts, templates, doc, old_dir, attached)?;
-        trace("compile");
-        let pages = crate::render::typst::stamp::page_numbers(pages)?;
-        let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
-        Ok::<_, crate::error::Error>((pages, pdf, world))
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match parts {
+        Parts::Whole(bytes) => {
+            let world = RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
+                .with_old_dir(old_dir.clone())
+                .with_attachments(attached.clone());
+            let pages = compile_warning_once(&world, &mut Default::default())?;
+            trace("compile");
+            let pages = crate::render::typst::stamp::page_numbers(pages)?;
+            let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
+            trace("export");
+            Ok::<_, crate::error::Error>(pdf)
+        }
+        Parts::Chunks(chunks) => {
+            let job = Long {
+                template,
+                chunks: &chunks,
+                templates,
+                doc,
+                old_dir: old_dir.as_deref(),
+                attached: &attached,
+                ident: &ident,
+                dated: issued(doc),
+            };
+            match job.render(crate::render::chunkcache::current()) {
+                Err(LongError::Stale) => {
+                    trace("the chunk cache disagreed with a compile: rendering without it");
+                    job.render(None).map_err(LongError::into_error)
+                }
+                other => other.map_err(LongError::into_error),
+            }
+        }
     }));
-    let (pages, pdf, world) = match guarded {
+    let pdf = match guarded {
         Ok(r) => r?,
         Err(panic) => {
             let what = panic
@@ -200,10 +225,6 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             .help("please report this input to regdoc's maintainers"));
         }
     };
-    trace("export");
-    drop(pages);
-    drop(world);
-    trace("drop");
     let mut entries = Vec::new();
     if let Some(i) = &doc.info {
         entries.push(("DocumentId", i.id.clone()));
@@ -219,109 +240,294 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     pdf
 }
 
-/// Lays the document out: one compile, or one per chunk, joined. Also
-/// returns the first compile's world, to which export's messages refer.
-fn lay_out(
+/// A long document's render, chunk by chunk: `render::typst::chunk` cuts
+/// it, `render::chunkcache` keeps what an earlier render made of each
+/// chunk, `render::pdfjoin` joins the chunks' PDFs.
+struct Long<'a> {
     template: &'static str,
-    parts: Parts,
-    templates: &Templates,
-    doc: &SourceDoc,
-    old_dir: Option<std::path::PathBuf>,
-    attached: Vec<crate::provenance::Embedded>,
-) -> Result<(typst_layout::PagedDocument, RegdocWorld)> {
-    let world = |k: usize, bytes: Vec<u8>| {
-        RegdocWorld::new(template, bytes, templates.clone(), doc.dir.clone())
-            .with_old_dir(old_dir.clone())
-            .for_chunk(k)
-    };
-    let warned = std::sync::Mutex::new(std::collections::HashSet::new());
-    let compile = |world: &RegdocWorld| {
-        let mut seen = warned
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // The lock is not held across the compile: only its warnings.
-        let mut mine = std::mem::take(&mut *seen);
-        drop(seen);
-        let out = compile_warning_once(world, &mut mine);
-        warned
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend(mine);
-        out
-    };
-    let chunks: Vec<serde_json::Value> = match parts {
-        Parts::Whole(bytes) => {
-            let w = world(0, bytes).with_attachments(attached);
-            let pages = compile(&w)?;
-            return Ok((pages, w));
+    chunks: &'a [serde_json::Value],
+    templates: &'a Templates,
+    doc: &'a SourceDoc,
+    old_dir: Option<&'a std::path::Path>,
+    attached: &'a [crate::provenance::Embedded],
+    ident: &'a str,
+    dated: Option<crate::model::EffectiveDate>,
+}
+
+/// Why a long render stopped.
+enum LongError {
+    Failed(crate::error::Error),
+    /// A chunk the cache said had N pages had another number laid out
+    /// again: an input the cache key misses. Rendered again without it.
+    Stale,
+}
+
+impl From<crate::error::Error> for LongError {
+    fn from(e: crate::error::Error) -> Self {
+        LongError::Failed(e)
+    }
+}
+
+impl LongError {
+    fn into_error(self) -> crate::error::Error {
+        match self {
+            LongError::Failed(e) => e,
+            LongError::Stale => crate::error::Error::input("the chunk cache disagreed twice")
+                .help("please report this input to regdoc's maintainers"),
         }
-        Parts::Chunks(chunks) => chunks,
-    };
-    use crate::render::typst::chunk;
-    // Each chunk's footnote counter starts after the footnotes the data
-    // of the chunks before it make. With that known up front, the chunks
-    // are compiled side by side.
-    let mut starts = Vec::with_capacity(chunks.len());
-    let mut sum = 0;
-    for c in &chunks {
-        starts.push(sum);
-        sum += chunk::footnotes_in(c);
     }
-    // For tests: every prediction missed, every chunk after a footnote
-    // compiled again.
-    if std::env::var_os("REGDOC_CHUNK_RECOUNT").is_some() {
-        starts.fill(0);
-    }
-    let attached = std::sync::Mutex::new(Some(attached));
-    let one =
-        |k: usize, footnotes_before: usize| -> Result<(typst_layout::PagedDocument, RegdocWorld)> {
-            let mut data = chunks[k].clone();
-            data["footnotes_before"] = footnotes_before.into();
-            let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-            drop(data);
-            let mut w = world(k, bytes);
-            // The PDF's attachments go with the first chunk only: once.
-            if k == 0
-                && let Some(files) = attached
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take()
-            {
-                w = w.with_attachments(files);
+}
+
+/// Taken by a long render that lays out more than a quarter of its chunks,
+/// for as long as it holds their pages: such renders take turns.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for [`HEAVY`], helping meanwhile with the work of the other
+/// renders (this thread is one of the few that lay out): blocked, it would
+/// leave the render that has the turn one core short.
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    loop {
+        match HEAVY.try_lock() {
+            Ok(turn) => return turn,
+            Err(std::sync::TryLockError::Poisoned(p)) => return p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
             }
-            let pages = compile(&w)?;
-            trace(&format!("compile of chunk {}", k + 1));
-            // Later chunks do not need this one's caches: what the chunks in
-            // flight have not used lately goes, so the peak stays that of a
-            // few chunks' compiles.
-            InFlight::free_caches();
-            Ok((pages, w))
-        };
-    use rayon::prelude::*;
-    let laid_out: Vec<Result<_>> = (0..chunks.len())
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|k| one(k, starts[k]))
-        .collect();
-    let mut pages = Vec::with_capacity(laid_out.len());
-    let mut first_world = None;
-    let mut footnotes = 0;
-    for (k, done) in laid_out.into_iter().enumerate() {
-        let (mut doc, mut w) = done?;
-        // A prediction that missed (the data said one count, typst
-        // numbered another): this chunk starts again from the true count.
-        // Rare, and correct either way.
-        if starts[k] != footnotes {
-            trace(&format!("footnotes before chunk {} recounted", k + 1));
-            (doc, w) = one(k, footnotes)?;
         }
-        footnotes += chunk::footnotes(&doc);
-        if k == 0 {
-            first_world = Some(w);
-        }
-        pages.push(doc);
     }
-    Ok((chunk::join(pages)?, first_world.expect("a first chunk")))
+}
+
+/// One compile's pages and the world they were compiled in (export's
+/// messages refer to it).
+struct Compiled {
+    pages: typst_layout::PagedDocument,
+    world: RegdocWorld,
+}
+
+/// What a long render has of a chunk.
+enum Have {
+    /// Its PDF from the cache, and what is known of it.
+    Cached(crate::render::chunkcache::Entry),
+    /// Its pages, laid out.
+    Compiled(Box<Compiled>),
+    /// Nothing yet.
+    Nothing,
+}
+
+/// A chunk of a long render: its template data as typst gets it, the
+/// hash of its inputs, and what is had of it.
+struct Slot {
+    json: Vec<u8>,
+    key: String,
+    have: Have,
+}
+
+impl Long<'_> {
+    fn render(
+        &self,
+        cache: Option<crate::render::chunkcache::Cache>,
+    ) -> std::result::Result<Vec<u8>, LongError> {
+        use crate::render::chunkcache::Entry;
+        use crate::render::typst::chunk;
+        use rayon::prelude::*;
+        let n = self.chunks.len();
+        let warned = std::sync::Mutex::new(std::collections::HashSet::new());
+        // Each chunk's footnote counter starts after the footnotes the data
+        // of the chunks before it make. With that known up front, the
+        // chunks are looked up and compiled side by side.
+        let mut starts = Vec::with_capacity(n);
+        let mut sum = 0;
+        for c in self.chunks {
+            starts.push(sum);
+            sum += chunk::footnotes_in(c);
+        }
+        // For tests: every prediction missed, every chunk after a footnote
+        // compiled again.
+        if std::env::var_os("REGDOC_CHUNK_RECOUNT").is_some() {
+            starts.fill(0);
+        }
+        let slot = |k: usize, footnotes_before: usize| -> Slot {
+            let mut data = self.chunks[k].clone();
+            data["footnotes_before"] = footnotes_before.into();
+            let json = serde_json::to_vec(&data).expect("JSON of plain data");
+            let key = crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
+                template: self.template,
+                index: k,
+                data: &data,
+                json: &json,
+                templates: self.templates,
+                doc_dir: self.doc.dir.as_deref(),
+                old_dir: self.old_dir,
+                ident: self.ident,
+                dated: self.dated,
+            });
+            let have = cache
+                .as_ref()
+                .and_then(|c| c.load(self.ident, k, &key))
+                .map_or(Have::Nothing, Have::Cached);
+            Slot { json, key, have }
+        };
+        let compile = |k: usize, json: &[u8]| -> Result<Compiled> {
+            // The PDF's attachments are the join's, not a chunk's.
+            let world = RegdocWorld::new(
+                self.template,
+                json.to_vec(),
+                self.templates.clone(),
+                self.doc.dir.clone(),
+            )
+            .with_old_dir(self.old_dir.map(std::path::Path::to_path_buf))
+            .for_chunk(k);
+            // The warnings of all chunks are said once; the lock is not
+            // held across the compile.
+            let mut seen = std::mem::take(
+                &mut *warned
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            let pages = compile_warning_once(&world, &mut seen);
+            warned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(seen);
+            let pages = pages?;
+            trace(&format!("compile of chunk {}", k + 1));
+            // Later chunks do not need this one's caches: what the chunks
+            // in flight have not used lately goes, so the peak stays that
+            // of a few chunks' compiles.
+            InFlight::free_caches();
+            Ok(Compiled { pages, world })
+        };
+
+        let mut slots: Vec<Slot> = (0..n).into_par_iter().map(|k| slot(k, starts[k])).collect();
+        let cached = slots
+            .iter()
+            .filter(|s| matches!(s.have, Have::Cached(_)))
+            .count();
+        if cache.is_some() {
+            trace(&format!("{cached} of {n} chunks in the cache"));
+        }
+        // A render with much to lay out waits for another such render of
+        // this process to finish: two at once only double the memory.
+        let to_lay_out = slots
+            .iter()
+            .filter(|s| matches!(s.have, Have::Nothing))
+            .count();
+        let _turn = (to_lay_out * 4 > n).then(take_turn);
+        let laid_out: Vec<Option<Result<Compiled>>> = slots
+            .par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .map(|(k, s)| matches!(s.have, Have::Nothing).then(|| compile(k, &s.json)))
+            .collect();
+        for (s, c) in slots.iter_mut().zip(laid_out) {
+            if let Some(c) = c {
+                s.have = Have::Compiled(Box::new(c?));
+            }
+        }
+        let footnotes = |h: &Have| match h {
+            Have::Cached(e) => e.footnotes,
+            Have::Compiled(c) => chunk::footnotes(&c.pages),
+            Have::Nothing => unreachable!("every chunk is cached or compiled"),
+        };
+        let mut running = 0;
+        for k in 0..n {
+            // A prediction that missed (the data said one count, typst
+            // numbered another): this chunk starts again from the true
+            // count. Rare, and correct either way.
+            if starts[k] != running {
+                trace(&format!("footnotes before chunk {} recounted", k + 1));
+                slots[k] = slot(k, running);
+                if matches!(slots[k].have, Have::Nothing) {
+                    slots[k].have = Have::Compiled(Box::new(compile(k, &slots[k].json)?));
+                }
+            }
+            running += footnotes(&slots[k].have);
+        }
+        let counts: Vec<usize> = slots
+            .iter()
+            .map(|s| match &s.have {
+                Have::Cached(e) => e.pages,
+                Have::Compiled(c) => c.pages.pages().len(),
+                Have::Nothing => unreachable!("every chunk is cached or compiled"),
+            })
+            .collect();
+        let total: usize = counts.iter().sum();
+        let before: Vec<usize> = counts
+            .iter()
+            .scan(0, |acc, c| {
+                let b = *acc;
+                *acc += c;
+                Some(b)
+            })
+            .collect();
+        trace("compile");
+        // The layouts are done with: what their compiles cached makes room
+        // for the exports.
+        InFlight::free_all_caches();
+
+        // Each chunk's PDF: the cache's if its page numbers still hold,
+        // else its pages (laid out again if the cache had them) numbered
+        // and exported, side by side.
+        let exported: Vec<std::result::Result<(Vec<u8>, chunk::Headings), LongError>> = slots
+            .into_par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .map(|(k, s)| {
+                let compiled = match s.have {
+                    Have::Cached(e) if e.before == before[k] && e.total == total => {
+                        return Ok((e.pdf, e.headings));
+                    }
+                    Have::Compiled(c) => *c,
+                    Have::Cached(_) | Have::Nothing => compile(k, &s.json)?,
+                };
+                let pages = compiled.pages.pages().len();
+                if pages != counts[k] {
+                    return Err(LongError::Stale);
+                }
+                let footnotes = chunk::footnotes(&compiled.pages);
+                let headings = chunk::headings(&compiled.pages);
+                let numbered =
+                    crate::render::typst::stamp::page_numbers_of(compiled.pages, before[k], total)?;
+                let pdf = export_pdf(&compiled.world, &numbered, self.ident, self.dated)?;
+                trace(&format!("export of chunk {}", k + 1));
+                if let Some(cache) = &cache {
+                    let entry = Entry {
+                        key: s.key,
+                        pages,
+                        footnotes,
+                        headings: headings.clone(),
+                        before: before[k],
+                        total,
+                        pdf,
+                    };
+                    cache.store(self.ident, k, &entry);
+                    return Ok((entry.pdf, headings));
+                }
+                Ok((pdf, headings))
+            })
+            .collect();
+        let exported: Vec<(Vec<u8>, chunk::Headings)> = exported
+            .into_iter()
+            .collect::<std::result::Result<_, _>>()?;
+        if let Some(cache) = &cache {
+            cache.forget_from(self.ident, n);
+        }
+        trace("export of chunks");
+        let chunks: Vec<crate::render::pdfjoin::Chunk> = exported
+            .iter()
+            .map(|(pdf, headings)| crate::render::pdfjoin::Chunk { pdf, headings })
+            .collect();
+        let joined = crate::render::pdfjoin::join(&chunks, self.attached).map_err(|e| {
+            crate::error::Error::input(format!(
+                "cannot join the PDFs of this document's chunks: {e}"
+            ))
+            .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece")
+        })?;
+        trace("join");
+        Ok(joined)
+    }
 }
 
 /// What a render compiles.
@@ -441,13 +647,26 @@ impl InFlight {
 
 impl InFlight {
     /// Frees what typst's memo caches hold for chunks that are done, as
-    /// one finishes, unless `regdoc watch` keeps them or another render
-    /// is under way. What was used since the last chunk finished stays:
-    /// the chunks still in flight need it, and losing it would slow them.
+    /// one finishes, unless `regdoc watch` keeps them. What was used since
+    /// the last chunk finished stays: the chunks still in flight, and any
+    /// other render of this process, need it, and losing it would slow
+    /// them.
     fn free_caches() {
         use std::sync::atomic::Ordering::SeqCst;
-        if !KEEP_CACHES.load(SeqCst) && IN_FLIGHT.load(SeqCst) == 1 {
+        if !KEEP_CACHES.load(SeqCst) {
             typst::comemo::evict(1);
+        }
+    }
+}
+
+impl InFlight {
+    /// Frees all of typst's memo caches once a long document's chunks are
+    /// laid out, unless `regdoc watch` keeps them or another render is
+    /// under way.
+    fn free_all_caches() {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !KEEP_CACHES.load(SeqCst) && IN_FLIGHT.load(SeqCst) == 1 {
+            typst::comemo::evict(0);
         }
     }
 }

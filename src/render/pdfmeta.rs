@@ -150,19 +150,19 @@ fn edit_in_place(pdf: &[u8], entries: &[(&str, String)]) -> Option<Vec<u8>> {
 
 /// A classic cross-reference table of one section, from object 0, as
 /// typst (krilla) writes it, and the trailer after it.
-struct XrefTable {
+pub(crate) struct XrefTable {
     /// Where `xref` starts.
-    at: usize,
+    pub(crate) at: usize,
     /// Each object's offset; `None` for a free entry.
-    offsets: Vec<Option<usize>>,
+    pub(crate) offsets: Vec<Option<usize>>,
     /// `trailer<<…>>` and the line break after it.
-    trailer: std::ops::Range<usize>,
+    pub(crate) trailer: std::ops::Range<usize>,
     root: usize,
     info: Option<usize>,
 }
 
 impl XrefTable {
-    fn read(pdf: &[u8]) -> Option<Self> {
+    pub(crate) fn read(pdf: &[u8]) -> Option<Self> {
         let tail_from = pdf.len().saturating_sub(64);
         let tail = &pdf[tail_from..];
         let sx = find_last(tail, b"startxref")?;

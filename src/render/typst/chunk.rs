@@ -33,11 +33,7 @@
 //!   locations typst derives, of two chunks never coincide.
 
 use serde_json::Value;
-use typst::foundations::Label;
-use typst::introspection::Tag;
-use typst::layout::{Frame, FrameItem};
-use typst::model::{Destination, Document as _};
-use typst_layout::{Page, PagedDocument};
+use typst_layout::PagedDocument;
 
 /// Template data, in bytes of JSON, above which a document is compiled in
 /// chunks of about this size: some 60 pages each. Smaller chunks lower the
@@ -97,18 +93,42 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
     for (k, w) in cuts.windows(2).enumerate() {
         let mut part: Vec<Value> = all.by_ref().take(w[1] - w[0]).collect();
         part.iter_mut().for_each(far_anchors);
-        let mut chunk = if k + 1 == cuts.len() - 1 {
-            std::mem::take(&mut rest)
-        } else {
+        let mut chunk = if k == 0 {
             rest.clone()
+        } else {
+            continuation_fields(&rest)
         };
-        chunk["blocks"] = Value::Array(part);
         if k > 0 {
+            // A chunk starts on a page of its own anyway, and its page
+            // break would follow the title's stand-in (`continuation`),
+            // leaving that on a blank page.
+            if let Some(Value::Object(first)) = part.first_mut() {
+                first.remove("page_break");
+            }
             chunk["continuation"] = Value::Bool(true);
         }
+        chunk["blocks"] = Value::Array(part);
         out.push(chunk);
     }
     out
+}
+
+/// What a continuation shows besides its blocks: the running header and
+/// footer (a mark-up's names its `attachment`), the watermark. Only these
+/// go with it, not the cover's summary
+/// of changes or document control: an edit that changes those (most do)
+/// would otherwise change every chunk, and the chunk cache
+/// (`render::chunkcache`) would keep none.
+const CONTINUATION_FIELDS: [&str; 4] = ["schema_version", "doc", "version", "attachment"];
+
+fn continuation_fields(data: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in CONTINUATION_FIELDS {
+        if let Some(v) = data.get(key) {
+            out.insert(key.to_string(), v.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 /// Every link to a heading becomes a far link, also one to a heading of
@@ -181,104 +201,33 @@ pub fn footnotes(doc: &PagedDocument) -> usize {
         .len()
 }
 
-/// One document of the chunks' pages, in order, with the first chunk's
-/// metadata, and far links pointed at their headings.
-pub fn join(parts: Vec<PagedDocument>) -> crate::error::Result<PagedDocument> {
-    let mut parts = parts.into_iter();
-    let Some(first) = parts.next() else {
-        return Ok(PagedDocument::new(Default::default(), Default::default()));
-    };
-    let info = first.info().clone();
-    let mut pages: Vec<Page> = first.pages().to_vec();
-    drop(first);
-    for p in parts {
-        pages.extend(p.pages().iter().cloned());
-    }
-    let mut labels = std::collections::HashMap::new();
-    for (i, p) in pages.iter().enumerate() {
-        labelled(&p.frame, i + 1, &mut labels);
-    }
-    for p in &mut pages {
-        point_far_links(&mut p.frame, &labels);
-    }
-    // A link left pointing at its placeholder would be a dead link in the
-    // PDF: regdoc only makes links to headings it shows, so this is a bug.
-    if pages.iter().any(|p| super::frames::any(&p.frame, &far)) {
-        return Err(crate::error::Error::input(
-            "a link between two chunks of this document found no heading to point at",
-        )
-        .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece"));
-    }
-    Ok(PagedDocument::new(pages.into_iter().collect(), info))
-}
+/// A chunk's headings in order: level, and whether in the outline.
+pub type Headings = Vec<(std::num::NonZeroUsize, bool)>;
 
-/// A labelled element's location and page number.
-type Targets = std::collections::HashMap<Label, (typst::introspection::Location, usize)>;
-
-/// Every labelled element's location and page, from the tags in the
-/// frames of page number `page`.
-fn labelled(frame: &Frame, page: usize, out: &mut Targets) {
-    super::frames::each(frame, &mut |item| {
-        if let FrameItem::Tag(Tag::Start(content, _)) = item
-            && let (Some(l), Some(loc)) = (content.label(), content.location())
-        {
-            out.entry(l).or_insert((loc, page));
-        }
-    });
-}
-
-fn target<'a>(
-    slug: &str,
-    labels: &'a Targets,
-) -> Option<&'a (typst::introspection::Location, usize)> {
-    Label::new(typst::utils::PicoStr::intern(slug)).and_then(|l| labels.get(&l))
-}
-
-fn far_slug(dest: &Destination) -> Option<&str> {
-    match dest {
-        Destination::Url(u) => u.strip_prefix(FAR_ANCHOR),
-        _ => None,
-    }
-}
-
-/// A far link, or its tag.
-fn far(item: &FrameItem) -> bool {
-    match item {
-        FrameItem::Link(dest, _) => far_slug(dest).is_some(),
-        FrameItem::Tag(Tag::Start(content, _)) => far_alt(content).is_some(),
-        _ => false,
-    }
-}
-
-/// The slug a far link's tag names in its alternative text, which typst
-/// made of its destination.
-fn far_alt(content: &typst::foundations::Content) -> Option<&str> {
-    content
-        .to_packed::<typst::model::LinkMarker>()?
-        .alt
-        .as_deref()?
-        .strip_prefix(FAR_ANCHOR)
-}
-
-/// Points each far link at its heading, and gives its tag the alternative
-/// text typst gives a link to a heading: "Section, page 31".
-fn point_far_links(frame: &mut Frame, labels: &Targets) {
-    super::frames::edit(frame, &far, &mut |item| match item {
-        FrameItem::Link(dest, _) => {
-            if let Some((loc, _)) = far_slug(dest).and_then(|s| target(s, labels)) {
-                *dest = Destination::Location(*loc);
+/// Every heading of a compiled chunk in order, as typst's PDF export sees
+/// them for the outline: its level, and whether it is bookmarked.
+pub fn headings(doc: &PagedDocument) -> Headings {
+    use typst::foundations::{NativeElement, StyleChain};
+    use typst::introspection::Introspector as _;
+    use typst::model::HeadingElem;
+    doc.introspector()
+        .query(&HeadingElem::ELEM.select())
+        .iter()
+        .filter_map(|e| {
+            // The stand-in for the title a continuation starts with is
+            // not the document's: the join drops it.
+            if e.label()
+                .is_some_and(|l| l.resolve().as_str() == "regdoc-continuation")
+            {
+                return None;
             }
-        }
-        FrameItem::Tag(Tag::Start(content, _)) => {
-            if let Some((_, page)) = far_alt(content).and_then(|s| target(s, labels)) {
-                // typst's words for a link to a heading, in the language
-                // the templates set (en).
-                let alt = format!("Section, page {page}");
-                if let Some(marker) = content.to_packed_mut::<typst::model::LinkMarker>() {
-                    marker.alt = Some(alt.into());
-                }
-            }
-        }
-        _ => {}
-    });
+            let h = e.to_packed::<HeadingElem>()?;
+            let level = h.resolve_level(StyleChain::default());
+            let bookmarked = h
+                .bookmarked
+                .get(StyleChain::default())
+                .unwrap_or_else(|| h.outlined.get(StyleChain::default()));
+            Some((level, bookmarked))
+        })
+        .collect()
 }

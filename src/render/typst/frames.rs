@@ -1,5 +1,5 @@
 //! Walking typst's laid-out frames: the passes regdoc makes over the pages
-//! after layout (`stamp`, `chunk`) share these three.
+//! after layout (`stamp`) share these two.
 
 use typst::layout::{Frame, FrameItem};
 
@@ -10,17 +10,6 @@ pub fn any(frame: &Frame, wanted: &impl Fn(&FrameItem) -> bool) -> bool {
         FrameItem::Group(g) => any(&g.frame, wanted),
         other => wanted(other),
     })
-}
-
-/// Every item of the frame and the frames inside it, in order; groups are
-/// looked into, not offered.
-pub fn each(frame: &Frame, f: &mut impl FnMut(&FrameItem)) {
-    for (_, item) in frame.items() {
-        match item {
-            FrameItem::Group(g) => each(&g.frame, f),
-            other => f(other),
-        }
-    }
 }
 
 /// Gives `edit` every `wanted` item to change in place. Frames are shared

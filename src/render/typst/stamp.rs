@@ -42,6 +42,12 @@ const SECOND: std::ops::Range<usize> = 19..29; // "0123456789"
 /// numbering pages its own way) is returned as it is.
 pub fn page_numbers(doc: PagedDocument) -> Result<PagedDocument> {
     let total = doc.pages().len();
+    page_numbers_of(doc, 0, total)
+}
+
+/// [`page_numbers`] for the pages of a chunk of a longer document: its
+/// first page is number `before + 1`, of `total`.
+pub fn page_numbers_of(doc: PagedDocument, before: usize, total: usize) -> Result<PagedDocument> {
     // A font that lacks one of its characters splits the placeholder into
     // runs of two fonts, none of them the placeholder: say so rather than
     // print "Page 0123456789 of 0123456789" on every page.
@@ -60,7 +66,7 @@ pub fn page_numbers(doc: PagedDocument) -> Result<PagedDocument> {
     let mut pages: Vec<Page> = doc.pages().to_vec();
     drop(doc);
     for (i, page) in pages.iter_mut().enumerate() {
-        stamp(&mut page.frame, i + 1, total)?;
+        stamp(&mut page.frame, before + i + 1, total)?;
     }
     Ok(PagedDocument::new(pages.into_iter().collect(), info))
 }
