@@ -184,6 +184,19 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
     }
 }
 
+/// The length of the sources a job lays out, the longest of them: how
+/// long a job is.
+fn job_source_len(docs: &[Document], job: &Job) -> usize {
+    match *job {
+        Job::Version { doc, index } => docs[doc].versions[index].text.len(),
+        Job::Markup { doc, old, new } => {
+            let d = &docs[doc];
+            d.versions[old].text.len().max(d.versions[new].text.len())
+        }
+        Job::Consultation { .. } | Job::ResponseTemplate { .. } => 0,
+    }
+}
+
 /// What a build did.
 #[derive(Debug, Default)]
 pub struct BuildReport {
@@ -468,14 +481,37 @@ pub fn build_all(
         bar.inc(1);
         Ok((path, key, bytes))
     };
-    // All jobs in parallel. A long render lays its chunks out on every
-    // core by itself, and two that lay out many chunks at once only double
-    // the memory (2.7 GiB for a 1,000-page code) without saving time, so
-    // those take turns (`render::pdf`, `HEAVY`); but after an edit a long
-    // render has a chunk or two to lay out, and the rest (reading the
-    // source and the chunk cache, export, the join) is one core's work:
-    // two at once halve it.
-    let rendered: Vec<Result<Rendered>> = jobs.par_iter().map(work).collect();
+    // Short jobs in parallel on rayon's threads, one core each. Long ones
+    // all at once, each on a thread of its own: a long render lays its
+    // chunks out on every core by itself, and two that lay out many chunks
+    // at once only double the memory (2.7 GiB for a 1,000-page code)
+    // without saving time, so those take turns (`render::pdf`, `HEAVY`);
+    // but after an edit a long render has a chunk or two to lay out, and
+    // the rest (reading the source and the chunk cache, export, the join)
+    // is one core's work: two at once halve it. Not on rayon's threads:
+    // one waiting there for its turn would run other jobs on top of the
+    // one it waits in, perhaps the very render whose turn it waits for.
+    let long = |job: &Job| job_source_len(&docs, job) > crate::render::data::LONG_DOCUMENT_CHARS;
+    let mut rendered: Vec<Option<Result<Rendered>>> = jobs
+        .par_iter()
+        .map(|job| (!long(job)).then(|| work(job)))
+        .collect();
+    std::thread::scope(|scope| {
+        let running: Vec<_> = rendered
+            .iter_mut()
+            .zip(&jobs)
+            .filter(|(slot, _)| slot.is_none())
+            .map(|(slot, job)| (slot, scope.spawn(|| work(job))))
+            .collect();
+        for (slot, thread) in running {
+            *slot = Some(
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+    });
+    let rendered: Vec<Result<Rendered>> = rendered.into_iter().flatten().collect();
     bar.finish_and_clear();
     let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
         rendered.into_iter().collect::<Result<_>>()?;

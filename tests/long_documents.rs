@@ -771,3 +771,26 @@ fn a_damaged_chunk_cache_is_not_trusted() {
         assert!(a == b, "{name}: a damaged cache changed the PDF");
     }
 }
+
+/// A heading whose slug is the label of the stand-in title a continuation
+/// starts with would be mistaken for it if the label were a slug: it is
+/// not, and such a heading is the document's like any other.
+#[test]
+fn a_heading_named_like_the_stand_in_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("code.md");
+    let text = code(16, 14, false)
+        .replace("## 5. Section 5\n", "## Regdoc continuation\n")
+        .replace("## 9. Section 9\n", "## regdoc:continuation\n");
+    write(&md, &text);
+    let whole = tmp.path().join("whole.pdf");
+    let chunked = tmp.path().join("chunked.pdf");
+    render(&[("REGDOC_CHUNK_BYTES", "0")], &md, &whole);
+    render(&[("REGDOC_CHUNK_BYTES", "30000")], &md, &chunked);
+    read_the_same(&whole, &chunked);
+    let outline = reading(&chunked).outline;
+    assert!(
+        outline.iter().any(|(_, t, _)| t == "Regdoc continuation"),
+        "{outline:?}"
+    );
+}

@@ -82,6 +82,15 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The same folder, written but not read: for a render that must not
+    /// trust what it holds.
+    pub fn write_only(self) -> Cache {
+        Cache {
+            read: false,
+            ..self
+        }
+    }
+
     /// The file of chunk `index` of the PDF identified by `ident`.
     fn path(&self, ident: &str, index: usize) -> PathBuf {
         self.dir
@@ -124,6 +133,22 @@ impl Cache {
             }
         }
     }
+}
+
+/// The SHA-256 of the running program: the code that makes a chunk, down
+/// to typst and the templates compiled in. Read once per process.
+fn build_id() -> [u8; 32] {
+    static ID: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| crate::fsutil::read_output(&p));
+        match exe {
+            Some(bytes) => Sha256::digest(&bytes).into(),
+            // Unknown: a key no other process shares, so nothing is reused.
+            None => Sha256::digest(format!("{:?}", std::time::SystemTime::now())).into(),
+        }
+    })
 }
 
 fn short_hash(s: &str) -> String {
@@ -182,6 +207,9 @@ pub fn key(i: &Inputs) -> String {
     };
     put(MAGIC);
     put(env!("CARGO_PKG_VERSION").as_bytes());
+    // regdoc's version is not enough: typst, the templates compiled in and
+    // the stamping change between builds of one version.
+    put(&build_id());
     put(i.template.as_bytes());
     put(&(i.index as u64).to_le_bytes());
     put(i.json);
@@ -206,9 +234,11 @@ pub fn key(i: &Inputs) -> String {
         put(name.as_bytes());
         let bytes = match key {
             Picture::Document => {
+                // As the world reads them: `/old/` from the document's own
+                // folder when the old side has none of its own.
                 let (dir, rel) = match (name.strip_prefix("/doc/"), name.strip_prefix("/old/")) {
                     (Some(rel), _) => (i.doc_dir, rel),
-                    (_, Some(rel)) => (i.old_dir, rel),
+                    (_, Some(rel)) => (i.old_dir.or(i.doc_dir), rel),
                     _ => (None, ""),
                 };
                 dir.map(|d| {
@@ -217,7 +247,11 @@ pub fn key(i: &Inputs) -> String {
                         .map_err(|_| ())
                 })
             }
-            Picture::Templates => i.templates.image(&name).map(|r| r.map_err(|_| ())),
+            // The data names it as typst reads it, under `/templates/`.
+            Picture::Templates => i
+                .templates
+                .image(name.strip_prefix("/templates/").unwrap_or(&name))
+                .map(|r| r.map_err(|_| ())),
         };
         match bytes {
             Some(Ok(b)) => put(&Sha256::digest(&b)),

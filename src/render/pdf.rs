@@ -161,6 +161,9 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     crate::source::assets::check_images(doc)?;
     check_logo(doc, templates)?;
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+    // The data is its JSON from here on: a long document's is a few
+    // hundred MB as Rust values, not to be held through the layout.
+    drop(data);
     let (bytes, missing, first) =
         crate::render::typst::glyph_safe(bytes, &crate::render::typst::fonts(templates));
     if let Some(c) = first {
@@ -201,10 +204,14 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
                 ident: &ident,
                 dated: issued(doc),
             };
-            match job.render(crate::render::chunkcache::current()) {
+            let cache = crate::render::chunkcache::current();
+            match job.render(cache.clone()) {
+                // The cache's entries are written anew, not read: the
+                // next build finds them right.
                 Err(LongError::Stale) => {
                     trace("the chunk cache disagreed with a compile: rendering without it");
-                    job.render(None).map_err(LongError::into_error)
+                    job.render(cache.map(|c| c.write_only()))
+                        .map_err(LongError::into_error)
                 }
                 other => other.map_err(LongError::into_error),
             }
@@ -278,25 +285,36 @@ impl LongError {
     }
 }
 
+/// Returns the memory the allocator holds free to the system. glibc keeps
+/// what a thread freed in that thread's arena, where work on other threads
+/// cannot reuse it: given back between the phases of a long render (the
+/// layouts, the exports, the join), the next phase's memory comes from it,
+/// not on top of it.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Taken by a long render that lays out more than a quarter of its chunks,
 /// for as long as it holds their pages: such renders take turns.
 static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Waits for [`HEAVY`], helping meanwhile with the work of the other
-/// renders (this thread is one of the few that lay out): blocked, it would
-/// leave the render that has the turn one core short.
-fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    loop {
-        match HEAVY.try_lock() {
-            Ok(turn) => return turn,
-            Err(std::sync::TryLockError::Poisoned(p)) => return p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                }
-            }
-        }
+/// Waits for [`HEAVY`]. Not on a thread of rayon's pool (`build` runs
+/// long renders on threads of their own): waiting there would run other
+/// jobs on top of this one, perhaps one that waits for the turn this
+/// thread already holds below it.
+fn take_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if rayon::current_thread_index().is_some() {
+        return None;
     }
+    Some(
+        HEAVY
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }
 
 /// One compile's pages and the world they were compiled in (export's
@@ -325,6 +343,13 @@ struct Slot {
 }
 
 impl Long<'_> {
+    /// What the cache files of this PDF are named by: its identifier and
+    /// its source (two documents' mark-ups of v1.0 and v2.0 share the
+    /// identifier).
+    fn cache_name(&self) -> String {
+        format!("{}\n{}", self.ident, self.doc.origin)
+    }
+
     fn render(
         &self,
         cache: Option<crate::render::chunkcache::Cache>,
@@ -365,7 +390,7 @@ impl Long<'_> {
             });
             let have = cache
                 .as_ref()
-                .and_then(|c| c.load(self.ident, k, &key))
+                .and_then(|c| c.load(&self.cache_name(), k, &key))
                 .map_or(Have::Nothing, Have::Cached);
             Slot { json, key, have }
         };
@@ -414,7 +439,11 @@ impl Long<'_> {
             .iter()
             .filter(|s| matches!(s.have, Have::Nothing))
             .count();
-        let _turn = (to_lay_out * 4 > n).then(take_turn);
+        let mut turn = if to_lay_out * 4 > n {
+            take_turn()
+        } else {
+            None
+        };
         let laid_out: Vec<Option<Result<Compiled>>> = slots
             .par_iter()
             .enumerate()
@@ -466,6 +495,16 @@ impl Long<'_> {
         // The layouts are done with: what their compiles cached makes room
         // for the exports.
         InFlight::free_all_caches();
+        // Cached chunks whose page numbers moved are laid out again to be
+        // numbered anew: many of them, and this render waits its turn too.
+        let moved = slots
+            .iter()
+            .enumerate()
+            .filter(|(k, s)| matches!(&s.have, Have::Cached(e) if e.before != before[*k] || e.total != total))
+            .count();
+        if turn.is_none() && moved * 4 > n {
+            turn = take_turn();
+        }
 
         // Each chunk's PDF: the cache's if its page numbers still hold,
         // else its pages (laid out again if the cache had them) numbered
@@ -475,19 +514,24 @@ impl Long<'_> {
             .enumerate()
             .with_max_len(1)
             .map(|(k, s)| {
-                let compiled = match s.have {
+                let (compiled, was) = match s.have {
                     Have::Cached(e) if e.before == before[k] && e.total == total => {
                         return Ok((e.pdf, e.headings));
                     }
-                    Have::Compiled(c) => *c,
-                    Have::Cached(_) | Have::Nothing => compile(k, &s.json)?,
+                    Have::Compiled(c) => (*c, None),
+                    Have::Cached(e) => (compile(k, &s.json)?, Some(e)),
+                    Have::Nothing => (compile(k, &s.json)?, None),
                 };
                 let pages = compiled.pages.pages().len();
-                if pages != counts[k] {
-                    return Err(LongError::Stale);
-                }
                 let footnotes = chunk::footnotes(&compiled.pages);
                 let headings = chunk::headings(&compiled.pages);
+                // What the cache said of a chunk laid out again must hold:
+                // the other chunks were numbered by it.
+                if let Some(said) = &was
+                    && (said.pages, said.footnotes, &said.headings) != (pages, footnotes, &headings)
+                {
+                    return Err(LongError::Stale);
+                }
                 let numbered =
                     crate::render::typst::stamp::page_numbers_of(compiled.pages, before[k], total)?;
                 let pdf = export_pdf(&compiled.world, &numbered, self.ident, self.dated)?;
@@ -502,7 +546,7 @@ impl Long<'_> {
                         total,
                         pdf,
                     };
-                    cache.store(self.ident, k, &entry);
+                    cache.store(&self.cache_name(), k, &entry);
                     return Ok((entry.pdf, headings));
                 }
                 Ok((pdf, headings))
@@ -512,12 +556,19 @@ impl Long<'_> {
             .into_iter()
             .collect::<std::result::Result<_, _>>()?;
         if let Some(cache) = &cache {
-            cache.forget_from(self.ident, n);
+            cache.forget_from(&self.cache_name(), n);
         }
+        drop(turn);
+        give_back_memory();
         trace("export of chunks");
         let chunks: Vec<crate::render::pdfjoin::Chunk> = exported
             .iter()
-            .map(|(pdf, headings)| crate::render::pdfjoin::Chunk { pdf, headings })
+            .zip(&counts)
+            .map(|((pdf, headings), &pages)| crate::render::pdfjoin::Chunk {
+                pdf,
+                headings,
+                pages,
+            })
             .collect();
         let joined = crate::render::pdfjoin::join(&chunks, self.attached).map_err(|e| {
             crate::error::Error::input(format!(
@@ -669,6 +720,7 @@ impl InFlight {
         } else {
             typst::comemo::evict(0);
         }
+        give_back_memory();
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Chunk<'a> {
     /// in the outline (typst leaves out some, and one left out still
     /// decides where the next ones nest).
     pub headings: &'a [(NonZeroUsize, bool)],
+    /// How many pages it has, as its page numbers were stamped.
+    pub pages: usize,
 }
 
 /// Why chunks could not be joined: a PDF of a shape this module does not
@@ -208,6 +210,9 @@ impl<'a> Parser<'a> {
                     .copied()
                     .filter(|c| !is_white(*c))
                     .collect();
+                if self.at >= self.b.len() {
+                    return self.err("a hex string that does not end");
+                }
                 self.at += 1;
                 let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
                 let mut out = Vec::with_capacity(hex.len() / 2 + 1);
@@ -436,7 +441,11 @@ impl<'a> File<'a> {
             at: start,
         };
         let head = format!("{n} 0 obj");
-        if !self.pdf[start..].starts_with(head.as_bytes()) {
+        if !self
+            .pdf
+            .get(start..)
+            .is_some_and(|b| b.starts_with(head.as_bytes()))
+        {
             return fail(format!("object {n} is not where the table says"));
         }
         p.at += head.len();
@@ -717,6 +726,20 @@ impl Copy<'_> {
         self.numbers.new.get(r as usize).copied().unwrap_or(0)
     }
 
+    /// An error if `v` refers to an object the join does not copy: a
+    /// dangling reference in the joined file.
+    fn check(&self, v: &Obj, n: usize) -> Result<(), JoinError> {
+        match v {
+            Obj::Ref(r) if self.map(*r) == 0 => fail(format!(
+                "object {n} of chunk {} refers to object {r}, which is not kept",
+                self.chunk + 1
+            )),
+            Obj::Array(items) => items.iter().try_for_each(|i| self.check(i, n)),
+            Obj::Dict(d) => d.iter().try_for_each(|(_, x)| self.check(x, n)),
+            _ => Ok(()),
+        }
+    }
+
     /// A chunk's ID, made the joined document's.
     fn id(&self, s: &mut Vec<u8>) {
         if self.chunk > 0 {
@@ -795,6 +818,16 @@ pub fn join(
         .enumerate()
         .map(|(k, c)| Plan::read(c.pdf, k > 0))
         .collect::<Result<_, _>>()?;
+    for (k, (plan, c)) in plans.iter().zip(chunks).enumerate() {
+        if plan.pages.len() != c.pages {
+            return fail(format!(
+                "chunk {} has {} pages, numbered as {}",
+                k + 1,
+                plan.pages.len(),
+                c.pages
+            ));
+        }
+    }
 
     // Numbers: chunk by chunk, each object copied gets the next one.
     let mut next = 1u32;
@@ -891,7 +924,7 @@ pub fn join(
             far: &far,
         })
         .collect();
-    let bodies: Vec<Vec<(u32, Vec<u8>)>> = plans
+    let bodies: Vec<Copied> = plans
         .par_iter()
         .zip(&copies)
         .map(|(plan, copy)| copy_objects(plan, copy))
@@ -1185,6 +1218,15 @@ pub fn join(
     let mut out = Vec::with_capacity(chunks.iter().map(|c| c.pdf.len()).sum::<usize>());
     out.extend_from_slice(&first.file.pdf[..header_end]);
     let mut offsets = vec![0usize; next as usize];
+    // Each chunk's objects as they are, dropped once in place: the peak is
+    // the chunks' files, their copies and the joined file, not more.
+    for chunk in bodies {
+        let at = out.len();
+        out.extend_from_slice(&chunk.bytes);
+        for (n, o) in chunk.objects {
+            offsets[n as usize] = at + o;
+        }
+    }
     let mut put = |out: &mut Vec<u8>, n: u32, body: &[u8]| {
         offsets[n as usize] = out.len();
         out.extend_from_slice(n.to_string().as_bytes());
@@ -1192,11 +1234,6 @@ pub fn join(
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     };
-    for chunk in &bodies {
-        for (n, body) in chunk {
-            put(&mut out, *n, body);
-        }
-    }
     for (n, body) in &made {
         put(&mut out, *n, body);
     }
@@ -1284,8 +1321,11 @@ fn remap(v: &Obj, map: &dyn Fn(u32) -> u32) -> Obj {
 
 /// Every object of a chunk that is copied, with its joined number and its
 /// body (dictionary and stream) as it is written in the joined file.
-fn copy_objects(plan: &Plan, copy: &Copy) -> Result<Vec<(u32, Vec<u8>)>, JoinError> {
-    let mut out = Vec::new();
+fn copy_objects(plan: &Plan, copy: &Copy) -> Result<Copied, JoinError> {
+    let mut out = Copied {
+        bytes: Vec::with_capacity(plan.file.pdf.len()),
+        objects: Vec::with_capacity(plan.file.count()),
+    };
     let made_anew = [plan.pages_root, plan.struct_root, plan.document];
     for (n, &new) in copy.numbers.new.iter().enumerate() {
         if new == 0 || made_anew.contains(&(n as u32)) {
@@ -1293,16 +1333,27 @@ fn copy_objects(plan: &Plan, copy: &Copy) -> Result<Vec<(u32, Vec<u8>)>, JoinErr
         }
         let Indirect { mut value, stream } = plan.file.object(n as u32)?;
         copy.edit(&mut value)?;
-        let mut body = Vec::new();
-        write(&value, &mut body, &|r| copy.map(r));
+        copy.check(&value, n)?;
+        out.objects.push((new, out.bytes.len()));
+        let body = &mut out.bytes;
+        body.extend_from_slice(new.to_string().as_bytes());
+        body.extend_from_slice(b" 0 obj\n");
+        write(&value, body, &|r| copy.map(r));
         if let Some(data) = stream {
             body.extend_from_slice(b"\nstream\n");
             body.extend_from_slice(data);
             body.extend_from_slice(b"\nendstream");
         }
-        out.push((new, body));
+        body.extend_from_slice(b"\nendobj\n");
     }
     Ok(out)
+}
+
+/// A chunk's objects as written in the joined file, one after another,
+/// and where each starts in them.
+struct Copied {
+    bytes: Vec<u8>,
+    objects: Vec<(u32, usize)>,
 }
 
 /// Writes the outline items of `nodes` (children of `parent`), each with

@@ -215,9 +215,10 @@ pub fn headings(doc: &PagedDocument) -> Headings {
         .iter()
         .filter_map(|e| {
             // The stand-in for the title a continuation starts with is
-            // not the document's: the join drops it.
+            // not the document's: the join drops it. (Its label has a
+            // colon, which no heading's slug has.)
             if e.label()
-                .is_some_and(|l| l.resolve().as_str() == "regdoc-continuation")
+                .is_some_and(|l| l.resolve().as_str() == "regdoc:continuation")
             {
                 return None;
             }
