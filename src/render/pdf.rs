@@ -377,17 +377,22 @@ impl Long<'_> {
             let mut data = self.chunks[k].clone();
             data["footnotes_before"] = footnotes_before.into();
             let json = serde_json::to_vec(&data).expect("JSON of plain data");
-            let key = crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
-                template: self.template,
-                index: k,
-                data: &data,
-                json: &json,
-                templates: self.templates,
-                doc_dir: self.doc.dir.as_deref(),
-                old_dir: self.old_dir,
-                ident: self.ident,
-                dated: self.dated,
-            });
+            // Without a cache (one `regdoc markup`), no key is needed.
+            let key = if cache.is_none() {
+                String::new()
+            } else {
+                crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
+                    template: self.template,
+                    index: k,
+                    data: &data,
+                    json: &json,
+                    templates: self.templates,
+                    doc_dir: self.doc.dir.as_deref(),
+                    old_dir: self.old_dir,
+                    ident: self.ident,
+                    dated: self.dated,
+                })
+            };
             let have = cache
                 .as_ref()
                 .and_then(|c| c.load(&self.cache_name(), k, &key))

@@ -380,8 +380,19 @@ fn write(obj: &Obj, out: &mut Vec<u8>, map: &dyn Fn(u32) -> u32) {
 }
 
 /// A literal string: parentheses and backslashes escaped, and bytes a
-/// reader might take for line ends or lose, in octal.
+/// reader might take for line ends or lose, in octal; a hex string when
+/// most bytes would need an escape.
 fn write_string(s: &[u8], out: &mut Vec<u8>) {
+    // Mostly bytes that need an escape (UTF-16 text): hex is half the size.
+    let escaped = s.iter().filter(|c| !(0x20..=0x7e).contains(*c)).count();
+    if escaped * 3 > s.len() {
+        out.push(b'<');
+        for c in s {
+            out.extend_from_slice(format!("{c:02x}").as_bytes());
+        }
+        out.push(b'>');
+        return;
+    }
     out.push(b'(');
     for &c in s {
         match c {
@@ -1436,6 +1447,18 @@ mod tests {
                 .to_vec()
         );
         assert_eq!(parse(&out), remap(&obj, &|r| r + 10));
+    }
+
+    #[test]
+    fn text_of_another_script_is_written_in_hex() {
+        let utf16 = vec![0xFE, 0xFF, 0x04, 0x1F, 0x00, 0x20];
+        let mut out = Vec::new();
+        write_string(&utf16, &mut out);
+        assert_eq!(out, b"<feff041f0020>".to_vec());
+        assert_eq!(parse(&out), Obj::Str(utf16));
+        let mut out = Vec::new();
+        write_string(b"Section, page 3", &mut out);
+        assert_eq!(out, b"(Section, page 3)".to_vec());
     }
 
     #[test]
