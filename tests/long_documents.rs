@@ -176,19 +176,25 @@ fn reading(pdf: &Path) -> Reading {
     }
 }
 
-/// Two PDFs a reader cannot tell apart (`Reading`), the second of which
-/// passes `qpdf --check`.
-fn read_the_same(whole: &Path, chunked: &Path) {
+/// `qpdf --check` finds nothing wrong with `pdf`.
+fn qpdf_passes(pdf: &Path) {
     let check = Command::new("qpdf")
         .arg("--check")
-        .arg(chunked)
+        .arg(pdf)
         .output()
         .unwrap();
     assert!(
         check.status.success(),
-        "{}",
+        "{}: {}",
+        pdf.display(),
         String::from_utf8_lossy(&check.stdout)
     );
+}
+
+/// Two PDFs a reader cannot tell apart (`Reading`), the second of which
+/// passes `qpdf --check`.
+fn read_the_same(whole: &Path, chunked: &Path) {
+    qpdf_passes(chunked);
     let (a, b) = (reading(whole), reading(chunked));
     assert_eq!(a.pages.len(), b.pages.len(), "page count");
     for (i, (x, y)) in a.pages.iter().zip(&b.pages).enumerate() {
@@ -413,16 +419,7 @@ fn chunks_and_one_compile_read_the_same() {
     );
     // What the join must keep, checked on the chunked files themselves.
     for pdf in [&chunked.0, &chunked.1] {
-        let check = Command::new("qpdf")
-            .arg("--check")
-            .arg(pdf)
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "{}",
-            String::from_utf8_lossy(&check.stdout)
-        );
+        qpdf_passes(pdf);
         let doc = lopdf::Document::load(pdf).unwrap();
         let catalog = doc.catalog().unwrap();
         assert!(catalog.get(b"StructTreeRoot").is_ok(), "tagged");

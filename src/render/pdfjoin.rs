@@ -256,27 +256,13 @@ impl<'a> Parser<'a> {
                     return self.err("an unreadable token");
                 };
                 if let Ok(n) = text.parse::<i64>() {
-                    // `n 0 R`: a reference.
-                    let save = self.at;
-                    self.skip_space();
-                    let generation = self.token();
-                    self.skip_space();
-                    if !generation.is_empty()
-                        && generation.iter().all(u8::is_ascii_digit)
-                        && self.b.get(self.at) == Some(&b'R')
-                        && self
-                            .b
-                            .get(self.at + 1)
-                            .is_none_or(|&c| is_white(c) || is_delim(c))
-                    {
-                        self.at += 1;
-                        return match u32::try_from(n) {
-                            Ok(r) => Ok(Obj::Ref(r)),
-                            Err(_) => self.err("a reference out of range"),
-                        };
+                    if !self.reference_rest() {
+                        return Ok(Obj::Int(n));
                     }
-                    self.at = save;
-                    return Ok(Obj::Int(n));
+                    return match u32::try_from(n) {
+                        Ok(r) => Ok(Obj::Ref(r)),
+                        Err(_) => self.err("a reference out of range"),
+                    };
                 }
                 if text.parse::<f64>().is_ok() {
                     return Ok(Obj::Real(word.to_vec()));
@@ -284,6 +270,28 @@ impl<'a> Parser<'a> {
                 self.err("an unknown keyword")
             }
         }
+    }
+
+    /// After a number: moves past ` g R` and says so if they follow (the
+    /// number was an object's), else stays.
+    fn reference_rest(&mut self) -> bool {
+        let save = self.at;
+        self.skip_space();
+        let generation = self.token();
+        self.skip_space();
+        if !generation.is_empty()
+            && generation.iter().all(u8::is_ascii_digit)
+            && self.b.get(self.at) == Some(&b'R')
+            && self
+                .b
+                .get(self.at + 1)
+                .is_none_or(|&c| is_white(c) || is_delim(c))
+        {
+            self.at += 1;
+            return true;
+        }
+        self.at = save;
+        false
     }
 
     /// Moves past one object without building it.
@@ -329,19 +337,7 @@ impl<'a> Parser<'a> {
                 if self.token().is_empty() {
                     return self.err("an unreadable token");
                 }
-                // `n g R`: the rest of a reference.
-                let save = self.at;
-                self.skip_space();
-                let generation = self.token();
-                self.skip_space();
-                if !generation.is_empty()
-                    && generation.iter().all(u8::is_ascii_digit)
-                    && self.b.get(self.at) == Some(&b'R')
-                {
-                    self.at += 1;
-                } else {
-                    self.at = save;
-                }
+                self.reference_rest();
                 Ok(())
             }
         }
