@@ -298,6 +298,28 @@ fn give_back_memory() {
     }
 }
 
+/// A chunk's data as JSON, with the footnote count it starts from. Written
+/// into the JSON, not into a copy of the data: a copy of a long
+/// document's chunks as Rust values costs more than all the rest of
+/// looking them up in the cache.
+fn with_footnotes_before(data: &serde_json::Value, count: usize) -> Vec<u8> {
+    let json = serde_json::to_vec(data).expect("JSON of plain data");
+    match json.strip_prefix(b"{") {
+        Some(rest) => {
+            let field = format!("{{\"footnotes_before\":{count}");
+            let mut out = Vec::with_capacity(json.len() + field.len() + 1);
+            out.extend_from_slice(field.as_bytes());
+            if rest != b"}" {
+                out.push(b',');
+            }
+            out.extend_from_slice(rest);
+            out
+        }
+        // Not an object: the templates read no count from it.
+        None => json,
+    }
+}
+
 /// Taken by a long render that lays out more than a quarter of its chunks,
 /// for as long as it holds their pages: such renders take turns.
 static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -374,9 +396,8 @@ impl Long<'_> {
             starts.fill(0);
         }
         let slot = |k: usize, footnotes_before: usize| -> Slot {
-            let mut data = self.chunks[k].clone();
-            data["footnotes_before"] = footnotes_before.into();
-            let json = serde_json::to_vec(&data).expect("JSON of plain data");
+            let data = &self.chunks[k];
+            let json = with_footnotes_before(data, footnotes_before);
             // Without a cache (one `regdoc markup`), no key is needed.
             let key = if cache.is_none() {
                 String::new()
@@ -384,7 +405,7 @@ impl Long<'_> {
                 crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
                     template: self.template,
                     index: k,
-                    data: &data,
+                    data,
                     json: &json,
                     templates: self.templates,
                     doc_dir: self.doc.dir.as_deref(),
@@ -776,5 +797,22 @@ impl super::Renderer for Markup {
             None => Templates::builtin(),
         };
         render_markup(ctx.document, ctx.old, ctx.new, ctx.redline, &templates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_footnotes_before;
+
+    #[test]
+    fn the_footnote_count_is_written_into_the_json() {
+        let data = serde_json::json!({"blocks": [1, 2], "doc": {"title": "T"}});
+        let json = with_footnotes_before(&data, 7);
+        let back: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let mut want = data.clone();
+        want["footnotes_before"] = 7.into();
+        assert_eq!(back, want);
+        let empty = with_footnotes_before(&serde_json::json!({}), 3);
+        assert_eq!(empty, br#"{"footnotes_before":3}"#.to_vec());
     }
 }
