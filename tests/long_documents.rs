@@ -374,7 +374,8 @@ fn one_core_and_two_make_the_same_bytes() {
 /// A long document compiled in chunks (each a typst compile of some
 /// sections, exported on its own, the PDFs joined) reads as one compile
 /// of the whole: pages and their text, outline, footnote numbers, links to
-/// headings in other chunks and their alternative text, metadata.
+/// headings in other chunks and their alternative text, metadata; and its
+/// pages look the same, pixel for pixel.
 #[test]
 fn chunks_and_one_compile_read_the_same() {
     let tmp = tempfile::tempdir().unwrap();
@@ -413,6 +414,13 @@ fn chunks_and_one_compile_read_the_same() {
     };
     read_the_same(&whole.0, &chunked.0);
     read_the_same(&whole.1, &chunked.1);
+    // And look the same: every page of the mark-up, pixel for pixel.
+    for page in 1..=page_count(&whole.1) {
+        assert!(
+            page_rgb(&whole.1, page) == page_rgb(&chunked.1, page),
+            "page {page} of the mark-up looks different chunked"
+        );
+    }
     assert!(
         std::fs::read(&chunked.1).unwrap() == std::fs::read(&recounted).unwrap(),
         "a chunk compiled again changed the PDF"
