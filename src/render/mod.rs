@@ -34,6 +34,44 @@ pub mod text;
 #[cfg(feature = "pdf")]
 pub mod typst;
 
+/// `f` of each item, on threads of this call's own, one per core, the
+/// results in order. For the short phases of a long render (looking its
+/// chunks up in the cache, the join's copying): on rayon's threads they
+/// would queue behind another render's chunk compiles, half a second each.
+#[cfg(feature = "pdf")]
+pub(crate) fn on_own_threads<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per = items.len().div_ceil(cores.max(1)).max(1);
+    if items.len() <= 1 || cores == 1 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let parts: Vec<_> = items
+            .chunks(per)
+            .enumerate()
+            .map(|(p, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, t)| f(p * per + i, t))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// Most picture bytes one HTML or Word output embeds, counting every
 /// reference (each one is embedded).
 pub const MAX_EMBEDDED_IMAGE_BYTES: u64 = 64 * 1024 * 1024;

@@ -451,7 +451,8 @@ impl Long<'_> {
             Ok(Compiled { pages, world })
         };
 
-        let mut slots: Vec<Slot> = (0..n).into_par_iter().map(|k| slot(k, starts[k])).collect();
+        let mut slots: Vec<Slot> =
+            crate::render::on_own_threads(&starts, |k, &start| slot(k, start));
         let cached = slots
             .iter()
             .filter(|s| matches!(s.have, Have::Cached(_)))

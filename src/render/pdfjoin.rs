@@ -943,11 +943,8 @@ pub fn join(
     chunks: &[Chunk],
     attached: &[crate::provenance::Embedded],
 ) -> Result<Vec<u8>, JoinError> {
-    use rayon::prelude::*;
-    let plans: Vec<Plan> = chunks
-        .par_iter()
-        .enumerate()
-        .map(|(k, c)| Plan::read(c.pdf, k > 0))
+    let plans: Vec<Plan> = crate::render::on_own_threads(chunks, |k, c| Plan::read(c.pdf, k > 0))
+        .into_iter()
         .collect::<Result<_, _>>()?;
     for (k, (plan, c)) in plans.iter().zip(chunks).enumerate() {
         if plan.pages.len() != c.pages {
@@ -1055,11 +1052,10 @@ pub fn join(
             far: &far,
         })
         .collect();
-    let bodies: Vec<Copied> = plans
-        .par_iter()
-        .zip(&copies)
-        .map(|(plan, copy)| copy_objects(plan, copy))
-        .collect::<Result<_, _>>()?;
+    let bodies: Vec<Copied> =
+        crate::render::on_own_threads(&plans, |k, plan| copy_objects(plan, &copies[k]))
+            .into_iter()
+            .collect::<Result<_, _>>()?;
 
     // What is made anew: page tree, structure tree, outline, catalog.
     let mut made: Vec<(u32, Vec<u8>)> = Vec::new();
