@@ -434,7 +434,17 @@ pub fn block_md(block: &Block) -> String {
         Block::Heading { level, content } => {
             format!("{} {}", "#".repeat(*level as usize), inlines_md(content))
         }
-        Block::Paragraph { content } => escape_lines(&inlines_md(content)),
+        Block::Paragraph { content } => {
+            let mut md = inlines_md(content);
+            // A line feed that ends a paragraph cannot be a hard break (a
+            // backslash with nothing after it reads as itself): it is
+            // written as its character reference.
+            if md.ends_with("\\\n") {
+                md.truncate(md.len() - 2);
+                md.push_str("&#10;");
+            }
+            escape_lines(&md)
+        }
         container => blocks_md(std::slice::from_ref(container))
             .trim_end()
             .to_string(),
