@@ -799,3 +799,64 @@ fn a_heading_named_like_the_stand_in_is_kept() {
         "{outline:?}"
     );
 }
+
+/// A cache entry that is whole (its checksum holds) but says something
+/// wrong of its chunk (one page more than the chunk has) is caught when the
+/// chunk is laid out again: the render is done again without trusting the
+/// cache, writes what a build from scratch writes, and rewrites the
+/// entries, so that the next build does not disagree again.
+#[test]
+fn a_cache_entry_that_lies_is_caught_and_rewritten() {
+    use sha2::{Digest, Sha256};
+    let tmp = two_versions();
+    cached_build(tmp.path(), "out", &[]);
+    let cache = tmp.path().join("out/.regdoc-cache");
+    let mut lied = 0;
+    for e in std::fs::read_dir(&cache).unwrap() {
+        let path = e.unwrap().path();
+        if !path.to_string_lossy().ends_with("-1.chunk") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let magic = b"regdoc-chunk 1\n".len();
+        let body = &bytes[magic + 65..];
+        let line = body.iter().position(|&b| b == b'\n').unwrap();
+        let mut facts: serde_json::Value = serde_json::from_slice(&body[..line]).unwrap();
+        facts["pages"] = (facts["pages"].as_u64().unwrap() + 1).into();
+        let mut new_body = serde_json::to_vec(&facts).unwrap();
+        new_body.extend_from_slice(&body[line..]);
+        let sum: String = Sha256::digest(&new_body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut out = bytes[..magic].to_vec();
+        out.extend_from_slice(sum.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(&new_body);
+        std::fs::write(&path, out).unwrap();
+        lied += 1;
+    }
+    assert_eq!(lied, 3, "chunk 2 of each of the three PDFs");
+    // An edit of section 1 (the first chunk): the draft and the mark-up
+    // are rendered, their totals come out wrong, every cached chunk is
+    // laid out again to be renumbered, and chunk 2 disagrees.
+    let draft = tmp.path().join("documents/x/v1.1.md");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    write(&draft, &text.replacen("1.5 ", "1.5 Amended ", 1));
+    let (said, pdfs) = cached_build(tmp.path(), "out", &[]);
+    assert_eq!(
+        said.matches("the chunk cache disagreed").count(),
+        2,
+        "{said}"
+    );
+    let (_, clean) = cached_build(tmp.path(), "clean", &["--force"]);
+    for ((name, a), (_, b)) in pdfs.iter().zip(&clean) {
+        assert!(a == b, "{name}: a lying cache entry changed the PDF");
+    }
+    // Rewritten: the next edit finds the cache right.
+    let text = std::fs::read_to_string(&draft).unwrap();
+    write(&draft, &text.replacen("1.5 Amended ", "1.5 ", 1));
+    let (said, _) = cached_build(tmp.path(), "out", &[]);
+    assert!(!said.contains("disagreed"), "{said}");
+    assert!(cached_counts(&said).iter().all(|(f, _)| *f > 0), "{said}");
+}

@@ -1242,7 +1242,7 @@ pub fn join(
         let mut files: Vec<(Vec<u8>, Obj)> = attached
             .iter()
             .zip(&attachment_numbers)
-            .map(|(a, (spec, _))| (text_string(&a.name), Obj::Ref(*spec)))
+            .map(|(a, (spec, _))| (crate::render::pdfmeta::text_bytes(&a.name), Obj::Ref(*spec)))
             .collect();
         files.sort_by(|a, b| a.0.cmp(&b.0));
         set(
@@ -1296,7 +1296,7 @@ pub fn join(
         let mut head = Vec::new();
         write(&Obj::Dict(stream), &mut head, &id);
         streams.push((*file, head, data));
-        let name = text_string(&a.name);
+        let name = crate::render::pdfmeta::text_bytes(&a.name);
         let relationship = {
             let mut r = a.relationship.as_bytes().to_vec();
             if let Some(c) = r.first_mut() {
@@ -1315,7 +1315,10 @@ pub fn join(
                     (b"UF".to_vec(), Obj::Ref(*file)),
                 ]),
             ),
-            (b"Desc".to_vec(), Obj::Str(text_string(&a.description))),
+            (
+                b"Desc".to_vec(),
+                Obj::Str(crate::render::pdfmeta::text_bytes(&a.description)),
+            ),
             (b"AFRelationship".to_vec(), Obj::Name(relationship)),
         ];
         obj(*spec, &Obj::Dict(spec_dict), &id);
@@ -1399,19 +1402,6 @@ pub fn join(
     write(&Obj::Dict(trailer), &mut out, &id);
     out.extend_from_slice(format!("\nstartxref\n{xref_at}\n%%EOF").as_bytes());
     Ok(out)
-}
-
-/// A PDF text string: the bytes of ASCII text, UTF-16BE with a
-/// byte-order mark otherwise (PDF 1.7, 7.9.2.2).
-fn text_string(v: &str) -> Vec<u8> {
-    if v.is_ascii() {
-        return v.as_bytes().to_vec();
-    }
-    let mut out = vec![0xFE, 0xFF];
-    for u in v.encode_utf16() {
-        out.extend_from_slice(&u.to_be_bytes());
-    }
-    out
 }
 
 /// A name's bytes, each one a name may not hold as it is written `#xx`

@@ -56,11 +56,20 @@ fn text_string(v: &str) -> Object {
     if v.is_ascii() {
         return Object::string_literal(v.as_bytes().to_vec());
     }
+    Object::String(text_bytes(v), lopdf::StringFormat::Hexadecimal)
+}
+
+/// The bytes of a PDF text string: ASCII as it is, UTF-16BE with a
+/// byte-order mark otherwise (also `pdfjoin`'s).
+pub(crate) fn text_bytes(v: &str) -> Vec<u8> {
+    if v.is_ascii() {
+        return v.as_bytes().to_vec();
+    }
     let mut bytes = vec![0xFE, 0xFF];
     for u in v.encode_utf16() {
         bytes.extend_from_slice(&u.to_be_bytes());
     }
-    Object::String(bytes, lopdf::StringFormat::Hexadecimal)
+    bytes
 }
 
 /// `/Suspects false` is the default; Debian's poppler (22.x) wrongly reports

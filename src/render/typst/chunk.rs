@@ -23,7 +23,8 @@
 //! - the cover, document metadata and attachments: only in the first
 //!   chunk; the others are `continuation`s, which templates lay out as
 //!   body only;
-//! - links to headings: laid out as a link to [`FAR_ANCHOR`]`slug` (typst
+//! - links to headings: laid out as a link to
+//!   [`FAR_ANCHOR`](crate::render::pdfjoin::FAR_ANCHOR)`slug` (typst
 //!   refuses a label its compile does not have, and the alternative text
 //!   it would give, "Section, page 31", needs the pages before), then
 //!   pointed at the heading once all pages are joined, with the
@@ -49,9 +50,6 @@ pub fn chunk_bytes() -> usize {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(CHUNK_BYTES)
 }
-
-/// The URL prefix of a link to a heading in another chunk.
-pub const FAR_ANCHOR: &str = "regdoc-anchor:";
 
 /// The template data of each chunk, in order: the data itself when the
 /// document is short or has no section breaks.
