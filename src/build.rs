@@ -515,6 +515,8 @@ pub fn build_all(
     bar.finish_and_clear();
     let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
         rendered.into_iter().collect::<Result<_>>()?;
+    #[cfg(feature = "pdf")]
+    crate::render::pdf::trace("rendered");
     let mut report = BuildReport::default();
     let expected: Vec<PathBuf> = rendered.iter().map(|(p, _, _)| p.clone()).collect();
     let mut tx = Transaction::begin(out)?;
@@ -548,5 +550,7 @@ pub fn build_all(
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest");
     tx.write(&manifest_path, &json)?;
     tx.commit()?;
+    #[cfg(feature = "pdf")]
+    crate::render::pdf::trace("written");
     Ok(report)
 }

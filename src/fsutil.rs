@@ -451,6 +451,26 @@ pub fn read_output(path: &Path) -> Option<Vec<u8>> {
         .and_then(|_| std::fs::read(path).ok())
 }
 
+/// What changes whenever the file at `path` is written or replaced: its
+/// size, modification time and (on Unix) device and inode. Not a content
+/// hash; for a file too big to hash on every run (the running program).
+pub fn file_stamp(path: &Path) -> Option<String> {
+    let m = std::fs::metadata(path).ok()?;
+    let modified = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    #[cfg(unix)]
+    let place = {
+        use std::os::unix::fs::MetadataExt;
+        format!("{} {}", m.dev(), m.ino())
+    };
+    #[cfg(not(unix))]
+    let place = String::new();
+    Some(format!("{} {} {place}", m.len(), modified.as_nanos()))
+}
+
 /// Removes a file regdoc keeps for itself (a cache entry); a file that is
 /// gone already is no error, nor is one that cannot be removed: it is only
 /// kept.

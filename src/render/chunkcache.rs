@@ -8,11 +8,12 @@
 //! chunks whose inputs changed, exports only those and the ones whose page
 //! numbers moved, and joins.
 //!
-//! - **The key is everything a chunk is made of**: regdoc's version, the
-//!   templates and house fonts, the chunk's template data (which holds its
-//!   text, its place among the chunks and where its footnotes start), the
-//!   bytes of every image it shows, the PDF's identifier and date, and `SOURCE_DATE_EPOCH`. Content, never
-//!   timestamps. Page numbers are not in the key: an entry records the
+//! - **The key is everything a chunk is made of**: regdoc's version and
+//!   build, the templates and house fonts, the chunk's template data
+//!   (which holds its text, its place among the chunks and where its
+//!   footnotes start), the bytes of every image it shows, the PDF's
+//!   identifier and date, and `SOURCE_DATE_EPOCH`. Content, never
+//!   timestamps, but for the program's own (`build_id`). Page numbers are not in the key: an entry records the
 //!   numbers it was stamped with, and is used as it is only when they
 //!   still hold.
 //! - **An entry is never trusted blindly**: it carries the SHA-256 of its
@@ -135,16 +136,20 @@ impl Cache {
     }
 }
 
-/// The SHA-256 of the running program: the code that makes a chunk, down
-/// to typst and the templates compiled in. Read once per process.
+/// What stands for the running program: the code that makes a chunk,
+/// down to typst and the templates compiled in. Not its bytes' hash but,
+/// as ccache's default `compiler_check = mtime` does for a compiler, its
+/// path, size, modification time and inode: any new build or install
+/// changes them, and hashing 70 MB of program cost every build 50–60 ms
+/// before its first chunk could be looked up. Read once per process.
 fn build_id() -> [u8; 32] {
     static ID: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
     *ID.get_or_init(|| {
-        let exe = std::env::current_exe()
+        let stamp = std::env::current_exe()
             .ok()
-            .and_then(|p| crate::fsutil::read_output(&p));
-        match exe {
-            Some(bytes) => Sha256::digest(&bytes).into(),
+            .and_then(|p| crate::fsutil::file_stamp(&p).map(|s| format!("{}\n{s}", p.display())));
+        match stamp {
+            Some(s) => Sha256::digest(s.as_bytes()).into(),
             // Unknown: a key no other process shares, so nothing is reused.
             None => Sha256::digest(format!("{:?}", std::time::SystemTime::now())).into(),
         }
@@ -184,9 +189,52 @@ fn decode(bytes: &[u8]) -> Option<Entry> {
     Some(entry)
 }
 
+/// What every chunk of one render is made of: the program, the template,
+/// the templates folder and its fonts, the PDF's identifier and date.
+/// Hashed once per render, not once per chunk: house fonts are megabytes.
+pub struct Setting([u8; 32]);
+
+impl Setting {
+    pub fn of(
+        template: &str,
+        templates: &crate::render::typst::Templates,
+        ident: &str,
+        dated: Option<crate::model::EffectiveDate>,
+    ) -> Setting {
+        let mut h = Sha256::new();
+        let mut put = |b: &[u8]| {
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        };
+        put(MAGIC);
+        put(env!("CARGO_PKG_VERSION").as_bytes());
+        // regdoc's version is not enough: typst, the templates compiled in
+        // and the stamping change between builds of one version.
+        put(&build_id());
+        put(template.as_bytes());
+        for (name, _) in crate::render::typst::templates::FILES {
+            put(name.as_bytes());
+            match templates.get(name) {
+                Some(Ok(t)) => put(t.as_bytes()),
+                _ => put(b"?"),
+            }
+        }
+        for (path, bytes) in templates.fonts.iter() {
+            put(path.to_string_lossy().as_bytes());
+            put(&Sha256::digest(bytes));
+        }
+        put(ident.as_bytes());
+        put(format!("{dated:?}").as_bytes());
+        put(std::env::var("SOURCE_DATE_EPOCH")
+            .unwrap_or_default()
+            .as_bytes());
+        Setting(h.finalize().into())
+    }
+}
+
 /// What a chunk is made of, besides its page numbers.
 pub struct Inputs<'a> {
-    pub template: &'a str,
+    pub setting: &'a Setting,
     pub index: usize,
     /// The chunk's template data, and the JSON typst is given of it.
     pub data: &'a serde_json::Value,
@@ -194,8 +242,6 @@ pub struct Inputs<'a> {
     pub templates: &'a crate::render::typst::Templates,
     pub doc_dir: Option<&'a Path>,
     pub old_dir: Option<&'a Path>,
-    pub ident: &'a str,
-    pub dated: Option<crate::model::EffectiveDate>,
 }
 
 /// The hash of a chunk's inputs, in hex.
@@ -205,25 +251,9 @@ pub fn key(i: &Inputs) -> String {
         h.update((b.len() as u64).to_le_bytes());
         h.update(b);
     };
-    put(MAGIC);
-    put(env!("CARGO_PKG_VERSION").as_bytes());
-    // regdoc's version is not enough: typst, the templates compiled in and
-    // the stamping change between builds of one version.
-    put(&build_id());
-    put(i.template.as_bytes());
+    put(&i.setting.0);
     put(&(i.index as u64).to_le_bytes());
     put(i.json);
-    for (name, _) in crate::render::typst::templates::FILES {
-        put(name.as_bytes());
-        match i.templates.get(name) {
-            Some(Ok(t)) => put(t.as_bytes()),
-            _ => put(b"?"),
-        }
-    }
-    for (path, bytes) in i.templates.fonts.iter() {
-        put(path.to_string_lossy().as_bytes());
-        put(&Sha256::digest(bytes));
-    }
     // The pictures it shows: a redrawn diagram changes the chunk though
     // no text did.
     let mut shown = Vec::new();
@@ -258,11 +288,6 @@ pub fn key(i: &Inputs) -> String {
             _ => put(b"?"),
         }
     }
-    put(i.ident.as_bytes());
-    put(format!("{:?}", i.dated).as_bytes());
-    put(std::env::var("SOURCE_DATE_EPOCH")
-        .unwrap_or_default()
-        .as_bytes());
     hex(&h.finalize())
 }
 

@@ -160,12 +160,23 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
     check_logo(doc, templates)?;
-    let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-    // The data is its JSON from here on: a long document's is a few
-    // hundred MB as Rust values, not to be held through the layout.
-    drop(data);
-    let (bytes, missing, first) =
-        crate::render::typst::glyph_safe(bytes, &crate::render::typst::fonts(templates));
+    let fonts = crate::render::typst::fonts(templates);
+    let mut safe = crate::render::typst::GlyphSafe::new(&fonts);
+    let parts = if chunkable(template, templates) {
+        // Cut as values: written as JSON first, the data would be read
+        // back to be cut (0.1 s of a 1,000-page mark-up).
+        let mut value = serde_json::to_value(&data).expect("JSON of plain data");
+        drop(data);
+        safe.value(&mut value);
+        chunks(value)
+    } else {
+        let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+        // The data is its JSON from here on: a long document's is a few
+        // hundred MB as Rust values, not to be held through the layout.
+        drop(data);
+        Parts::Whole(safe.json(bytes))
+    };
+    let (missing, first) = safe.finish();
     if let Some(c) = first {
         eprintln!(
             "{}",
@@ -177,8 +188,10 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         );
     }
     let _in_flight = InFlight::enter();
-    trace(&format!("data ({} bytes of JSON)", bytes.len()));
-    let parts = chunks(template, bytes, templates);
+    match &parts {
+        Parts::Whole(bytes) => trace(&format!("data ({} bytes of JSON)", bytes.len())),
+        Parts::Chunks(chunks) => trace(&format!("data ({} chunks)", chunks.len())),
+    }
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match parts {
@@ -376,6 +389,48 @@ impl Long<'_> {
         &self,
         cache: Option<crate::render::chunkcache::Cache>,
     ) -> std::result::Result<Vec<u8>, LongError> {
+        std::thread::scope(|scope| {
+            // The attachments (a mark-up's sources and redline: 25 MB for a
+            // 1,000-page code) are packed while the chunks are laid out,
+            // not in the join, after them.
+            let packing = scope.spawn(|| crate::render::pdfjoin::pack(self.attached));
+            let (exported, counts) = self.lay_out(cache)?;
+            let packed = packing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let chunks: Vec<crate::render::pdfjoin::Chunk> = exported
+                .iter()
+                .zip(&counts)
+                .map(|((pdf, headings), &pages)| crate::render::pdfjoin::Chunk {
+                    pdf,
+                    headings,
+                    pages,
+                })
+                .collect();
+            let joined = crate::render::pdfjoin::join(&chunks, &packed).map_err(|e| {
+                crate::error::Error::input(format!(
+                    "cannot join the PDFs of this document's chunks: {e}"
+                ))
+                .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece")
+            })?;
+            trace("join");
+            Ok(joined)
+        })
+    }
+
+    /// Each chunk's PDF and headings, and its page count: from the cache,
+    /// or laid out and exported.
+    #[allow(clippy::type_complexity)]
+    fn lay_out(
+        &self,
+        cache: Option<crate::render::chunkcache::Cache>,
+    ) -> std::result::Result<
+        (
+            Vec<(Vec<u8>, crate::render::typst::chunk::Headings)>,
+            Vec<usize>,
+        ),
+        LongError,
+    > {
         use crate::render::chunkcache::Entry;
         use crate::render::typst::chunk;
         use rayon::prelude::*;
@@ -395,6 +450,14 @@ impl Long<'_> {
         if std::env::var_os("REGDOC_CHUNK_RECOUNT").is_some() {
             starts.fill(0);
         }
+        let setting = cache.as_ref().map(|_| {
+            crate::render::chunkcache::Setting::of(
+                self.template,
+                self.templates,
+                self.ident,
+                self.dated,
+            )
+        });
         let slot = |k: usize, footnotes_before: usize| -> Slot {
             let data = &self.chunks[k];
             let json = with_footnotes_before(data, footnotes_before);
@@ -403,15 +466,13 @@ impl Long<'_> {
                 String::new()
             } else {
                 crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
-                    template: self.template,
+                    setting: setting.as_ref().expect("made with the cache"),
                     index: k,
                     data,
                     json: &json,
                     templates: self.templates,
                     doc_dir: self.doc.dir.as_deref(),
                     old_dir: self.old_dir,
-                    ident: self.ident,
-                    dated: self.dated,
                 })
             };
             let have = cache
@@ -588,23 +649,7 @@ impl Long<'_> {
         drop(turn);
         give_back_memory();
         trace("export of chunks");
-        let chunks: Vec<crate::render::pdfjoin::Chunk> = exported
-            .iter()
-            .zip(&counts)
-            .map(|((pdf, headings), &pages)| crate::render::pdfjoin::Chunk {
-                pdf,
-                headings,
-                pages,
-            })
-            .collect();
-        let joined = crate::render::pdfjoin::join(&chunks, self.attached).map_err(|e| {
-            crate::error::Error::input(format!(
-                "cannot join the PDFs of this document's chunks: {e}"
-            ))
-            .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece")
-        })?;
-        trace("join");
-        Ok(joined)
+        Ok((exported, counts))
     }
 }
 
@@ -617,23 +662,25 @@ enum Parts {
     Chunks(Vec<serde_json::Value>),
 }
 
-/// The compiles a render takes: one, or for a long document laid out by
-/// regdoc's own version or mark-up template, one per chunk. A templates
-/// folder that replaces that template, or `regdoc.typ`, gets one compile:
-/// it need not know what a continuation is.
-fn chunks(template: &str, bytes: Vec<u8>, templates: &Templates) -> Parts {
-    use crate::render::typst::chunk;
-    let max = chunk::chunk_bytes();
-    let ours = matches!(template, "version.typ" | "markup.typ")
+/// Whether a render of `template` may be cut in chunks: regdoc's own
+/// version and mark-up templates, not one a templates folder replaces,
+/// nor any under a replaced `regdoc.typ` (it need not know what a
+/// continuation is), and not with chunks turned off.
+fn chunkable(template: &str, templates: &Templates) -> bool {
+    matches!(template, "version.typ" | "markup.typ")
         && !templates.overrides(template)
-        && !templates.overrides("regdoc.typ");
-    if !ours || max == 0 || bytes.len() <= max {
-        return Parts::Whole(bytes);
-    }
-    let data: serde_json::Value = serde_json::from_slice(&bytes).expect("our own JSON");
-    let parts = chunk::split(data, max);
+        && !templates.overrides("regdoc.typ")
+        && crate::render::typst::chunk::chunk_bytes() > 0
+}
+
+/// The compiles a render of `data` takes: one, or for a long document,
+/// one per chunk (`render::typst::chunk`).
+fn chunks(data: serde_json::Value) -> Parts {
+    use crate::render::typst::chunk;
+    let mut parts = chunk::split(data, chunk::chunk_bytes());
     if parts.len() == 1 {
-        return Parts::Whole(bytes);
+        let whole = parts.pop().expect("one");
+        return Parts::Whole(serde_json::to_vec(&whole).expect("JSON of plain data"));
     }
     Parts::Chunks(parts)
 }

@@ -938,11 +938,27 @@ impl Copy<'_> {
     }
 }
 
+/// A file to embed, and its bytes deflated ([`pack`]).
+pub struct Packed<'a> {
+    pub file: &'a crate::provenance::Embedded,
+    pub deflated: Vec<u8>,
+}
+
+/// `attached`, each deflated, side by side: work of its own, done while
+/// the chunks are laid out.
+pub fn pack(attached: &[crate::provenance::Embedded]) -> Vec<Packed<'_>> {
+    use rayon::prelude::*;
+    attached
+        .par_iter()
+        .map(|file| Packed {
+            file,
+            deflated: deflate(&file.bytes),
+        })
+        .collect()
+}
+
 /// The joined PDF of `chunks`, in order, with `attached` embedded.
-pub fn join(
-    chunks: &[Chunk],
-    attached: &[crate::provenance::Embedded],
-) -> Result<Vec<u8>, JoinError> {
+pub fn join(chunks: &[Chunk], attached: &[Packed]) -> Result<Vec<u8>, JoinError> {
     let plans: Vec<Plan> = crate::render::on_own_threads(chunks, |k, c| Plan::read(c.pdf, k > 0))
         .into_iter()
         .collect::<Result<_, _>>()?;
@@ -1242,7 +1258,12 @@ pub fn join(
         let mut files: Vec<(Vec<u8>, Obj)> = attached
             .iter()
             .zip(&attachment_numbers)
-            .map(|(a, (spec, _))| (crate::render::pdfmeta::text_bytes(&a.name), Obj::Ref(*spec)))
+            .map(|(a, (spec, _))| {
+                (
+                    crate::render::pdfmeta::text_bytes(&a.file.name),
+                    Obj::Ref(*spec),
+                )
+            })
             .collect();
         files.sort_by(|a, b| a.0.cmp(&b.0));
         set(
@@ -1271,17 +1292,13 @@ pub fn join(
         obj(info, &remap(&d, &|r| copies[0].map(r)), &id);
     }
 
-    let mut streams: Vec<(u32, Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut streams: Vec<(u32, Vec<u8>, std::borrow::Cow<[u8]>)> = Vec::new();
     // The attachments, dated as the document is (typst dates them so).
     let dated = match get(&first.file.trailer, b"Info").map(|i| first.file.resolve(i)) {
         Some(Ok(Obj::Dict(d))) => get(&d, b"CreationDate").cloned(),
         _ => None,
     };
-    let packed: Vec<Vec<u8>> = {
-        use rayon::prelude::*;
-        attached.par_iter().map(|a| deflate(&a.bytes)).collect()
-    };
-    for ((a, (spec, file)), data) in attached.iter().zip(&attachment_numbers).zip(packed) {
+    for (Packed { file: a, deflated }, (spec, file)) in attached.iter().zip(&attachment_numbers) {
         let mut params = vec![(b"Size".to_vec(), Obj::Int(a.bytes.len() as i64))];
         if let Some(d) = &dated {
             params.insert(0, (b"ModDate".to_vec(), d.clone()));
@@ -1291,11 +1308,11 @@ pub fn join(
             (b"Subtype".to_vec(), Obj::Name(name_bytes(a.mime))),
             (b"Params".to_vec(), Obj::Dict(params)),
             (b"Filter".to_vec(), Obj::Name(b"FlateDecode".to_vec())),
-            (b"Length".to_vec(), Obj::Int(data.len() as i64)),
+            (b"Length".to_vec(), Obj::Int(deflated.len() as i64)),
         ];
         let mut head = Vec::new();
         write(&Obj::Dict(stream), &mut head, &id);
-        streams.push((*file, head, data));
+        streams.push((*file, head, std::borrow::Cow::Borrowed(deflated)));
         let name = crate::render::pdfmeta::text_bytes(&a.name);
         let relationship = {
             let mut r = a.relationship.as_bytes().to_vec();
@@ -1332,7 +1349,7 @@ pub fn join(
         set(&mut d, b"Length", Obj::Int(data.len() as i64));
         let mut head = Vec::new();
         write(&Obj::Dict(d), &mut head, &id);
-        streams.push((metadata, head, data));
+        streams.push((metadata, head, std::borrow::Cow::Owned(data)));
     }
 
     // The file.

@@ -37,10 +37,16 @@ use serde_json::Value;
 use typst_layout::PagedDocument;
 
 /// Template data, in bytes of JSON, above which a document is compiled in
-/// chunks of about this size: some 60 pages each. Smaller chunks lower the
-/// peak further but each compile has a fixed cost (templates, fonts,
-/// data).
-pub const CHUNK_BYTES: usize = 512 * 1024;
+/// chunks of about this size: some 30 pages each.
+///
+/// Smaller chunks lower the peak and what an edit costs (the chunk it
+/// touches is laid out and exported again), but each compile has a fixed
+/// cost (templates, fonts, data) and the join grows with their number.
+/// Measured on the 1,000-page pair: at 512 KiB a `build` after a
+/// one-paragraph edit spent 0.4 s laying out and 0.25 s exporting the
+/// chunk it touched, at 256 KiB 0.25 s and 0.15 s, while the cold builds
+/// took the same time (BENCHMARKS.md).
+pub const CHUNK_BYTES: usize = 256 * 1024;
 
 /// The chunk size in force: [`CHUNK_BYTES`], or `REGDOC_CHUNK_BYTES`
 /// (0: never chunk), for tests and benchmarks that compare the two.
@@ -49,6 +55,20 @@ pub fn chunk_bytes() -> usize {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(CHUNK_BYTES)
+}
+
+/// A writer that only counts the bytes written to it.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The template data of each chunk, in order: the data itself when the
@@ -62,7 +82,11 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
     }
     let sizes: Vec<usize> = blocks
         .iter()
-        .map(|b| serde_json::to_vec(b).map_or(0, |v| v.len()))
+        .map(|b| {
+            // Counted, not written: the document's whole JSON again.
+            let mut count = Count(0);
+            serde_json::to_writer(&mut count, b).map_or(0, |_| count.0)
+        })
         .collect();
     if sizes.iter().sum::<usize>() <= max_bytes {
         return vec![data];

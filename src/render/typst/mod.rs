@@ -18,34 +18,101 @@ use crate::error::{Error, Result};
 pub use templates::Templates;
 pub use world::RegdocWorld;
 
-/// JSON text with every character no font of `fonts` has replaced by its
-/// code point, `[U+0D06]`, how many different ones, and the first. PDF/A forbids a missing
+/// Makes JSON text or template data safe to draw: every character no
+/// font of `fonts` has replaced by its code point, `[U+0D06]`, counting
+/// how many different ones and the first. PDF/A forbids a missing
 /// glyph, so without this one Malayalam letter or emoji in a document
 /// would make its whole PDF impossible; shown by code point, the reader
 /// sees that something is there and what. Whitespace, controls and
 /// characters that are never drawn (joiners, variation selectors) are
 /// left alone. Names built from text (heading labels and the links to
 /// them) change alike, so they still match.
-pub(crate) fn glyph_safe(json: Vec<u8>, fonts: &world::Fonts) -> (Vec<u8>, usize, Option<char>) {
-    let Ok(text) = String::from_utf8(json) else {
-        unreachable!("serde_json writes UTF-8")
-    };
-    if text.is_ascii() {
-        return (text.into_bytes(), 0, None);
-    }
-    let mut known: std::collections::HashMap<char, bool> = Default::default();
-    let mut out = String::with_capacity(text.len());
-    let mut first = None;
-    for c in text.chars() {
-        if drawable(c, fonts, &mut known) {
-            out.push(c);
-        } else {
-            first.get_or_insert(c);
-            out.push_str(&code_point(c));
+///
+/// One [`GlyphSafe`] goes over all the texts of one render: JSON, or
+/// template data not yet written as JSON (a long document's, which is cut
+/// in chunks first).
+pub(crate) struct GlyphSafe<'f> {
+    fonts: &'f world::Fonts,
+    known: std::collections::HashMap<char, bool>,
+    first: Option<char>,
+}
+
+impl<'f> GlyphSafe<'f> {
+    pub(crate) fn new(fonts: &'f world::Fonts) -> Self {
+        GlyphSafe {
+            fonts,
+            known: Default::default(),
+            first: None,
         }
     }
-    let different = known.values().filter(|&&has| !has).count();
-    (out.into_bytes(), different, first)
+
+    /// JSON text, made safe.
+    pub(crate) fn json(&mut self, json: Vec<u8>) -> Vec<u8> {
+        let Ok(text) = String::from_utf8(json) else {
+            unreachable!("serde_json writes UTF-8")
+        };
+        match self.text(&text) {
+            Some(safe) => safe.into_bytes(),
+            None => text.into_bytes(),
+        }
+    }
+
+    /// Every string of `v`, keys too, made safe in place, in the order
+    /// JSON would write them (so `first` is the same).
+    pub(crate) fn value(&mut self, v: &mut serde_json::Value) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => {
+                if let Some(safe) = self.text(s) {
+                    *s = safe;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| self.value(x)),
+            Value::Object(map) => {
+                if map.keys().all(|k| k.is_ascii()) {
+                    map.values_mut().for_each(|x| self.value(x));
+                } else {
+                    let old = std::mem::take(map);
+                    for (k, mut x) in old {
+                        let k = self.text(&k).unwrap_or(k);
+                        self.value(&mut x);
+                        map.insert(k, x);
+                    }
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    /// `text` made safe, or `None` if it already is.
+    fn text(&mut self, text: &str) -> Option<String> {
+        if text.is_ascii() {
+            return None;
+        }
+        let mut out: Option<String> = None;
+        for (i, c) in text.char_indices() {
+            if drawable(c, self.fonts, &mut self.known) {
+                if let Some(o) = &mut out {
+                    o.push(c);
+                }
+            } else {
+                self.first.get_or_insert(c);
+                let o = out.get_or_insert_with(|| {
+                    let mut o = String::with_capacity(text.len() + 16);
+                    o.push_str(&text[..i]);
+                    o
+                });
+                o.push_str(&code_point(c));
+            }
+        }
+        out
+    }
+
+    /// How many different characters were replaced, and the first.
+    pub(crate) fn finish(self) -> (usize, Option<char>) {
+        let different = self.known.values().filter(|&&has| !has).count();
+        (different, self.first)
+    }
 }
 
 /// Whether typst can draw `c` with `fonts` (or need not draw it).
@@ -62,7 +129,7 @@ fn drawable(
 }
 
 /// `text` as a PDF made with regdoc's own fonts shows it: what
-/// [`glyph_safe`] does to the JSON, done to one text (`regdoc verify`).
+/// [`GlyphSafe`] does to the JSON, done to one text (`regdoc verify`).
 pub fn as_shown_by_builtin_fonts(text: &str) -> String {
     let fonts = fonts(&Templates::builtin());
     let mut known = Default::default();
