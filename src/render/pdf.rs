@@ -379,10 +379,14 @@ struct Slot {
 
 impl Long<'_> {
     /// What the cache files of this PDF are named by: its identifier and
-    /// its source (two documents' mark-ups of v1.0 and v2.0 share the
-    /// identifier).
+    /// its document's (two documents' mark-ups of v1.0 and v2.0 share the
+    /// identifier). Not the source's path: `watch` spells it absolute,
+    /// `build` as given, and each found nothing the other had kept.
     fn cache_name(&self) -> String {
-        format!("{}\n{}", self.ident, self.doc.origin)
+        match &self.doc.info {
+            Some(info) => format!("{}\n{}", self.ident, info.id),
+            None => format!("{}\n{}", self.ident, self.doc.origin),
+        }
     }
 
     fn render(
@@ -458,6 +462,8 @@ impl Long<'_> {
                 self.dated,
             )
         });
+        // Whether this render keeps typst's caches warm (below).
+        let warm = std::sync::atomic::AtomicBool::new(false);
         let slot = |k: usize, footnotes_before: usize| -> Slot {
             let data = &self.chunks[k];
             let json = with_footnotes_before(data, footnotes_before);
@@ -508,7 +514,7 @@ impl Long<'_> {
             // Later chunks do not need this one's caches: what the chunks
             // in flight have not used lately goes, so the peak stays that
             // of a few chunks' compiles.
-            InFlight::free_caches();
+            InFlight::free_caches(warm.load(std::sync::atomic::Ordering::Relaxed));
             Ok(Compiled { pages, world })
         };
 
@@ -532,6 +538,15 @@ impl Long<'_> {
         } else {
             None
         };
+        // `regdoc watch` keeps what typst laid out for the next round when
+        // an edit touched a chunk or two: the next save is most likely to
+        // the same place, and laid out warm that chunk takes 0.1 s, not
+        // 0.3–0.4. Not after a round that laid out many: that held 3.8 GiB.
+        let few = |count: usize| count * 4 <= n;
+        warm.store(
+            keeps_typst_caches() && few(to_lay_out),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let laid_out: Vec<Option<Result<Compiled>>> = slots
             .par_iter()
             .enumerate()
@@ -582,14 +597,18 @@ impl Long<'_> {
         trace("compile");
         // The layouts are done with: what their compiles cached makes room
         // for the exports.
-        InFlight::free_all_caches();
-        // Cached chunks whose page numbers moved are laid out again to be
-        // numbered anew: many of them, and this render waits its turn too.
         let moved = slots
             .iter()
             .enumerate()
             .filter(|(k, s)| matches!(&s.have, Have::Cached(e) if e.before != before[*k] || e.total != total))
             .count();
+        warm.store(
+            keeps_typst_caches() && few(to_lay_out + moved),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        InFlight::free_all_caches(warm.load(std::sync::atomic::Ordering::Relaxed));
+        // Cached chunks whose page numbers moved are laid out again to be
+        // numbered anew: many of them, and this render waits its turn too.
         if turn.is_none() && moved * 4 > n {
             turn = take_turn();
         }
@@ -772,24 +791,29 @@ impl InFlight {
 
 impl InFlight {
     /// Frees what typst's memo caches hold for chunks that are done, as
-    /// one finishes. What was used since the last chunk finished stays:
-    /// the chunks still in flight, any other render of this process, and
-    /// in `regdoc watch` what the last round laid out again need it. Even
-    /// in `watch`: the chunks an edit did not touch come from the chunk
-    /// cache, not from typst's, and keeping every chunk's layout of a
-    /// first round had held 3.8 GiB.
-    fn free_caches() {
-        typst::comemo::evict(1);
+    /// one finishes, unless the render keeps them `warm`. What was used
+    /// since the last chunk finished stays: the chunks still in flight,
+    /// any other render of this process. Even in `watch`, when a round
+    /// lays out many chunks: the chunks an edit did not touch come from
+    /// the chunk cache, not from typst's, and keeping every chunk's layout
+    /// of a first round had held 3.8 GiB.
+    fn free_caches(warm: bool) {
+        if !warm {
+            typst::comemo::evict(1);
+        }
     }
 }
 
 impl InFlight {
     /// Frees typst's memo caches once a long document's chunks are laid
     /// out: all of them, unless another render is under way or `regdoc
-    /// watch` keeps what was used lately for its next round.
-    fn free_all_caches() {
+    /// watch` keeps what was used lately for its next round (all of it
+    /// when `warm`).
+    fn free_all_caches(warm: bool) {
         use std::sync::atomic::Ordering::SeqCst;
-        if KEEP_CACHES.load(SeqCst) || IN_FLIGHT.load(SeqCst) > 1 {
+        if warm {
+            // Nothing to free.
+        } else if KEEP_CACHES.load(SeqCst) || IN_FLIGHT.load(SeqCst) > 1 {
             typst::comemo::evict(1);
         } else {
             typst::comemo::evict(0);
