@@ -162,7 +162,10 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
     match *job {
         Job::Version { doc, index } => {
             let d = &docs[doc];
-            pdf::render_version(Some(d), &d.source_doc(&d.versions[index]), templates)
+            let source = d.source_doc(&d.versions[index]);
+            let pdf = pdf::render_version(Some(d), &source, templates);
+            crate::render::drop_later(source);
+            pdf
         }
         Job::Markup { doc, old, new } => {
             let d = &docs[doc];
@@ -171,7 +174,11 @@ pub fn render_job(docs: &[Document], job: &Job, templates: &Templates) -> Result
                 d.source_doc(&d.versions[new]),
             );
             let redline = diff::diff_docs(&a, &b);
-            pdf::render_markup(Some(d), &a, &b, &redline, templates)
+            #[cfg(feature = "pdf")]
+            pdf::trace("diff");
+            let pdf = pdf::render_markup(Some(d), &a, &b, &redline, templates);
+            crate::render::drop_later((a, b, redline));
+            pdf
         }
         Job::Consultation { doc, index } => {
             let d = &docs[doc];
@@ -317,8 +324,9 @@ fn file_hash(path: &Path) -> Option<String> {
     fsutil::read_output(path).map(|b| hex(&Sha256::digest(&b)))
 }
 
-/// A job's output path, input hash and PDF (`None`: up to date).
-type Rendered = (PathBuf, String, Option<Vec<u8>>);
+/// A job's output path, input hash, and its PDF staged with the PDF's
+/// hash (`None`: up to date).
+type Rendered = (PathBuf, String, Option<(fsutil::Staged, String)>);
 
 /// Options of a build.
 #[derive(Debug, Clone, Default)]
@@ -414,7 +422,11 @@ pub fn build_all(
     templates: &Templates,
     opts: &BuildOptions,
 ) -> Result<BuildReport> {
+    #[cfg(feature = "pdf")]
+    pdf::trace("build");
     let docs = ws.load_all()?;
+    #[cfg(feature = "pdf")]
+    pdf::trace("loaded");
     // A consultation that contradicts its draft is not published: the
     // pack would say two things at once.
     for d in docs.iter().filter(|d| !d.consultations.is_empty()) {
@@ -444,6 +456,9 @@ pub fn build_all(
     // next build lays out again only what an edit changed.
     #[cfg(feature = "pdf")]
     let _cache = ChunkCacheIn::new(out, !opts.force);
+    // Begun before the renders: each PDF is staged (written to a temporary
+    // file) as soon as it is made, beside the renders still running.
+    let mut tx = Transaction::begin(out)?;
     let manifest_path = out.join(MANIFEST);
     let mut manifest: BTreeMap<String, (String, String)> = fsutil::read_output(&manifest_path)
         .and_then(|b| serde_json::from_slice(&b).ok())
@@ -473,13 +488,15 @@ pub fn build_all(
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
         );
-        let bytes = if fresh {
+        let staged = if fresh {
             None
         } else {
-            Some(render_job(&docs, job, templates)?)
+            let bytes = render_job(&docs, job, templates)?;
+            let hash = hex(&Sha256::digest(&bytes));
+            Some((tx.stage(&path, &bytes)?, hash))
         };
         bar.inc(1);
-        Ok((path, key, bytes))
+        Ok((path, key, staged))
     };
     // Short jobs in parallel on rayon's threads, one core each. Long ones
     // all at once, each on a thread of its own: a long render lays its
@@ -513,19 +530,17 @@ pub fn build_all(
     });
     let rendered: Vec<Result<Rendered>> = rendered.into_iter().flatten().collect();
     bar.finish_and_clear();
-    let rendered: Vec<(PathBuf, String, Option<Vec<u8>>)> =
-        rendered.into_iter().collect::<Result<_>>()?;
+    let rendered: Vec<Rendered> = rendered.into_iter().collect::<Result<_>>()?;
     #[cfg(feature = "pdf")]
     crate::render::pdf::trace("rendered");
     let mut report = BuildReport::default();
     let expected: Vec<PathBuf> = rendered.iter().map(|(p, _, _)| p.clone()).collect();
-    let mut tx = Transaction::begin(out)?;
-    for (path, key, bytes) in rendered {
+    for (path, key, staged) in rendered {
         let name = manifest_key(out, &path);
-        match bytes {
-            Some(bytes) => {
-                tx.write(&path, &bytes)?;
-                manifest.insert(name, (key, hex(&Sha256::digest(&bytes))));
+        match staged {
+            Some((staged, hash)) => {
+                tx.add(staged);
+                manifest.insert(name, (key, hash));
                 report.written.push(path);
             }
             None => report.unchanged.push(path),

@@ -57,6 +57,12 @@ impl FolderLock {
     }
 }
 
+/// A file written for a [`Transaction`], not yet part of it.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
 /// Changes to files under one folder that happen whole or not at all.
 pub struct Transaction {
     root: PathBuf,
@@ -83,6 +89,16 @@ impl Transaction {
 
     /// Stages `bytes` as the new content of `path` (under the root).
     pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let staged = self.stage(path, bytes)?;
+        self.add(staged);
+        Ok(())
+    }
+
+    /// Writes `bytes`, destined for `path`, to a synced temporary file of
+    /// the root, for [`Transaction::add`]: renders running side by side
+    /// each write their own while the others work, and the commit is left
+    /// with the renames. Dropped unadded, the file is deleted.
+    pub fn stage(&self, path: &Path, bytes: &[u8]) -> Result<Staged> {
         // A rename would replace a device, a pipe or a folder with a regular
         // file (as root, `-o /dev/full` became one): only files are replaced.
         if let Ok(m) = std::fs::symlink_metadata(path)
@@ -95,8 +111,15 @@ impl Transaction {
         }
         self.relative(path)?;
         let tmp = stage(&self.root, TMP_PREFIX, path, bytes)?;
-        self.staged.push((tmp, path.to_path_buf()));
-        Ok(())
+        Ok(Staged {
+            tmp,
+            target: path.to_path_buf(),
+        })
+    }
+
+    /// Makes a staged file part of this change.
+    pub fn add(&mut self, staged: Staged) {
+        self.staged.push((staged.tmp, staged.target));
     }
 
     /// Stages the removal of `path` (under the root).

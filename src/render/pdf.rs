@@ -25,7 +25,7 @@ pub fn render_version(
         old_dir: None,
         ident,
         info: Vec::new(),
-        attached,
+        attached: Attached::Made(attached),
     };
     produce(pdf, data, templates)
 }
@@ -51,16 +51,19 @@ pub fn render_markup(
         .map(|v| vec![("ComparedWithVersion", v)])
         .unwrap_or_default();
     let table_key = crate::diff::DiffOptions::for_docs(old, new).table_key;
-    let attached = crate::provenance::for_markup(old, new, redline, table_key)?;
-    let pdf = Pdf {
-        template: "markup.typ",
-        doc: new,
-        old_dir: old.dir.clone(),
-        ident,
-        info: extra,
-        attached,
-    };
-    produce(pdf, data, templates)
+    // The sources and the redline to embed are made while the data is cut.
+    std::thread::scope(|scope| {
+        let attaching = scope.spawn(|| crate::provenance::for_markup(old, new, redline, table_key));
+        let pdf = Pdf {
+            template: "markup.typ",
+            doc: new,
+            old_dir: old.dir.clone(),
+            ident,
+            info: extra,
+            attached: Attached::Making(attaching),
+        };
+        produce(pdf, data, templates)
+    })
 }
 
 /// The PDF of a consultation report (`report.typ`), from the data
@@ -92,7 +95,7 @@ pub fn render_report(
         old_dir: None,
         ident,
         info: extra,
-        attached: Vec::new(),
+        attached: Attached::Made(Vec::new()),
     };
     produce(pdf, data, templates)
 }
@@ -126,7 +129,7 @@ pub fn render_consultation(
         old_dir: None,
         ident,
         info: extra,
-        attached,
+        attached: Attached::Made(attached),
     };
     produce(pdf, data, templates)
 }
@@ -144,7 +147,25 @@ struct Pdf<'a> {
     /// Custom Info entries beyond the document's own.
     info: Vec<(&'static str, String)>,
     /// The files it embeds (`crate::provenance`).
-    attached: Vec<crate::provenance::Embedded>,
+    attached: Attached<'a>,
+}
+
+/// The files a PDF embeds (`crate::provenance`): made, or being made on a
+/// thread of their own.
+enum Attached<'a> {
+    Made(Vec<crate::provenance::Embedded>),
+    Making(std::thread::ScopedJoinHandle<'a, Result<Vec<crate::provenance::Embedded>>>),
+}
+
+impl Attached<'_> {
+    fn made(self) -> Result<Vec<crate::provenance::Embedded>> {
+        match self {
+            Attached::Made(files) => Ok(files),
+            Attached::Making(making) => making
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        }
+    }
 }
 
 fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> Result<Vec<u8>> {
@@ -176,6 +197,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         drop(data);
         Parts::Whole(safe.json(bytes))
     };
+    let attached = attached.made()?;
     let (missing, first) = safe.finish();
     if let Some(c) = first {
         eprintln!(
@@ -192,6 +214,18 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
         Parts::Whole(bytes) => trace(&format!("data ({} bytes of JSON)", bytes.len())),
         Parts::Chunks(chunks) => trace(&format!("data ({} chunks)", chunks.len())),
     }
+    // The custom Info entries: added to the PDF of one compile, written by
+    // the join of a long document's chunks.
+    let mut entries = Vec::new();
+    if let Some(i) = &doc.info {
+        entries.push(("DocumentId", i.id.clone()));
+    }
+    if let Some(m) = &doc.meta {
+        entries.push(("DocumentVersion", m.version.to_string()));
+        entries.push(("DocumentStatus", m.status.to_string()));
+        entries.push(("EffectiveDate", m.effective.to_string()));
+    }
+    entries.extend(extra);
     // typst is a large dependency: should it panic on some input, that is
     // an error of this render (exit 2), not a crash of regdoc.
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match parts {
@@ -204,6 +238,8 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             let pages = crate::render::typst::stamp::page_numbers(pages)?;
             let pdf = export_pdf(&world, &pages, &ident, issued(doc))?;
             trace("export");
+            let pdf = crate::render::pdfmeta::add_info(&pdf, &entries)?;
+            trace("metadata");
             Ok::<_, crate::error::Error>(pdf)
         }
         Parts::Chunks(chunks) => {
@@ -216,9 +252,10 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
                 attached: &attached,
                 ident: &ident,
                 dated: issued(doc),
+                info: &entries,
             };
             let cache = crate::render::chunkcache::current();
-            match job.render(cache.clone()) {
+            let pdf = match job.render(cache.clone()) {
                 // The cache's entries are written anew, not read: the
                 // next build finds them right.
                 Err(LongError::Stale) => {
@@ -227,7 +264,9 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
                         .map_err(LongError::into_error)
                 }
                 other => other.map_err(LongError::into_error),
-            }
+            };
+            crate::render::drop_later(chunks);
+            pdf
         }
     }));
     let pdf = match guarded {
@@ -245,19 +284,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             .help("please report this input to regdoc's maintainers"));
         }
     };
-    let mut entries = Vec::new();
-    if let Some(i) = &doc.info {
-        entries.push(("DocumentId", i.id.clone()));
-    }
-    if let Some(m) = &doc.meta {
-        entries.push(("DocumentVersion", m.version.to_string()));
-        entries.push(("DocumentStatus", m.status.to_string()));
-        entries.push(("EffectiveDate", m.effective.to_string()));
-    }
-    entries.extend(extra);
-    let pdf = crate::render::pdfmeta::add_info(&pdf, &entries);
-    trace("metadata");
-    pdf
+    Ok(pdf)
 }
 
 /// A long document's render, chunk by chunk: `render::typst::chunk` cuts
@@ -272,6 +299,8 @@ struct Long<'a> {
     attached: &'a [crate::provenance::Embedded],
     ident: &'a str,
     dated: Option<crate::model::EffectiveDate>,
+    /// The custom Info entries, which the join writes.
+    info: &'a [(&'static str, String)],
 }
 
 /// Why a long render stopped.
@@ -411,7 +440,7 @@ impl Long<'_> {
                     pages,
                 })
                 .collect();
-            let joined = crate::render::pdfjoin::join(&chunks, &packed).map_err(|e| {
+            let joined = crate::render::pdfjoin::join(&chunks, &packed, self.info).map_err(|e| {
                 crate::error::Error::input(format!(
                     "cannot join the PDFs of this document's chunks: {e}"
                 ))
@@ -847,10 +876,28 @@ pub fn trace(phase: &str) {
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let start = START.get_or_init(std::time::Instant::now);
     eprintln!(
-        "regdoc: {phase}: {:.2} s; {}",
+        "regdoc: {phase}: {:.2} s; cpu {:.2} s; {}",
         start.elapsed().as_secs_f64(),
+        cpu_seconds(),
         crate::fsutil::peak_memory()
     );
+}
+
+/// The CPU time this process has used, user and system, on all threads:
+/// beside the wall clock, how well a phase used the cores.
+fn cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return 0.0;
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        secs(usage.ru_utime) + secs(usage.ru_stime)
+    }
+    #[cfg(not(unix))]
+    0.0
 }
 
 /// `regdoc markup` (and `regdoc diff --format pdf`): the mark-up PDF.

@@ -957,8 +957,15 @@ pub fn pack(attached: &[crate::provenance::Embedded]) -> Vec<Packed<'_>> {
         .collect()
 }
 
-/// The joined PDF of `chunks`, in order, with `attached` embedded.
-pub fn join(chunks: &[Chunk], attached: &[Packed]) -> Result<Vec<u8>, JoinError> {
+/// The joined PDF of `chunks`, in order, with `attached` embedded and
+/// `extra_info` added to the document information dictionary (what
+/// `pdfmeta::add_info` adds to a PDF of one compile: done here, the file
+/// is not copied once more to add a few keys).
+pub fn join(
+    chunks: &[Chunk],
+    attached: &[Packed],
+    extra_info: &[(&str, String)],
+) -> Result<Vec<u8>, JoinError> {
     let plans: Vec<Plan> = crate::render::on_own_threads(chunks, |k, c| Plan::read(c.pdf, k > 0))
         .into_iter()
         .collect::<Result<_, _>>()?;
@@ -1285,11 +1292,36 @@ pub fn join(chunks: &[Chunk], attached: &[Packed]) -> Result<Vec<u8>, JoinError>
     if !names.is_empty() {
         set(&mut cat, b"Names", Obj::Dict(names));
     }
+    // `/Suspects false` is the default, and Debian's poppler reports it as
+    // a syntax error (as `pdfmeta::add_info` says).
+    if let Some(Obj::Dict(mark)) = cat
+        .iter_mut()
+        .find(|(k, _)| k == b"MarkInfo")
+        .map(|(_, v)| v)
+        && get(mark, b"Suspects") == Some(&Obj::Bool(false))
+    {
+        remove(mark, b"Suspects");
+    }
     obj(catalog, &Obj::Dict(cat), &id);
 
-    if let Some(Obj::Ref(i)) = get(&first.file.trailer, b"Info") {
-        let d = first.file.object(*i)?.value;
-        obj(info, &remap(&d, &|r| copies[0].map(r)), &id);
+    let has_info = get(&first.file.trailer, b"Info").is_some() || !extra_info.is_empty();
+    if has_info {
+        let mut d = match get(&first.file.trailer, b"Info") {
+            Some(Obj::Ref(i)) => match first.file.object(*i)?.value {
+                Obj::Dict(d) => first_dict(d),
+                _ => return fail("the first chunk's Info is not a dictionary"),
+            },
+            _ => Vec::new(),
+        };
+        for (key, value) in extra_info {
+            let text = crate::render::text::xml_safe(value);
+            set(
+                &mut d,
+                key.as_bytes(),
+                Obj::Str(crate::render::pdfmeta::text_bytes(&text)),
+            );
+        }
+        obj(info, &Obj::Dict(d), &id);
     }
 
     let mut streams: Vec<(u32, Vec<u8>, std::borrow::Cow<[u8]>)> = Vec::new();
@@ -1409,7 +1441,7 @@ pub fn join(chunks: &[Chunk], attached: &[Packed]) -> Result<Vec<u8>, JoinError>
         (b"Size".to_vec(), Obj::Int(i64::from(next))),
         (b"Root".to_vec(), Obj::Ref(catalog)),
     ];
-    if get(&first.file.trailer, b"Info").is_some() {
+    if has_info {
         trailer.push((b"Info".to_vec(), Obj::Ref(info)));
     }
     if let Some(ident) = get(&first.file.trailer, b"ID") {
