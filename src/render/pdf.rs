@@ -695,7 +695,12 @@ impl Long<'_> {
             cache.forget_from(&self.cache_name(), n);
         }
         drop(turn);
-        give_back_memory();
+        // Not after a warm render: what it freed is little, and `watch`'s
+        // next round takes it again; trimming a heap of a gigabyte took
+        // 15–25 ms each time.
+        if !warm.load(std::sync::atomic::Ordering::Relaxed) {
+            give_back_memory();
+        }
         trace("export of chunks");
         Ok((exported, counts))
     }
@@ -841,8 +846,10 @@ impl InFlight {
     fn free_all_caches(warm: bool) {
         use std::sync::atomic::Ordering::SeqCst;
         if warm {
-            // Nothing to free.
-        } else if KEEP_CACHES.load(SeqCst) || IN_FLIGHT.load(SeqCst) > 1 {
+            // Nothing to free (nor to give back: see `lay_out`).
+            return;
+        }
+        if KEEP_CACHES.load(SeqCst) || IN_FLIGHT.load(SeqCst) > 1 {
             typst::comemo::evict(1);
         } else {
             typst::comemo::evict(0);
