@@ -4,8 +4,6 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use rayon::prelude::*;
-
 use super::algorithms::{Step, patience};
 use super::words::{self, Span};
 use super::{BlockDiff, Detail, DiffOptions, Edit, Redline, table};
@@ -65,11 +63,11 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
     }
     // Word diffs of paired blocks are independent: compute them on all cores.
     let key = opts.table_key.as_deref();
-    let capped: usize = out
-        .par_iter_mut()
-        .filter(|d| matches!(d.edit, Edit::Changed { .. }))
-        .map(|d| usize::from(fill_changed(d, key)))
-        .sum();
+    let capped = on_all_cores(
+        out.iter_mut()
+            .filter(|d| matches!(d.edit, Edit::Changed { .. })),
+        |d| usize::from(fill_changed(d, key)),
+    );
     // Where a cap of `tuning` was reached the result is exact but coarser:
     // say so, as difftastic says when it falls back.
     let mut notes = Vec::new();
@@ -95,6 +93,49 @@ pub fn diff_leaves(old: Vec<Leaf>, new: Vec<Leaf>, opts: &DiffOptions) -> Redlin
 }
 
 /// Moves the leaf at `i` into the redline.
+/// The sum of `f` over `items`, on threads of this call's own, one per
+/// core, each taking the next few items as it is free. Not on rayon's
+/// pool: `build` and `watch` run a mark-up's diff beside a version's
+/// render, whose typst compiles hold rayon's threads for a tenth of a
+/// second or more, and the diff's word diffs queued behind them (the
+/// mark-up's data waited 0.1 s in a `watch` round).
+fn on_all_cores<'a, T: Send + 'a>(
+    items: impl Iterator<Item = &'a mut T> + Send,
+    f: impl Fn(&mut T) -> usize + Sync,
+) -> usize {
+    const BATCH: usize = 16;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let queue = std::sync::Mutex::new(items);
+    let work = || {
+        let mut sum = 0;
+        loop {
+            let batch: Vec<&mut T> = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .by_ref()
+                .take(BATCH)
+                .collect();
+            if batch.is_empty() {
+                return sum;
+            }
+            sum += batch.into_iter().map(&f).sum::<usize>();
+        }
+    };
+    if cores == 1 {
+        return work();
+    }
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores).map(|_| scope.spawn(work)).collect();
+        let mut sum = work();
+        for h in helpers {
+            sum += h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        sum
+    })
+}
+
 fn take(v: &mut [Option<Leaf>], i: usize) -> Leaf {
     v[i].take().expect("a leaf is placed once")
 }
