@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::render::typst::chunk::Headings;
+use crate::render::typst::chunk::{Headings, Picture};
 
 /// The folder of the cache, inside a build's output folder.
 pub const DIR: &str = ".regdoc-cache";
@@ -236,8 +236,8 @@ impl Setting {
 pub struct Inputs<'a> {
     pub setting: &'a Setting,
     pub index: usize,
-    /// The chunk's template data, and the JSON typst is given of it.
-    pub data: &'a serde_json::Value,
+    /// The pictures the chunk shows, and the JSON typst is given of it.
+    pub pictures: &'a [(Picture, String)],
     pub json: &'a [u8],
     pub templates: &'a crate::render::typst::Templates,
     pub doc_dir: Option<&'a Path>,
@@ -256,8 +256,7 @@ pub fn key(i: &Inputs) -> String {
     put(i.json);
     // The pictures it shows: a redrawn diagram changes the chunk though
     // no text did.
-    let mut shown = Vec::new();
-    pictures(i.data, &mut shown);
+    let mut shown = i.pictures.to_vec();
     shown.sort();
     shown.dedup();
     for (key, name) in shown {
@@ -289,36 +288,6 @@ pub fn key(i: &Inputs) -> String {
         }
     }
     hex(&h.finalize())
-}
-
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-enum Picture {
-    /// An image of the document's folder (`/doc/…`) or, in a mark-up, of
-    /// the old version's (`/old/…`).
-    Document,
-    /// An image of the templates folder (a house logo).
-    Templates,
-}
-
-/// Every picture the data shows.
-fn pictures(v: &serde_json::Value, out: &mut Vec<(Picture, String)>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, x) in map {
-                match (k.as_str(), x) {
-                    ("image", serde_json::Value::String(s)) => {
-                        out.push((Picture::Document, s.clone()));
-                    }
-                    ("logo", serde_json::Value::String(s)) => {
-                        out.push((Picture::Templates, s.clone()));
-                    }
-                    _ => pictures(x, out),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|x| pictures(x, out)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -183,19 +183,15 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     check_logo(doc, templates)?;
     let fonts = crate::render::typst::fonts(templates);
     let mut safe = crate::render::typst::GlyphSafe::new(&fonts);
+    let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
+    // The data is its JSON from here on: a long document's is a few
+    // hundred MB as Rust values, not to be held through the layout.
+    drop(data);
+    let bytes = safe.json(bytes);
     let parts = if chunkable(template, templates) {
-        // Cut as values: written as JSON first, the data would be read
-        // back to be cut (0.1 s of a 1,000-page mark-up).
-        let mut value = serde_json::to_value(&data).expect("JSON of plain data");
-        drop(data);
-        safe.value(&mut value);
-        chunks(value)
+        chunks(bytes)
     } else {
-        let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
-        // The data is its JSON from here on: a long document's is a few
-        // hundred MB as Rust values, not to be held through the layout.
-        drop(data);
-        Parts::Whole(safe.json(bytes))
+        Parts::Whole(bytes)
     };
     let attached = attached.made()?;
     let (missing, first) = safe.finish();
@@ -292,7 +288,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
 /// chunk, `render::pdfjoin` joins the chunks' PDFs.
 struct Long<'a> {
     template: &'static str,
-    chunks: &'a [serde_json::Value],
+    chunks: &'a [crate::render::typst::chunk::Chunk],
     templates: &'a Templates,
     doc: &'a SourceDoc,
     old_dir: Option<&'a std::path::Path>,
@@ -340,12 +336,9 @@ fn give_back_memory() {
     }
 }
 
-/// A chunk's data as JSON, with the footnote count it starts from. Written
-/// into the JSON, not into a copy of the data: a copy of a long
-/// document's chunks as Rust values costs more than all the rest of
-/// looking them up in the cache.
-fn with_footnotes_before(data: &serde_json::Value, count: usize) -> Vec<u8> {
-    let json = serde_json::to_vec(data).expect("JSON of plain data");
+/// A chunk's JSON with the footnote count it starts from, written in as
+/// its first field.
+fn with_footnotes_before(json: &[u8], count: usize) -> Vec<u8> {
     match json.strip_prefix(b"{") {
         Some(rest) => {
             let field = format!("{{\"footnotes_before\":{count}");
@@ -358,7 +351,7 @@ fn with_footnotes_before(data: &serde_json::Value, count: usize) -> Vec<u8> {
             out
         }
         // Not an object: the templates read no count from it.
-        None => json,
+        None => json.to_vec(),
     }
 }
 
@@ -476,7 +469,7 @@ impl Long<'_> {
         let mut sum = 0;
         for c in self.chunks {
             starts.push(sum);
-            sum += chunk::footnotes_in(c);
+            sum += c.footnotes;
         }
         // For tests: every prediction missed, every chunk after a footnote
         // compiled again.
@@ -494,8 +487,8 @@ impl Long<'_> {
         // Whether this render keeps typst's caches warm (below).
         let warm = std::sync::atomic::AtomicBool::new(false);
         let slot = |k: usize, footnotes_before: usize| -> Slot {
-            let data = &self.chunks[k];
-            let json = with_footnotes_before(data, footnotes_before);
+            let chunk = &self.chunks[k];
+            let json = with_footnotes_before(&chunk.json, footnotes_before);
             // Without a cache (one `regdoc markup`), no key is needed.
             let key = if cache.is_none() {
                 String::new()
@@ -503,7 +496,7 @@ impl Long<'_> {
                 crate::render::chunkcache::key(&crate::render::chunkcache::Inputs {
                     setting: setting.as_ref().expect("made with the cache"),
                     index: k,
-                    data,
+                    pictures: &chunk.pictures,
                     json: &json,
                     templates: self.templates,
                     doc_dir: self.doc.dir.as_deref(),
@@ -712,7 +705,7 @@ enum Parts {
     Whole(Vec<u8>),
     /// Each chunk's (`render::typst::chunk`), to which its footnote
     /// counter's start is added.
-    Chunks(Vec<serde_json::Value>),
+    Chunks(Vec<crate::render::typst::chunk::Chunk>),
 }
 
 /// Whether a render of `template` may be cut in chunks: regdoc's own
@@ -726,16 +719,14 @@ fn chunkable(template: &str, templates: &Templates) -> bool {
         && crate::render::typst::chunk::chunk_bytes() > 0
 }
 
-/// The compiles a render of `data` takes: one, or for a long document,
-/// one per chunk (`render::typst::chunk`).
-fn chunks(data: serde_json::Value) -> Parts {
+/// The compiles a render of the template data `json` takes: one, or for
+/// a long document, one per chunk (`render::typst::chunk`).
+fn chunks(json: Vec<u8>) -> Parts {
     use crate::render::typst::chunk;
-    let mut parts = chunk::split(data, chunk::chunk_bytes());
-    if parts.len() == 1 {
-        let whole = parts.pop().expect("one");
-        return Parts::Whole(serde_json::to_vec(&whole).expect("JSON of plain data"));
+    match chunk::split(&json, chunk::chunk_bytes()) {
+        Some(parts) => Parts::Chunks(parts),
+        None => Parts::Whole(json),
     }
-    Parts::Chunks(parts)
 }
 
 /// A house logo `document.yaml` names must be an image of the templates
@@ -933,12 +924,12 @@ mod tests {
     #[test]
     fn the_footnote_count_is_written_into_the_json() {
         let data = serde_json::json!({"blocks": [1, 2], "doc": {"title": "T"}});
-        let json = with_footnotes_before(&data, 7);
+        let json = with_footnotes_before(&serde_json::to_vec(&data).unwrap(), 7);
         let back: serde_json::Value = serde_json::from_slice(&json).unwrap();
         let mut want = data.clone();
         want["footnotes_before"] = 7.into();
         assert_eq!(back, want);
-        let empty = with_footnotes_before(&serde_json::json!({}), 3);
+        let empty = with_footnotes_before(b"{}", 3);
         assert_eq!(empty, br#"{"footnotes_before":3}"#.to_vec());
     }
 }

@@ -57,45 +57,94 @@ pub fn chunk_bytes() -> usize {
         .unwrap_or(CHUNK_BYTES)
 }
 
-/// A writer that only counts the bytes written to it.
-struct Count(usize);
+/// One chunk's template data, and what is known of it before layout.
+pub struct Chunk {
+    /// Its JSON, without `footnotes_before` (`render::pdf` adds it).
+    pub json: Vec<u8>,
+    /// The footnotes its data makes ([`footnotes_in`]): where the next
+    /// chunk's counter is predicted to start.
+    pub footnotes: usize,
+    /// The pictures it shows, for the chunk cache's key.
+    pub pictures: Vec<(Picture, String)>,
+}
 
-impl std::io::Write for Count {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
+/// A document's template data, as serde_json wrote it, read as far as
+/// cutting it needs: its fields and its blocks, each as the JSON it was.
+struct Top {
+    fields: Vec<(String, Box<serde_json::value::RawValue>)>,
+    blocks: Option<Vec<Box<serde_json::value::RawValue>>>,
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+impl<'de> serde::Deserialize<'de> for Top {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Top;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("template data: an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+                let mut top = Top {
+                    fields: Vec::new(),
+                    blocks: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "blocks" {
+                        top.blocks = Some(map.next_value()?);
+                    } else {
+                        top.fields.push((key, map.next_value()?));
+                    }
+                }
+                Ok(top)
+            }
+        }
+        d.deserialize_map(Fields)
     }
 }
 
-/// The template data of each chunk, in order: the data itself when the
-/// document is short or has no section breaks.
-pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
-    let Some(blocks) = data.get("blocks").and_then(Value::as_array) else {
-        return vec![data];
-    };
-    if max_bytes == 0 {
-        return vec![data];
+/// What cutting needs of a block besides its JSON.
+#[derive(serde::Deserialize)]
+struct BlockHead {
+    #[serde(default)]
+    page_break: bool,
+}
+
+/// Whether the JSON `raw`, as serde_json writes it (no spaces), has an
+/// object key `key` anywhere. Inside a string every `"` is written `\"`,
+/// so `{"key":` and `,"key":` are keys, never text.
+fn has_key(raw: &str, key: &str) -> bool {
+    [b'{', b','].iter().any(|&before| {
+        let mut pattern = vec![before, b'"'];
+        pattern.extend_from_slice(key.as_bytes());
+        pattern.extend_from_slice(b"\":");
+        memchr::memmem::find(raw.as_bytes(), &pattern).is_some()
+    })
+}
+
+/// The template data `json` (as serde_json writes it) in chunks, in
+/// order; `None` when it stays whole: short, no blocks, or no section
+/// break to cut at.
+///
+/// Cut as JSON, not as values: read into `serde_json::Value`s and written
+/// again, a 1,000-page mark-up's data cost 0.2 s before its first chunk
+/// could be looked up or laid out. Only the few parts that can hold a
+/// footnote, a link or a picture are read as values, to count and list
+/// them.
+pub fn split(json: &[u8], max_bytes: usize) -> Option<Vec<Chunk>> {
+    if max_bytes == 0 || json.len() <= max_bytes {
+        return None;
     }
-    let sizes: Vec<usize> = blocks
-        .iter()
-        .map(|b| {
-            // Counted, not written: the document's whole JSON again.
-            let mut count = Count(0);
-            serde_json::to_writer(&mut count, b).map_or(0, |_| count.0)
-        })
-        .collect();
+    let top: Top = serde_json::from_slice(json).ok()?;
+    let blocks = top.blocks?;
+    let sizes: Vec<usize> = blocks.iter().map(|b| b.get().len()).collect();
     if sizes.iter().sum::<usize>() <= max_bytes {
-        return vec![data];
+        return None;
     }
     // Cut before a block that opens a page, once the chunk is full enough.
     let mut cuts = vec![0];
     let mut size = 0;
     for (i, b) in blocks.iter().enumerate() {
-        let opens_page = b.get("page_break").and_then(Value::as_bool) == Some(true);
+        let opens_page = serde_json::from_str::<BlockHead>(b.get()).is_ok_and(|h| h.page_break);
         if opens_page && size >= max_bytes {
             cuts.push(i);
             size = 0;
@@ -103,36 +152,111 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
         size += sizes[i];
     }
     if cuts.len() == 1 {
-        return vec![data];
+        return None;
     }
     cuts.push(blocks.len());
-    let mut rest = data;
-    let Some(Value::Array(all)) = rest.get_mut("blocks").map(Value::take) else {
-        unreachable!("checked above")
-    };
-    let mut all = all.into_iter();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(cuts.len() - 1);
     for (k, w) in cuts.windows(2).enumerate() {
-        let mut part: Vec<Value> = all.by_ref().take(w[1] - w[0]).collect();
-        part.iter_mut().for_each(far_anchors);
-        let mut chunk = if k == 0 {
-            rest.clone()
-        } else {
-            continuation_fields(&rest)
-        };
+        let mut part: Vec<String> = blocks[w[0]..w[1]]
+            .iter()
+            .map(|b| far_anchors(b.get()))
+            .collect();
         if k > 0 {
             // A chunk starts on a page of its own anyway, and its page
             // break would follow the title's stand-in (`continuation`),
             // leaving that on a blank page.
-            if let Some(Value::Object(first)) = part.first_mut() {
-                first.remove("page_break");
+            if let Some(first) = part.first_mut()
+                && let Ok(Value::Object(mut block)) = serde_json::from_str::<Value>(first)
+            {
+                block.remove("page_break");
+                *first = serde_json::to_string(&block).expect("JSON of JSON");
             }
-            chunk["continuation"] = Value::Bool(true);
         }
-        chunk["blocks"] = Value::Array(part);
+        let fields: Vec<(&str, &str)> = top
+            .fields
+            .iter()
+            .filter(|(name, _)| k == 0 || CONTINUATION_FIELDS.contains(&name.as_str()))
+            .map(|(name, raw)| (name.as_str(), raw.get()))
+            .collect();
+        let mut json = Vec::with_capacity(sizes[w[0]..w[1]].iter().sum::<usize>() + 1024);
+        json.push(b'{');
+        for (name, raw) in &fields {
+            serde_json::to_writer(&mut json, name).expect("writing to memory");
+            json.push(b':');
+            json.extend_from_slice(raw.as_bytes());
+            json.push(b',');
+        }
+        if k > 0 {
+            json.extend_from_slice(b"\"continuation\":true,");
+        }
+        json.extend_from_slice(b"\"blocks\":[");
+        for (i, b) in part.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(b.as_bytes());
+        }
+        json.extend_from_slice(b"]}");
+        let mut chunk = Chunk {
+            json,
+            footnotes: 0,
+            pictures: Vec::new(),
+        };
+        // What only a few parts can hold is read from those parts alone.
+        let parts = fields
+            .iter()
+            .map(|(_, raw)| *raw)
+            .chain(part.iter().map(String::as_str));
+        for raw in parts {
+            let notes = has_key(raw, "footnote") || has_key(raw, "link");
+            let shows = has_key(raw, "image") || has_key(raw, "logo");
+            if !(notes || shows) {
+                continue;
+            }
+            let Ok(v) = serde_json::from_str::<Value>(raw) else {
+                continue;
+            };
+            if notes {
+                chunk.footnotes += footnotes_in(&v);
+            }
+            if shows {
+                pictures(&v, &mut chunk.pictures);
+            }
+        }
         out.push(chunk);
     }
-    out
+    Some(out)
+}
+
+/// A picture a chunk shows, by where the world reads it from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Picture {
+    /// An image of the document's folder (`/doc/…`) or, in a mark-up, of
+    /// the old version's (`/old/…`).
+    Document,
+    /// An image of the templates folder (a house logo).
+    Templates,
+}
+
+/// Every picture `v` shows: a span's `image`, the house style's `logo`.
+fn pictures(v: &Value, out: &mut Vec<(Picture, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                match (k.as_str(), x) {
+                    ("image", Value::String(s)) => {
+                        out.push((Picture::Document, s.clone()));
+                    }
+                    ("logo", Value::String(s)) => {
+                        out.push((Picture::Templates, s.clone()));
+                    }
+                    _ => pictures(x, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| pictures(x, out)),
+        _ => {}
+    }
 }
 
 /// What a continuation shows besides its blocks: the running header and
@@ -143,30 +267,17 @@ pub fn split(data: Value, max_bytes: usize) -> Vec<Value> {
 /// (`render::chunkcache`) would keep none.
 const CONTINUATION_FIELDS: [&str; 4] = ["schema_version", "doc", "version", "attachment"];
 
-fn continuation_fields(data: &Value) -> Value {
-    let mut out = serde_json::Map::new();
-    for key in CONTINUATION_FIELDS {
-        if let Some(v) = data.get(key) {
-            out.insert(key.to_string(), v.clone());
-        }
-    }
-    Value::Object(out)
-}
-
 /// Every link to a heading becomes a far link, also one to a heading of
 /// the same chunk: its alternative text names the heading's page, which a
-/// chunk compiled beside the ones before it cannot know.
-fn far_anchors(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            if let Some(a) = map.remove("anchor") {
-                map.insert("far_anchor".into(), a);
-            }
-            map.values_mut().for_each(far_anchors);
-        }
-        Value::Array(items) => items.iter_mut().for_each(far_anchors),
-        _ => {}
+/// chunk compiled beside the ones before it cannot know. The key `anchor`
+/// is renamed in the JSON ([`has_key`] says why the pattern is never
+/// text).
+fn far_anchors(raw: &str) -> String {
+    if !has_key(raw, "anchor") {
+        return raw.to_string();
     }
+    raw.replace("{\"anchor\":", "{\"far_anchor\":")
+        .replace(",\"anchor\":", ",\"far_anchor\":")
 }
 
 /// How many footnotes the templates make of `data`, read as `span` in
@@ -253,4 +364,69 @@ pub fn headings(doc: &PagedDocument) -> Headings {
             Some((level, bookmarked))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_keys_are_renamed_never_text() {
+        let span =
+            json!({"text": "{\"anchor\":1} ,\"anchor\":", "anchor": "scope", "link": "#scope"});
+        let raw = serde_json::to_string(&span).unwrap();
+        let far: Value = serde_json::from_str(&far_anchors(&raw)).unwrap();
+        assert_eq!(
+            far,
+            json!({"text": "{\"anchor\":1} ,\"anchor\":", "far_anchor": "scope", "link": "#scope"})
+        );
+        assert!(!has_key(
+            &serde_json::to_string(&json!({"t": "{\"image\":"})).unwrap(),
+            "image"
+        ));
+    }
+
+    #[test]
+    fn data_is_cut_at_page_breaks_and_what_each_chunk_holds_is_counted() {
+        let note = json!({"text": "1", "styled": true, "footnote": "1", "note": [[{"text": "n"}]], "op": "eq"});
+        let web =
+            json!({"text": "site", "styled": true, "link": "https://example.org", "op": "eq"});
+        let picture = json!({"text": "", "styled": true, "image": "/doc/plan.png", "op": "eq"});
+        let filler = "x".repeat(100);
+        let block = |spans: Value| json!({"kind": "paragraph", "page_break": true, "spans": spans});
+        let data = json!({
+            "schema_version": 1,
+            "doc": {"title": "T"},
+            "summary": {"changes": 3},
+            "blocks": [
+                block(json!([{"text": filler}, note])),
+                block(json!([{"text": filler}, web, picture])),
+                block(json!([{"text": filler}])),
+            ],
+        });
+        let json = serde_json::to_vec(&data).unwrap();
+        let chunks = split(&json, 100).expect("cut");
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(
+            chunks.iter().map(|c| c.footnotes).collect::<Vec<_>>(),
+            [1, 1, 0]
+        );
+        assert_eq!(
+            chunks[1].pictures,
+            [(Picture::Document, "/doc/plan.png".to_string())]
+        );
+        let first: Value = serde_json::from_slice(&chunks[0].json).unwrap();
+        let second: Value = serde_json::from_slice(&chunks[1].json).unwrap();
+        // The first chunk has every field; a continuation only what its
+        // pages show, and its first block no page break of its own.
+        assert_eq!(first["summary"], json!({"changes": 3}));
+        assert_eq!(first["blocks"][0]["page_break"], json!(true));
+        assert_eq!(second.get("summary"), None);
+        assert_eq!(second["continuation"], json!(true));
+        assert_eq!(second["doc"], json!({"title": "T"}));
+        assert_eq!(second["blocks"][0].get("page_break"), None);
+        // Short data stays whole.
+        assert!(split(&json, json.len()).is_none());
+    }
 }

@@ -28,9 +28,8 @@ pub use world::RegdocWorld;
 /// left alone. Names built from text (heading labels and the links to
 /// them) change alike, so they still match.
 ///
-/// One [`GlyphSafe`] goes over all the texts of one render: JSON, or
-/// template data not yet written as JSON (a long document's, which is cut
-/// in chunks first).
+/// One [`GlyphSafe`] goes over all the JSON of one render, and counts
+/// what it replaced.
 pub(crate) struct GlyphSafe<'f> {
     fonts: &'f world::Fonts,
     known: std::collections::HashMap<char, bool>,
@@ -54,33 +53,6 @@ impl<'f> GlyphSafe<'f> {
         match self.text(&text) {
             Some(safe) => safe.into_bytes(),
             None => text.into_bytes(),
-        }
-    }
-
-    /// Every string of `v`, keys too, made safe in place, in the order
-    /// JSON would write them (so `first` is the same).
-    pub(crate) fn value(&mut self, v: &mut serde_json::Value) {
-        use serde_json::Value;
-        match v {
-            Value::String(s) => {
-                if let Some(safe) = self.text(s) {
-                    *s = safe;
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|x| self.value(x)),
-            Value::Object(map) => {
-                if map.keys().all(|k| k.is_ascii()) {
-                    map.values_mut().for_each(|x| self.value(x));
-                } else {
-                    let old = std::mem::take(map);
-                    for (k, mut x) in old {
-                        let k = self.text(&k).unwrap_or(k);
-                        self.value(&mut x);
-                        map.insert(k, x);
-                    }
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
 
