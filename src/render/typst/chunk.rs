@@ -1,16 +1,15 @@
-//! Long documents compiled in chunks, joined into one document before
-//! export.
+//! Long documents compiled in chunks, each exported to a PDF of its own,
+//! the PDFs joined into one (`render::pdfjoin`).
 //!
 //! A chunk is a run of top-level sections, cut only where the templates
 //! already start a new page (`page_break`, `render::data::section_breaks`),
 //! so that each chunk's pages are the pages one compile of the whole
 //! document gives (`tests/long_documents.rs` compares them). Chunks are
-//! compiled side by side, one per core (`render::pdf::lay_out`), and
-//! typst's memo caches are trimmed between them: the peak is a few
-//! chunks' compiles plus the finished pages, not the whole document's
-//! compile. The pages are joined into one `PagedDocument` and exported
-//! once, so the PDF has one outline, one structure tree, one set of
-//! metadata and attachments, as if it had been one compile.
+//! compiled side by side, one per core (`render::pdf`, `Long::lay_out`),
+//! and typst's memo caches are trimmed between them: the peak is a few
+//! chunks' compiles plus their PDFs, not the whole document's compile.
+//! The join makes one outline, one structure tree, one set of metadata
+//! and attachments, as if it had been one compile.
 //!
 //! What carries across the cut:
 //! - page numbers: stamped after the join (`stamp`), so no chunk needs to
