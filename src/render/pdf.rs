@@ -323,16 +323,23 @@ impl LongError {
     }
 }
 
-/// Returns the memory the allocator holds free to the system. glibc keeps
-/// what a thread freed in that thread's arena, where work on other threads
-/// cannot reuse it: given back between the phases of a long render (the
-/// layouts, the exports, the join), the next phase's memory comes from it,
-/// not on top of it.
+/// Returns the memory the allocator holds free to the system: glibc's
+/// (a library user's default) and mimalloc (the binary's, src/main.rs).
+/// Both keep what a thread freed in that thread's heap, where work on
+/// other threads cannot reuse it: given back between the phases of a long
+/// render (the layouts, the exports, the join), the next phase's memory
+/// comes from it, not on top of it.
 fn give_back_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory of the allocator.
     unsafe {
         libc::malloc_trim(0);
+    }
+    // The binary's allocator (src/main.rs): its free pages of this thread
+    // and of threads that ended go back to the system.
+    // SAFETY: mi_collect only releases free memory of the allocator.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
     }
 }
 
