@@ -50,6 +50,12 @@ fn mimalloc_serves() -> bool {
     }
 }
 
+#[cfg(not(unix))]
+fn address_space_limited() -> bool {
+    false
+}
+
+#[cfg(unix)]
 fn address_space_limited() -> bool {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
