@@ -407,6 +407,35 @@ impl Builder {
             last.text = last.text.trim_end_matches([' ', '\t']).to_string();
         }
         v.retain(|i| !i.text.is_empty() || i.is_atomic());
+        // A run the trim emptied inside a link (`[*b* ](/url)` ending a
+        // heading) is part of the link beside it, not a link of its own:
+        // written out it vanishes into that link, and the tree would not
+        // read back the same (found by the `markdown` fuzz target). An
+        // empty link alone (`[](/url)`) stays.
+        let same_link = |a: &Style, b: &Style| {
+            a.link == b.link && a.link_title == b.link_title && a.link_ref == b.link_ref
+        };
+        let emptied =
+            |i: &Inline| i.text.is_empty() && !i.style.is_atomic() && i.style.link.is_some();
+        if v.iter().any(emptied) {
+            let part_of_neighbour: Vec<bool> = (0..v.len())
+                .map(|n| {
+                    emptied(&v[n])
+                        && [n.checked_sub(1), Some(n + 1)]
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|m| v.get(m))
+                            .any(|other| {
+                                !other.text.is_empty() && same_link(&other.style, &v[n].style)
+                            })
+                })
+                .collect();
+            let mut n = 0;
+            v.retain(|_| {
+                n += 1;
+                !part_of_neighbour[n - 1]
+            });
+        }
         v
     }
 
@@ -805,6 +834,30 @@ mod tests {
         };
         assert!(inner.tight);
         assert!(matches!(inner.items[0].blocks[1], Block::List(_)));
+    }
+
+    #[test]
+    fn a_link_trimmed_to_nothing_joins_the_link_beside_it() {
+        // The blank that ends a heading is trimmed; inside a link whose
+        // text goes on before it, it leaves no empty link of its own.
+        let doc = parse("# *foo* [*b* ](</url>)\n");
+        let [Block::Heading { content, .. }] = doc.as_slice() else {
+            panic!("{doc:?}")
+        };
+        assert_eq!(
+            content.last().map(|i| i.text.as_str()),
+            Some("b"),
+            "{content:?}"
+        );
+        // A link with no text, or only blanks, stays a link.
+        for text in ["[](</url>)\n", "[ ](</url>)\n"] {
+            let doc = parse(text);
+            let [Block::Paragraph { content }] = doc.as_slice() else {
+                panic!("{doc:?}")
+            };
+            assert_eq!(content.len(), 1, "{content:?}");
+            assert_eq!(content[0].style.link.as_deref(), Some("/url"));
+        }
     }
 
     #[test]
