@@ -56,33 +56,69 @@ pub(crate) fn on_own_threads<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &T) -> R + Sync,
 ) -> Vec<R> {
+    each_on_own_threads(items.iter().collect(), |i, t| f(i, t))
+}
+
+/// `f` of each item, taken by value, on threads of this call's own, one
+/// per core; each thread takes the next item when it is done with one,
+/// and the results come in order.
+///
+/// For a long render's chunk exports too, which rayon's pool must not
+/// run: typst's PDF writer (krilla) waits for its pages' compressed
+/// streams with `rayon::yield_now`, and on a thread of the pool that runs
+/// other queued jobs on top of the waiting one. Every chunk's export was
+/// then started before any finished: all their PDFs in memory at once,
+/// 130 MiB above the layouts' peak for a 1,000-page mark-up.
+#[cfg(feature = "pdf")]
+pub(crate) fn each_on_own_threads<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(usize, T) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let per = items.len().div_ceil(cores.max(1)).max(1);
     if items.len() <= 1 || cores == 1 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
     }
+    let n = items.len();
+    let queue: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let results: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let take = |m: &Mutex<Option<T>>| {
+        m.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
     std::thread::scope(|scope| {
-        let f = &f;
-        let parts: Vec<_> = items
-            .chunks(per)
-            .enumerate()
-            .map(|(p, part)| {
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, t)| f(p * per + i, t))
-                        .collect::<Vec<R>>()
+        let workers: Vec<_> = (0..cores.min(n))
+            .map(|_| {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = queue.get(i).and_then(take) else {
+                            break;
+                        };
+                        let r = f(i, item);
+                        *results[i]
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(r);
+                    }
                 })
             })
             .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+        for w in workers {
+            w.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .expect("every item was taken by a thread that finished")
+        })
+        .collect()
 }
 
 /// Most picture bytes one HTML or Word output embeds, counting every

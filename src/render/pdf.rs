@@ -636,6 +636,7 @@ impl Long<'_> {
             std::sync::atomic::Ordering::Relaxed,
         );
         InFlight::free_all_caches(warm.load(std::sync::atomic::Ordering::Relaxed));
+        trace("typst's caches freed");
         // Cached chunks whose page numbers moved are laid out again to be
         // numbered anew: many of them, and this render waits its turn too.
         if turn.is_none() && moved * 4 > n {
@@ -645,11 +646,10 @@ impl Long<'_> {
         // Each chunk's PDF: the cache's if its page numbers still hold,
         // else its pages (laid out again if the cache had them) numbered
         // and exported, side by side.
-        let exported: Vec<std::result::Result<(Vec<u8>, chunk::Headings), LongError>> = slots
-            .into_par_iter()
-            .enumerate()
-            .with_max_len(1)
-            .map(|(k, s)| {
+        // On threads of this render's own, not rayon's: see
+        // `render::each_on_own_threads`.
+        let exported: Vec<std::result::Result<(Vec<u8>, chunk::Headings), LongError>> =
+            crate::render::each_on_own_threads(slots, |k, s| {
                 let (compiled, was) = match s.have {
                     Have::Cached(e) if e.before == before[k] && e.total == total => {
                         return Ok((e.pdf, e.headings));
@@ -686,8 +686,7 @@ impl Long<'_> {
                     return Ok((entry.pdf, headings));
                 }
                 Ok((pdf, headings))
-            })
-            .collect();
+            });
         let exported: Vec<(Vec<u8>, chunk::Headings)> = exported
             .into_iter()
             .collect::<std::result::Result<_, _>>()?;
