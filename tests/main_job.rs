@@ -278,6 +278,57 @@ fn markup_colours_deletions_red_and_insertions_blue() {
 }
 
 #[test]
+fn markup_tags_deletions_and_insertions_for_screen_readers() {
+    // Colour says nothing to a screen reader: the tagged structure must
+    // say which words are struck through and which underlined (typst-pdf
+    // writes it for text inside `strike` and `underline`). A mark-up that
+    // coloured its words after layout, as a faster way to draw them, would
+    // lose this (BENCHMARKS.md, issue 11's fifth pass).
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("m.pdf");
+    let o = regdoc(&[
+        "markup",
+        "emrr@2.0",
+        "emrr@3.0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let pdf = lopdf::Document::load(&out).unwrap();
+    fn decorations(o: &lopdf::Object, found: &mut std::collections::BTreeSet<String>) {
+        match o {
+            lopdf::Object::Dictionary(d) => {
+                for (k, v) in d.iter() {
+                    if k == b"TextDecorationType"
+                        && let Ok(name) = v.as_name()
+                    {
+                        found.insert(String::from_utf8_lossy(name).into_owned());
+                    }
+                    decorations(v, found);
+                }
+            }
+            lopdf::Object::Array(a) => a.iter().for_each(|v| decorations(v, found)),
+            lopdf::Object::Stream(s) => {
+                decorations(&lopdf::Object::Dictionary(s.dict.clone()), found)
+            }
+            _ => {}
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for o in pdf.objects.values() {
+        decorations(o, &mut found);
+    }
+    assert!(
+        found.contains("LineThrough"),
+        "deletions untagged: {found:?}"
+    );
+    assert!(
+        found.contains("Underline"),
+        "insertions untagged: {found:?}"
+    );
+}
+
+#[test]
 fn two_builds_are_byte_identical() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();

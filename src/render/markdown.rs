@@ -964,10 +964,35 @@ mod tests {
 }
 #[cfg(test)]
 mod nesting_tests {
+    use super::blocks_md;
+    use crate::source::markdown::parse;
+
+    fn round_trip(md: &str) {
+        let doc = parse(md);
+        let out = blocks_md(&doc);
+        assert_eq!(parse(&out), doc, "{md:?} → {out:?}");
+    }
+
     #[test]
     fn nested_emphasis_reads_back_nested() {
         let doc = crate::source::markdown::parse("**G (*G p*, syn.\n*A p*)**\n");
         let out = super::blocks_md(&doc);
         assert_eq!(out, "**G (*G p*, syn. *A p*)**\n");
+    }
+
+    #[test]
+    fn a_mark_opened_where_another_closes_does_not_merge_with_it() {
+        // `**a.***b*` is one run of three stars, which cannot close the
+        // strong text after a full stop: the emphasis opens with `_`.
+        let doc = parse("**a.**_b_ c\n");
+        assert_eq!(blocks_md(&doc), "**a.**_b_ c\n");
+        round_trip("**a.**_b_ c\n");
+        // Closed again before a letter, `_` would not read as closing:
+        // that emphasis keeps `*`.
+        round_trip("**a.***b*c\n");
+        round_trip("*1.* **2** *x*__y__ ***z*** w\n");
+        // The findings of the fuzz target, shortened.
+        round_trip("o\\*b**1.*.***\\*\\*.*\\*\n");
+        round_trip("***M***\\*?***\\\\ ****\\]\\]*\\*\n");
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn on_own_threads<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &T) -> R + Sync,
 ) -> Vec<R> {
-    each_on_own_threads(items.iter().collect(), |i, t| f(i, t))
+    each_on_own_threads(items.iter().collect(), f)
 }
 
 /// `f` of each item, taken by value, on threads of this call's own, one
@@ -78,7 +78,11 @@ pub(crate) fn each_on_own_threads<T: Send, R: Send>(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     if items.len() <= 1 || cores == 1 {
-        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| f(i, t))
+            .collect();
     }
     let n = items.len();
     let queue: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();

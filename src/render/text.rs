@@ -245,34 +245,67 @@ pub fn inlines_md(inlines: &[Inline]) -> String {
 /// Whether a style has one kind of emphasis.
 type HasMark = fn(&Style) -> bool;
 
-/// The emphasis delimiters regdoc writes, outermost first.
-pub(crate) const MARKS: [(&str, HasMark); 3] = [
-    ("~~", |s| s.strike),
-    ("**", |s| s.strong),
-    ("*", |s| s.emph),
+/// The emphasis delimiters regdoc writes, outermost first: each with the
+/// `_` form it may take instead (see [`emphasised`]); strike-through has
+/// none.
+pub(crate) const MARKS: [(&str, Option<&str>, HasMark); 3] = [
+    ("~~", None, |s| s.strike),
+    ("**", Some("__"), |s| s.strong),
+    ("*", Some("_"), |s| s.emph),
 ];
+
+/// A piece of the Markdown of [`emphasised`], before each delimiter's
+/// character is chosen.
+enum Piece {
+    Text(String),
+    /// Opens the mark `MARKS[kind]`; the number tells the instance.
+    Open {
+        kind: usize,
+        instance: usize,
+    },
+    Close {
+        kind: usize,
+        instance: usize,
+    },
+}
 
 /// Runs (of one link, or of none) with their emphasis opened and closed
 /// as it changes. White space never stands inside a delimiter, where
 /// Markdown would not read it as one.
+///
+/// A mark closed where another opens is written with `_` (`__`) rather
+/// than `*` (`**`) where Markdown allows it: `**a.***b*` is one run of
+/// three stars to a Markdown reader, which cannot both close the strong
+/// text and open the emphasis, and the text read back plain (found by the
+/// `markdown` fuzz target). `**a.**_b_` reads back as written.
 pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
-    let mut open: Vec<usize> = Vec::new();
-    let close_to = |open: &mut Vec<usize>, keep: usize, out: &mut String| {
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut instances = 0;
+    let close_to = |open: &mut Vec<(usize, usize)>, keep: usize, pieces: &mut Vec<Piece>| {
+        // Trailing spaces go after the closing delimiters.
+        let mut spaces = String::new();
+        if open.len() > keep
+            && let Some(Piece::Text(t)) = pieces.last_mut()
+        {
+            let trail = t.len() - t.trim_end_matches(' ').len();
+            spaces = t.split_off(t.len() - trail);
+        }
         while open.len() > keep {
-            let k = open.pop().expect("open mark");
-            let trail = out.len() - out.trim_end_matches(' ').len();
-            let spaces = out.split_off(out.len() - trail);
-            out.push_str(MARKS[k].0);
-            out.push_str(&spaces);
+            let (kind, instance) = open.pop().expect("open mark");
+            pieces.push(Piece::Close { kind, instance });
+        }
+        if !spaces.is_empty() {
+            pieces.push(Piece::Text(spaces));
         }
     };
     for run in runs {
         let want: Vec<usize> = (0..MARKS.len())
-            .filter(|&k| (MARKS[k].1)(&run.style))
+            .filter(|&k| (MARKS[k].2)(&run.style))
             .collect();
         // Keep the longest prefix of open marks that is still wanted.
-        let keep = open.iter().take_while(|k| want.contains(k)).count();
-        close_to(&mut open, keep, out);
+        let keep = open.iter().take_while(|(k, _)| want.contains(k)).count();
+        close_to(&mut open, keep, &mut pieces);
         let body = {
             let mut b = String::new();
             let bare = Style {
@@ -287,21 +320,87 @@ pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
             inline_md(&run.text, &bare, &mut b);
             b
         };
-        let opening: Vec<usize> = want.iter().copied().filter(|k| !open.contains(k)).collect();
+        let opening: Vec<usize> = want
+            .iter()
+            .copied()
+            .filter(|k| !open.iter().any(|(o, _)| o == k))
+            .collect();
         if !opening.is_empty() {
             // Leading spaces go before the delimiter.
             let lead = body.len() - body.trim_start_matches(' ').len();
-            out.push_str(&body[..lead]);
-            for k in opening {
-                out.push_str(MARKS[k].0);
-                open.push(k);
+            if lead > 0 {
+                pieces.push(Piece::Text(body[..lead].to_string()));
             }
-            out.push_str(&body[lead..]);
+            for kind in opening {
+                pieces.push(Piece::Open {
+                    kind,
+                    instance: instances,
+                });
+                open.push((kind, instances));
+                instances += 1;
+            }
+            pieces.push(Piece::Text(body[lead..].to_string()));
         } else {
-            out.push_str(&body);
+            pieces.push(Piece::Text(body));
         }
     }
-    close_to(&mut open, 0, out);
+    close_to(&mut open, 0, &mut pieces);
+    let underscore = underscored(&pieces, instances);
+    for p in &pieces {
+        match p {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Open { kind, instance } | Piece::Close { kind, instance } => {
+                let (star, under, _) = MARKS[*kind];
+                out.push_str(match under {
+                    Some(u) if underscore[*instance] => u,
+                    _ => star,
+                });
+            }
+        }
+    }
+}
+
+/// Which mark instances of `pieces` are written with `_`: the first mark
+/// opened right where others close, so that the two delimiter runs do not
+/// merge, if `_` may open and close there. Markdown lets `_` open inside
+/// a word only after punctuation (here: the closing delimiter) and close
+/// only before white space or punctuation: before a delimiter, an
+/// escaped character, a space or the end of the runs (what follows them
+/// is `[`, `]` or the end of the line), not before a letter.
+fn underscored(pieces: &[Piece], instances: usize) -> Vec<bool> {
+    let mut under = vec![false; instances];
+    // The character written just after each instance's closing delimiter.
+    let mut after_close: Vec<Option<char>> = vec![None; instances];
+    for (i, p) in pieces.iter().enumerate() {
+        if let Piece::Close { instance, .. } = p {
+            after_close[*instance] = match pieces.get(i + 1) {
+                Some(Piece::Text(t)) => t.chars().next(),
+                Some(_) => Some('*'),
+                None => None,
+            };
+        }
+    }
+    let may_close =
+        |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || c.is_ascii_punctuation());
+    for (i, p) in pieces.iter().enumerate() {
+        let Piece::Open { kind, instance } = p else {
+            continue;
+        };
+        // The closing run just before ends in the delimiter of the
+        // outermost mark it closes.
+        let Some(Piece::Close {
+            kind: closed_kind,
+            instance: closed,
+        }) = i.checked_sub(1).and_then(|j| pieces.get(j))
+        else {
+            continue;
+        };
+        let closed_with_star = MARKS[*closed_kind].1.is_some() && !under[*closed];
+        if closed_with_star && MARKS[*kind].1.is_some() && may_close(after_close[*instance]) {
+            under[*instance] = true;
+        }
+    }
+    under
 }
 
 /// Wraps already-escaped Markdown in a style's delimiters.
