@@ -245,22 +245,25 @@ fn markup_strikes_all_of_v2_and_inserts_all_of_v3() {
     );
 }
 
+/// The EMRR's v2.0 → v3.0 mark-up, as `regdoc markup` writes it.
+fn emrr_markup() -> lopdf::Document {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("m.pdf");
+    let o = regdoc(&[
+        "markup",
+        "emrr@2.0",
+        "emrr@3.0",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    lopdf::Document::load(&out).unwrap()
+}
+
 #[test]
 fn markup_colours_deletions_red_and_insertions_blue() {
     // The fill colours of the two operations appear in the page content.
-    let redline_pdf = {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("m.pdf");
-        let o = regdoc(&[
-            "markup",
-            "emrr@2.0",
-            "emrr@3.0",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert_ok(&o);
-        lopdf::Document::load(&out).unwrap()
-    };
+    let redline_pdf = emrr_markup();
     let mut content = Vec::new();
     for (_, id) in redline_pdf.get_pages() {
         content.extend(redline_pdf.get_page_content(id));
@@ -284,17 +287,7 @@ fn markup_tags_deletions_and_insertions_for_screen_readers() {
     // writes it for text inside `strike` and `underline`). A mark-up that
     // coloured its words after layout, as a faster way to draw them, would
     // lose this (BENCHMARKS.md, issue 11's fifth pass).
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("m.pdf");
-    let o = regdoc(&[
-        "markup",
-        "emrr@2.0",
-        "emrr@3.0",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let pdf = lopdf::Document::load(&out).unwrap();
+    let pdf = emrr_markup();
     fn decorations(o: &lopdf::Object, found: &mut std::collections::BTreeSet<String>) {
         match o {
             lopdf::Object::Dictionary(d) => {
