@@ -981,6 +981,15 @@ mod nesting_tests {
     }
 
     #[test]
+    fn an_html_block_ends_before_a_nested_list_or_quote() {
+        // `- o` on the line after `<a/>` would be HTML too.
+        let doc = parse("- <a/>\n  *hi*\n\n  - o\n\n  > q\n");
+        round_trip("- <a/>\n  *hi*\n\n  - o\n\n  > q\n");
+        let out = blocks_md(&doc);
+        assert!(out.contains("*hi*\n\n"), "{out:?}");
+    }
+
+    #[test]
     fn a_mark_opened_where_another_closes_does_not_merge_with_it() {
         // `**a.***b*` is one run of three stars, which cannot close the
         // strong text after a full stop: the emphasis opens with `_`.

@@ -760,17 +760,23 @@ pub(crate) fn tight_between(prev: &[Frame], cur: &[Frame], d: usize) -> bool {
 /// starting at 1, which CommonMark does not let interrupt one.
 pub(crate) fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
     let para = matches!(prev.block, Block::Paragraph { .. }) && !prev.is_placeholder();
+    // An HTML block runs to the next blank line, whatever starts there: a
+    // nested list or a quote after it needs one too (found by the `diff`
+    // fuzz target: `<a/>` and `- o` in one item read back as one HTML
+    // block). A blank line that ends an HTML block leaves a tight list
+    // tight.
+    let html = matches!(prev.block, Block::Html { .. });
     if let Some(opened) = cur.path.get(d) {
         return match opened {
             // A sibling item starts at its list's margin: no paragraph of
-            // the item before can take it.
+            // the item before can take it, nor an HTML block.
             Frame::Item { list, .. } if matches!(prev.path.get(d), Some(Frame::Item { list: l, .. }) if l == list) => {
                 false
             }
             Frame::Item { start, .. } => {
-                para && (cur.is_placeholder() || start.is_some_and(|s| s != 1))
+                html || (para && (cur.is_placeholder() || start.is_some_and(|s| s != 1)))
             }
-            Frame::Quote { .. } => false,
+            Frame::Quote { .. } => html,
             Frame::Footnote { .. } => true,
         };
     }
