@@ -15,8 +15,8 @@ use crate::diff::{BlockDiff, Change, Op, Redline, Side, Span, TableDiff};
 use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
-    Layouter, align_md, escape_line_start, inline_md, leaf_md, link_tail, longest_run, prefixed,
-    push_text, styled,
+    Layouter, Surround, align_md, escape_line_start, inline_md, inlines_md_within, leaf_md,
+    link_tail, longest_run, prefixed, push_text, styled,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -276,7 +276,9 @@ fn spans_as_md(r: &[Span], out: &mut String) {
             style: s.style.clone(),
         })
         .collect();
-    out.push_str(&inlines_md(&runs));
+    // Inside CriticMarkup: whatever stands beside a change once it is
+    // accepted or rejected is not known here.
+    out.push_str(&inlines_md_within(&runs, Surround::UNKNOWN));
 }
 
 fn table_critic(t: &TableDiff, c: &mut Critic) -> bool {
@@ -981,6 +983,32 @@ mod nesting_tests {
     }
 
     #[test]
+    fn an_html_comment_in_a_tight_list_needs_no_blank_line() {
+        // A comment ends at `-->`; a blank line after it would make the
+        // list loose.
+        let doc = parse("- a\n- <!-- c -->\n  - o\n");
+        assert_eq!(blocks_md(&doc), "- a\n- <!-- c -->\n  - o\n");
+        round_trip("- a\n- <!-- c -->\n  para\n");
+        round_trip("- a\n- <pre>\n  x\n  </pre>\n  > q\n");
+    }
+
+    #[test]
+    fn changes_written_inside_criticmarkup_keep_stars_at_their_edges() {
+        // Accepted, `{++*a*__b__++}c` is `*a*__b__c`, where `__` cannot
+        // close before the letter: beside a change nothing is known.
+        let old = parse("x c y\n");
+        let new = parse("x _a_**b**c y\n");
+        let r = crate::diff::diff_blocks(&old, &new);
+        let md = super::critic_markup(&r);
+        assert_eq!(
+            parse(&super::apply_critic(&md, crate::diff::Side::New)),
+            new,
+            "{md}"
+        );
+        assert!(md.contains("{++"), "shown inline: {md}");
+    }
+
+    #[test]
     fn an_html_block_ends_before_a_nested_list_or_quote() {
         // `- o` on the line after `<a/>` would be HTML too.
         let doc = parse("- <a/>\n  *hi*\n\n  - o\n\n  > q\n");
@@ -997,8 +1025,9 @@ mod nesting_tests {
         assert_eq!(blocks_md(&doc), "**a.**_b_ c\n");
         round_trip("**a.**_b_ c\n");
         // Closed again before a letter, `_` would not read as closing:
-        // that emphasis keeps `*`.
-        round_trip("**a.***b*c\n");
+        // the strong text before it takes `__` instead.
+        assert_eq!(blocks_md(&parse("__a.__*b*c\n")), "__a.__*b*c\n");
+        round_trip("__a.__*b*c\n");
         round_trip("*1.* **2** *x*__y__ ***z*** w\n");
         // The findings of the fuzz target, shortened.
         round_trip("o\\*b**1.*.***\\*\\*.*\\*\n");

@@ -646,10 +646,8 @@ impl Long<'_> {
         // Each chunk's PDF: the cache's if its page numbers still hold,
         // else its pages (laid out again if the cache had them) numbered
         // and exported, side by side.
-        // On threads of this render's own, not rayon's: see
-        // `render::each_on_own_threads`.
-        let exported: Vec<std::result::Result<(Vec<u8>, chunk::Headings), LongError>> =
-            crate::render::each_on_own_threads(slots, |k, s| {
+        let export =
+            |k: usize, s: Slot| -> std::result::Result<(Vec<u8>, chunk::Headings), LongError> {
                 let (compiled, was) = match s.have {
                     Have::Cached(e) if e.before == before[k] && e.total == total => {
                         return Ok((e.pdf, e.headings));
@@ -686,7 +684,24 @@ impl Long<'_> {
                     return Ok((entry.pdf, headings));
                 }
                 Ok((pdf, headings))
-            });
+            };
+        // On threads of this render's own, not rayon's: see
+        // `render::each_on_own_threads`. Except on a thread of rayon's pool
+        // (`build` runs a mark-up of short versions there, and it can still
+        // be cut in chunks): waiting there for threads of our own would
+        // take a thread from the pool that compresses their pages, and two
+        // such renders on two cores would wait for each other for ever.
+        let exported: Vec<std::result::Result<(Vec<u8>, chunk::Headings), LongError>> =
+            if rayon::current_thread_index().is_some() {
+                slots
+                    .into_par_iter()
+                    .enumerate()
+                    .with_max_len(1)
+                    .map(|(k, s)| export(k, s))
+                    .collect()
+            } else {
+                crate::render::each_on_own_threads(slots, export)
+            };
         let exported: Vec<(Vec<u8>, chunk::Headings)> = exported
             .into_iter()
             .collect::<std::result::Result<_, _>>()?;

@@ -214,6 +214,35 @@ pub(crate) fn longest_run(s: &str, c: char) -> usize {
 /// emphasis opens and closes as the styles of the runs change, so nested
 /// styles read back nested: `**a (*b*, c)**`, not `**a (*****b***…`.
 pub fn inlines_md(inlines: &[Inline]) -> String {
+    inlines_md_within(inlines, Surround::LINE)
+}
+
+/// What stands before and after runs of Markdown: whether each is known
+/// to be white space or punctuation (a line's start or end, a list
+/// marker, a table's `|`), which `_` needs beside it to open or close.
+/// Runs written into CriticMarkup are not known: accepting or rejecting a
+/// change takes its `{++` and `++}` away, and a letter may then touch them.
+#[derive(Clone, Copy)]
+pub(crate) struct Surround {
+    pub before: bool,
+    pub after: bool,
+}
+
+impl Surround {
+    /// Runs that fill a line, a heading or a table cell.
+    pub const LINE: Surround = Surround {
+        before: true,
+        after: true,
+    };
+    /// Runs with anything around them.
+    pub const UNKNOWN: Surround = Surround {
+        before: false,
+        after: false,
+    };
+}
+
+/// [`inlines_md`] for runs with `around` them.
+pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String {
     let mut s = String::new();
     let mut i = 0;
     while i < inlines.len() {
@@ -231,11 +260,17 @@ pub fn inlines_md(inlines: &[Inline]) -> String {
         }
         let runs = &inlines[i..j];
         if link.0.is_some() {
+            // Inside `[` and `](…)`.
             s.push('[');
-            emphasised(runs, &mut s);
+            emphasised(runs, Surround::LINE, &mut s);
             s.push_str(&link_tail(&runs[0].style));
         } else {
-            emphasised(runs, &mut s);
+            // Beside a link's brackets, or at the edges of all the runs.
+            let within = Surround {
+                before: i > 0 || around.before,
+                after: j < inlines.len() || around.after,
+            };
+            emphasised(runs, within, &mut s);
         }
         i = j;
     }
@@ -278,7 +313,7 @@ enum Piece {
 /// three stars to a Markdown reader, which cannot both close the strong
 /// text and open the emphasis, and the text read back plain (found by the
 /// `markdown` fuzz target). `**a.**_b_` reads back as written.
-pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
+pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut instances = 0;
@@ -345,7 +380,7 @@ pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
         }
     }
     close_to(&mut open, 0, &mut pieces);
-    let underscore = underscored(&pieces, instances);
+    let underscore = underscored(&pieces, instances, around);
     for p in &pieces {
         match p {
             Piece::Text(t) => out.push_str(t),
@@ -360,34 +395,70 @@ pub(crate) fn emphasised(runs: &[Inline], out: &mut String) {
     }
 }
 
-/// Which mark instances of `pieces` are written with `_`: the first mark
-/// opened right where others close, so that the two delimiter runs do not
-/// merge, if `_` may open and close there. Markdown lets `_` open inside
-/// a word only after punctuation (here: the closing delimiter) and close
-/// only before white space or punctuation: before a delimiter, an
-/// escaped character, a space or the end of the runs (what follows them
-/// is `[`, `]` or the end of the line), not before a letter.
-fn underscored(pieces: &[Piece], instances: usize) -> Vec<bool> {
+/// Which mark instances of `pieces` are written with `_`: where a mark
+/// opens right where another closes, one of the two, so that their
+/// delimiter runs do not merge; the opening one if it can, else the
+/// closing one. Markdown lets `_` open inside a word only after
+/// punctuation and close only before white space or punctuation: the
+/// opening one is written with `_` if its own closing delimiter is
+/// followed by one of those (a delimiter, an escaped character, a space,
+/// the end of a line), the closing one if its own opening delimiter
+/// follows one; else both keep `*`, as before.
+fn underscored(pieces: &[Piece], instances: usize, around: Surround) -> Vec<bool> {
     let mut under = vec![false; instances];
-    // The character written just after each instance's closing delimiter.
-    let mut after_close: Vec<Option<char>> = vec![None; instances];
+    let mut opened_at = vec![0; instances];
+    let mut closed_at = vec![0; instances];
     for (i, p) in pieces.iter().enumerate() {
-        if let Piece::Close { instance, .. } = p {
-            after_close[*instance] = match pieces.get(i + 1) {
-                Some(Piece::Text(t)) => t.chars().next(),
-                Some(_) => Some('*'),
-                None => None,
-            };
+        match p {
+            Piece::Open { instance, .. } => opened_at[*instance] = i,
+            Piece::Close { instance, .. } => closed_at[*instance] = i,
+            Piece::Text(_) => {}
         }
     }
-    let may_close =
-        |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || c.is_ascii_punctuation());
+    // The character written next to piece `i`, looking `forward` or back:
+    // `None` at the edge of the runs when what stands there is known to
+    // be white space or punctuation.
+    let beside = |under: &[bool], i: usize, forward: bool| -> Option<char> {
+        let mut k = i;
+        loop {
+            k = if forward {
+                k + 1
+            } else {
+                match k.checked_sub(1) {
+                    Some(k) => k,
+                    None => break,
+                }
+            };
+            match pieces.get(k) {
+                None => break,
+                Some(Piece::Text(t)) if t.is_empty() => continue,
+                Some(Piece::Text(t)) => {
+                    return if forward {
+                        t.chars().next()
+                    } else {
+                        t.chars().last()
+                    };
+                }
+                Some(Piece::Open { kind, instance } | Piece::Close { kind, instance }) => {
+                    return Some(if under[*instance] {
+                        '_'
+                    } else {
+                        MARKS[*kind].0.chars().next().expect("a delimiter")
+                    });
+                }
+            }
+        }
+        let known = if forward { around.after } else { around.before };
+        if known { None } else { Some('a') }
+    };
+    // White space or punctuation other than `_` itself, which would merge.
+    let fits = |c: Option<char>| {
+        c.is_none_or(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
+    };
     for (i, p) in pieces.iter().enumerate() {
         let Piece::Open { kind, instance } = p else {
             continue;
         };
-        // The closing run just before ends in the delimiter of the
-        // outermost mark it closes.
         let Some(Piece::Close {
             kind: closed_kind,
             instance: closed,
@@ -395,9 +466,16 @@ fn underscored(pieces: &[Piece], instances: usize) -> Vec<bool> {
         else {
             continue;
         };
-        let closed_with_star = MARKS[*closed_kind].1.is_some() && !under[*closed];
-        if closed_with_star && MARKS[*kind].1.is_some() && may_close(after_close[*instance]) {
+        // Only `*` meets `*`: strike-through's `~~` and a `_` do not merge
+        // with a star beside them.
+        let stars = |k: usize, n: usize, under: &[bool]| MARKS[k].1.is_some() && !under[n];
+        if !stars(*closed_kind, *closed, &under) || !stars(*kind, *instance, &under) {
+            continue;
+        }
+        if fits(beside(&under, closed_at[*instance], true)) {
             under[*instance] = true;
+        } else if fits(beside(&under, opened_at[*closed], false)) {
+            under[*closed] = true;
         }
     }
     under
@@ -760,12 +838,13 @@ pub(crate) fn tight_between(prev: &[Frame], cur: &[Frame], d: usize) -> bool {
 /// starting at 1, which CommonMark does not let interrupt one.
 pub(crate) fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
     let para = matches!(prev.block, Block::Paragraph { .. }) && !prev.is_placeholder();
-    // An HTML block runs to the next blank line, whatever starts there: a
-    // nested list or a quote after it needs one too (found by the `diff`
-    // fuzz target: `<a/>` and `- o` in one item read back as one HTML
-    // block). A blank line that ends an HTML block leaves a tight list
-    // tight.
-    let html = matches!(prev.block, Block::Html { .. });
+    // Most HTML blocks run to the next blank line, whatever starts there:
+    // a nested list or a quote after one needs it too (found by the
+    // `diff` fuzz target: `<a/>` and `- o` in one item read back as one
+    // HTML block). One that ends at its own closing text (a comment) needs
+    // none, and gets none: a blank line inside an item makes its list
+    // loose.
+    let html = matches!(&prev.block, Block::Html { text } if runs_to_a_blank_line(text));
     if let Some(opened) = cur.path.get(d) {
         return match opened {
             // A sibling item starts at its list's margin: no paragraph of
@@ -780,12 +859,49 @@ pub(crate) fn needs_blank(prev: &Leaf, cur: &Leaf, d: usize) -> bool {
             Frame::Footnote { .. } => true,
         };
     }
-    matches!(prev.block, Block::Table(_) | Block::Html { .. })
+    matches!(prev.block, Block::Table(_))
+        || html
         || (para
             && matches!(
                 cur.block,
                 Block::Paragraph { .. } | Block::Table(_) | Block::Html { .. }
             ))
+}
+
+/// Whether an HTML block goes on to the next blank line (CommonMark's
+/// kinds 6 and 7: `<div>`, `<a/>`, …) rather than ending on the line with
+/// its closing text (kinds 1 to 5: `<script>`, `<pre>`, `<style>` and
+/// `<textarea>` to their end tag, a comment, a processing instruction, a
+/// declaration, CDATA), after which the next line starts a block of its
+/// own.
+pub(crate) fn runs_to_a_blank_line(html: &str) -> bool {
+    let t = html.trim_start_matches(' ');
+    let lower = t.get(..t.len().min(11)).unwrap_or("").to_ascii_lowercase();
+    let last = html.rsplit('\n').next().unwrap_or("");
+    let raw = ["script", "pre", "style", "textarea"].iter().find(|tag| {
+        lower
+            .strip_prefix('<')
+            .and_then(|r| r.strip_prefix(**tag))
+            .is_some_and(|r| {
+                r.chars()
+                    .next()
+                    .is_none_or(|c| c == '>' || c.is_ascii_whitespace())
+            })
+    });
+    let end = if let Some(tag) = raw {
+        return !last.to_ascii_lowercase().contains(&format!("</{tag}>"));
+    } else if t.starts_with("<!--") {
+        "-->"
+    } else if t.starts_with("<?") {
+        "?>"
+    } else if t.starts_with("<![CDATA[") {
+        "]]>"
+    } else if t.starts_with("<!") && t[2..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        ">"
+    } else {
+        return true;
+    };
+    !last.contains(end)
 }
 
 /// The lines of `content` with their prefixes.
