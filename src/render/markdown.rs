@@ -983,6 +983,33 @@ mod nesting_tests {
     }
 
     #[test]
+    fn html_blocks_that_end_on_their_own_are_told_from_those_that_run_on() {
+        use crate::render::text::runs_to_a_blank_line as runs;
+        for ends in [
+            "<!-- c -->",
+            "<!--\nc\n-->",
+            "<?php x ?>",
+            "<!DOCTYPE html>",
+            "<![CDATA[x]]>",
+            "<pre>\nx\n</pre>",
+            "<SCRIPT src=a>\n</script>",
+            "<textarea>\nx</TEXTAREA>",
+        ] {
+            assert!(!runs(ends), "{ends:?} ends at its closing text");
+        }
+        for on in [
+            "<a/>",
+            "<div>\nx\n</div>",
+            "<!-- not closed",
+            "<pre>\nx",
+            "<prefix>",
+            "<!x",
+        ] {
+            assert!(runs(on), "{on:?} runs to a blank line");
+        }
+    }
+
+    #[test]
     fn an_html_comment_in_a_tight_list_needs_no_blank_line() {
         // A comment ends at `-->`; a blank line after it would make the
         // list loose.

@@ -69,6 +69,10 @@ pub(crate) fn on_own_threads<T: Sync, R: Send>(
 /// other queued jobs on top of the waiting one. Every chunk's export was
 /// then started before any finished: all their PDFs in memory at once,
 /// 130 MiB above the layouts' peak for a 1,000-page mark-up.
+///
+/// Not from a thread of rayon's pool when `f` waits for work queued on
+/// the pool (as an export does): the calling thread would wait here
+/// without running any of it (`render::pdf` keeps rayon's way there).
 #[cfg(feature = "pdf")]
 pub(crate) fn each_on_own_threads<T: Send, R: Send>(
     items: Vec<T>,

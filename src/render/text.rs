@@ -448,6 +448,8 @@ fn underscored(pieces: &[Piece], instances: usize, around: Surround) -> Vec<bool
                 }
             }
         }
+        // Past the edge: nothing if what stands there is known to be
+        // white space or punctuation, else the worst case, a letter.
         let known = if forward { around.after } else { around.before };
         if known { None } else { Some('a') }
     };
