@@ -16,7 +16,7 @@ use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
     Layouter, Surround, align_md, escape_line_start, inline_md, inlines_md_within, leaf_md,
-    link_tail, longest_run, prefixed, push_text, styled,
+    longest_run, prefixed, push_text,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -134,107 +134,241 @@ impl Critic {
 /// leaves one styled run, as in the source. A group with a single
 /// operation keeps the delimiters inside the markup instead, so that
 /// removing it leaves no empty `****`.
+///
+/// The whole line is written by one call of the canonical writer, each
+/// change standing in it as a placeholder character (see
+/// [`critic_runs`]). Written group by group, two groups that meet were
+/// each closed and opened with `*` without seeing each other:
+/// `**Note:**` then `*see {~~below~>above~~}*` merged into `***`, which a
+/// Markdown reader cannot split back, and the whole paragraph was shown
+/// replaced. One call lets the writer choose `_` where marks meet.
 fn spans_critic(spans: &[Span], c: &mut Critic) {
-    let mut i = 0;
-    while i < spans.len() {
-        // One link around runs of several styles: the markup goes inside
-        // it, so that the link stays one link on both sides. Both sides
-        // must keep some of its text, or one would be left an empty link.
-        if spans[i].style.link.is_some() {
-            let key = |s: &Span| {
-                (
-                    s.style.link.clone(),
-                    s.style.link_title.clone(),
-                    s.style.link_ref.clone(),
-                )
-            };
-            let mut j = i;
-            while j < spans.len() && key(&spans[j]) == key(&spans[i]) {
-                j += 1;
+    let Some(placeholder) = free_placeholder(spans) else {
+        // Text that holds every private-use character is hostile, not
+        // prose: its spans are shown replaced whole.
+        let side = |not: Op| -> Vec<Inline> {
+            spans
+                .iter()
+                .filter(|s| s.op != not)
+                .map(|s| Inline {
+                    text: s.text.clone(),
+                    style: s.style.clone(),
+                })
+                .collect()
+        };
+        c.both(
+            &inlines_md(&side(Op::Insert)),
+            &inlines_md(&side(Op::Delete)),
+        );
+        return;
+    };
+    let mut line = CriticLine {
+        placeholder,
+        runs: Vec::new(),
+        changes: Vec::new(),
+    };
+    line.spans(spans);
+    let md = inlines_md(&line.runs);
+    let mut changes = line.changes.into_iter();
+    for (k, piece) in md.split(placeholder).enumerate() {
+        if k > 0 {
+            c.append(changes.next().expect("a change for every placeholder"));
+        }
+        c.text(piece);
+    }
+    debug_assert!(changes.next().is_none(), "a placeholder for every change");
+}
+
+/// A private-use character that no text, address, title or label of
+/// `spans` holds: it stands for a change while the line is written.
+fn free_placeholder(spans: &[Span]) -> Option<char> {
+    const FIRST: u32 = 0xE000;
+    const LAST: u32 = 0xF8FF;
+    let mut held = vec![false; (LAST - FIRST + 1) as usize];
+    for s in spans {
+        let st = &s.style;
+        let texts = [
+            Some(s.text.as_str()),
+            st.link.as_deref(),
+            st.link_title.as_deref(),
+            st.link_ref.as_deref(),
+            st.footnote.as_deref(),
+            st.image.as_ref().map(|i| i.src.as_str()),
+            st.image.as_ref().and_then(|i| i.title.as_deref()),
+        ];
+        for c in texts.into_iter().flatten().flat_map(str::chars) {
+            if (FIRST..=LAST).contains(&(c as u32)) {
+                held[(c as u32 - FIRST) as usize] = true;
             }
-            let group = &spans[i..j];
-            let has = |op: Op| group.iter().any(|s| s.op == op);
-            let mixed = group.iter().any(|s| s.style != group[0].style);
-            if mixed && (has(Op::Equal) || (has(Op::Delete) && has(Op::Insert))) {
-                let inner: Vec<Span> = group
-                    .iter()
-                    .map(|s| Span {
-                        style: Style {
-                            link: None,
-                            link_title: None,
-                            link_ref: None,
-                            ..s.style.clone()
-                        },
-                        ..s.clone()
-                    })
-                    .collect();
-                c.text("[");
-                spans_critic(&inner, c);
-                c.text(&link_tail(&group[0].style));
-                i = j;
+        }
+    }
+    let free = held.iter().position(|h| !h)?;
+    char::from_u32(FIRST + free as u32)
+}
+
+/// A line of CriticMarkup being gathered: the unchanged spans as runs of
+/// their own, each change as one run of `placeholder` in the style around
+/// it, with its CriticMarkup in `changes`, in order.
+struct CriticLine {
+    placeholder: char,
+    runs: Vec<Inline>,
+    changes: Vec<Critic>,
+}
+
+impl CriticLine {
+    fn change(&mut self, style: Style, critic: Critic) {
+        self.runs.push(Inline {
+            text: self.placeholder.to_string(),
+            style,
+        });
+        self.changes.push(critic);
+    }
+
+    /// A group's spans: an unchanged one as itself, each change
+    /// (deletions, then insertions) as one placeholder of `style_of` its
+    /// first span, its sides written by `write`.
+    fn ops(
+        &mut self,
+        group: &[Span],
+        style_of: impl Fn(&Span) -> Style,
+        write: impl Fn(&[Span], &mut String),
+    ) {
+        let md = |r: &[Span]| {
+            let mut t = String::new();
+            write(r, &mut t);
+            t
+        };
+        let mut i = 0;
+        while i < group.len() {
+            if group[i].op == Op::Equal {
+                self.runs.push(Inline {
+                    text: group[i].text.clone(),
+                    style: group[i].style.clone(),
+                });
+                i += 1;
                 continue;
             }
+            let start = i;
+            while i < group.len() && group[i].op == Op::Delete {
+                i += 1;
+            }
+            let mid = i;
+            while i < group.len() && group[i].op == Op::Insert {
+                i += 1;
+            }
+            let mut critic = Critic::default();
+            critic.change(&md(&group[start..mid]), &md(&group[mid..i]));
+            self.change(style_of(&group[start]), critic);
         }
-        let style = &spans[i].style;
-        let mut j = i;
-        while j < spans.len() && &spans[j].style == style {
-            j += 1;
-        }
-        let single_op = spans[i..j].iter().all(|g| g.op == spans[i].op);
-        if single_op && spans[i].op != Op::Equal {
-            // A deletion or insertion that runs on over other styles is
-            // one change, written as the canonical Markdown of its runs.
-            while j < spans.len() && spans[j].op == spans[i].op {
+    }
+
+    fn spans(&mut self, spans: &[Span]) {
+        let mut i = 0;
+        while i < spans.len() {
+            // One link around runs of several styles: the markup goes
+            // inside it, so that the link stays one link on both sides.
+            // Both sides must keep some of its text, or one would be left
+            // an empty link.
+            if spans[i].style.link.is_some() {
+                let key = |s: &Span| {
+                    (
+                        s.style.link.clone(),
+                        s.style.link_title.clone(),
+                        s.style.link_ref.clone(),
+                    )
+                };
+                let mut j = i;
+                while j < spans.len() && key(&spans[j]) == key(&spans[i]) {
+                    j += 1;
+                }
+                let group = &spans[i..j];
+                let has = |op: Op| group.iter().any(|s| s.op == op);
+                let mixed = group.iter().any(|s| s.style != group[0].style);
+                if mixed && (has(Op::Equal) || (has(Op::Delete) && has(Op::Insert))) {
+                    let inner: Vec<Span> = group
+                        .iter()
+                        .map(|s| Span {
+                            style: Style {
+                                link: None,
+                                link_title: None,
+                                link_ref: None,
+                                ..s.style.clone()
+                            },
+                            ..s.clone()
+                        })
+                        .collect();
+                    let first = self.runs.len();
+                    self.spans(&inner);
+                    // Every run of the group, changes too, back inside the
+                    // link.
+                    let link = &group[0].style;
+                    for run in &mut self.runs[first..] {
+                        run.style.link = link.link.clone();
+                        run.style.link_title = link.link_title.clone();
+                        run.style.link_ref = link.link_ref.clone();
+                    }
+                    i = j;
+                    continue;
+                }
+            }
+            let style = &spans[i].style;
+            let mut j = i;
+            while j < spans.len() && &spans[j].style == style {
                 j += 1;
             }
-        }
-        let group = &spans[i..j];
-        let plain = !style.code
-            && !style.strong
-            && !style.emph
-            && !style.strike
-            && style.link.is_none()
-            && !style.is_atomic();
-        if single_op || plain || style.is_atomic() {
-            critic_ops(group, c, spans_as_md);
-        } else if style.code {
-            // CriticMarkup is read before Markdown, so it works inside a
-            // code span too.
-            let mut inner = Critic::default();
-            critic_ops(group, &mut inner, |r, out| {
-                r.iter().for_each(|sp| out.push_str(&sp.text))
-            });
-            let fence = "`".repeat(longest_run(&inner.buf, '`') + 1);
-            let pad = if inner.buf.starts_with('`') || inner.buf.ends_with('`') {
-                " "
-            } else {
-                ""
-            };
-            let open = if style.link.is_some() { "[" } else { "" };
-            c.text(&format!("{open}{fence}{pad}"));
-            c.append(inner);
-            c.text(&format!("{pad}{fence}"));
-            if style.link.is_some() {
-                c.text(&link_tail(style));
+            let single_op = spans[i..j].iter().all(|g| g.op == spans[i].op);
+            if single_op && spans[i].op != Op::Equal {
+                // A deletion or insertion that runs on over other styles
+                // is one change, written as the canonical Markdown of its
+                // runs.
+                while j < spans.len() && spans[j].op == spans[i].op {
+                    j += 1;
+                }
             }
-        } else {
-            let mut inner = Critic::default();
-            critic_ops(group, &mut inner, |r, out| {
-                r.iter().for_each(|sp| push_text(&sp.text, out))
-            });
-            let bare = Style {
-                code: false,
-                ..style.clone()
-            };
-            // The style's delimiters around the inner markup.
-            let mut wrapped = String::new();
-            styled("\u{0}", &bare, &mut wrapped);
-            let (open, close) = wrapped.split_once('\u{0}').expect("placeholder");
-            c.text(open);
-            c.append(inner);
-            c.text(close);
+            let group = &spans[i..j];
+            let plain = !style.code
+                && !style.strong
+                && !style.emph
+                && !style.strike
+                && style.link.is_none()
+                && !style.is_atomic();
+            if single_op || plain || style.is_atomic() {
+                // Each change stands outside any style and holds its own.
+                self.ops(group, |_| Style::default(), spans_as_md);
+            } else if style.code {
+                // CriticMarkup is read before Markdown, so it works inside
+                // a code span too: one fence around the whole group.
+                let mut inner = Critic::default();
+                critic_ops(group, &mut inner, |r, out| {
+                    r.iter().for_each(|sp| out.push_str(&sp.text))
+                });
+                let fence = "`".repeat(longest_run(&inner.buf, '`') + 1);
+                let pad = if inner.buf.starts_with('`') || inner.buf.ends_with('`') {
+                    " "
+                } else {
+                    ""
+                };
+                let mut fenced = Critic::default();
+                fenced.text(&format!("{fence}{pad}"));
+                fenced.append(inner);
+                fenced.text(&format!("{pad}{fence}"));
+                self.change(
+                    Style {
+                        code: false,
+                        ..style.clone()
+                    },
+                    fenced,
+                );
+            } else {
+                // Changes inside the style's delimiters, as its plain text.
+                self.ops(
+                    group,
+                    |s| s.style.clone(),
+                    |r, out| r.iter().for_each(|sp| push_text(&sp.text, out)),
+                );
+            }
+            i = j;
         }
-        i = j;
     }
 }
 
@@ -1033,6 +1167,78 @@ mod nesting_tests {
             "{md}"
         );
         assert!(md.contains("{++"), "shown inline: {md}");
+    }
+
+    /// The CriticMarkup of `old` → `new`, checked both ways.
+    fn critic(old: &str, new: &str) -> String {
+        let (old, new) = (parse(old), parse(new));
+        let r = crate::diff::diff_blocks(&old, &new);
+        let md = super::critic_markup(&r);
+        for (side, want) in [
+            (crate::diff::Side::Old, &old),
+            (crate::diff::Side::New, &new),
+        ] {
+            assert_eq!(
+                &parse(&super::apply_critic(&md, side)),
+                want,
+                "{side:?}: {md}"
+            );
+        }
+        md
+    }
+
+    #[test]
+    fn unchanged_marks_beside_a_changed_group_keep_the_change_inline() {
+        // Written group by group, `**Note:**` and `*see {~~…~~}*` met as
+        // `***` and the paragraph was shown replaced whole.
+        assert_eq!(
+            critic(
+                "**Note:**_see below_ for details.\n",
+                "**Note:**_see above_ for details.\n"
+            ),
+            "**Note:**_see {~~below~>above~~}_ for details.\n"
+        );
+        // Unchanged runs of several styles are written together too.
+        assert_eq!(
+            critic("**a.**_b_ **c** x\n", "**a.**_b_ **c** y\n"),
+            "**a.**_b_ **c** {~~x~>y~~}\n"
+        );
+        // A change inside a code span keeps its fence, and its emphasis.
+        assert_eq!(
+            critic("**`a b`** c\n", "**`a d`** c\n"),
+            "**`a {~~b~>d~~}`** c\n"
+        );
+        // Inside a link of several styles.
+        assert_eq!(
+            critic("[**a.**_b_ c](u) d\n", "[**a.**_b_ e](u) d\n"),
+            "[**a.**_b_ {~~c~>e~~}](<u>) d\n"
+        );
+    }
+
+    #[test]
+    fn text_that_holds_every_placeholder_is_shown_replaced() {
+        // Changes stand as private-use characters while a line is
+        // written; a line that holds them all has none free.
+        use crate::diff::{Op, Span};
+        let span = |op, text: &str| Span {
+            op,
+            text: text.into(),
+            style: Default::default(),
+        };
+        let all: String = ('\u{E000}'..='\u{F8FF}').collect();
+        let spans = [
+            span(Op::Equal, &all),
+            span(Op::Delete, "a"),
+            span(Op::Insert, "b"),
+        ];
+        let mut c = super::Critic::default();
+        super::spans_critic(&spans, &mut c);
+        assert_eq!(c.buf, format!("{{~~{all}a~>{all}b~~}}"));
+        // With one of them free, the change is marked alone.
+        let mut c = super::Critic::default();
+        let some: String = all.chars().skip(1).collect();
+        super::spans_critic(&[span(Op::Equal, &some), span(Op::Delete, "a")], &mut c);
+        assert_eq!(c.buf, format!("{some}{{--a--}}"));
     }
 
     #[test]
