@@ -1242,6 +1242,21 @@ mod nesting_tests {
     }
 
     #[test]
+    fn marks_that_open_together_nest_with_the_longest_lasting_outermost() {
+        // Emphasis over a strong `3` and a plain ` 3`: with strength
+        // always outermost this was written `***3*** *3*`, two emphasised
+        // runs with a plain space between.
+        let doc = parse("***3** 3*\n");
+        assert_eq!(blocks_md(&doc), "***3** 3*\n");
+        round_trip("***3** 3*\n");
+        round_trip("***3* 3**\n");
+        round_trip("~~***a** b* c~~ d\n");
+        // The fuzz input: a soft line break inside the emphasis.
+        let once = parse(&blocks_md(&parse("***P**\t**3**\n3*")));
+        round_trip(&blocks_md(&once));
+    }
+
+    #[test]
     fn an_html_block_ends_before_a_nested_list_or_quote() {
         // `- o` on the line after `<a/>` would be HTML too.
         let doc = parse("- <a/>\n  *hi*\n\n  - o\n\n  > q\n");

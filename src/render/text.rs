@@ -334,7 +334,21 @@ pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
             pieces.push(Piece::Text(spaces));
         }
     };
-    for run in runs {
+    // How many runs from each one on keep each mark: marks that open
+    // together nest with the longest-lasting outermost. If strike-through,
+    // strength and emphasis always nested in `MARKS` order, `***3** 3*`
+    // (emphasis over a strong `3` and a plain ` 3`) would be written
+    // `***3*** *3*`, which reads back as two emphasised runs with a plain
+    // space between (found by the `markdown` fuzz target).
+    let mut lasts = vec![[0usize; MARKS.len()]; runs.len() + 1];
+    for (i, run) in runs.iter().enumerate().rev() {
+        for (k, mark) in MARKS.iter().enumerate() {
+            if (mark.2)(&run.style) {
+                lasts[i][k] = lasts[i + 1][k] + 1;
+            }
+        }
+    }
+    for (i, run) in runs.iter().enumerate() {
         let want: Vec<usize> = (0..MARKS.len())
             .filter(|&k| (MARKS[k].2)(&run.style))
             .collect();
@@ -355,11 +369,13 @@ pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
             inline_md(&run.text, &bare, &mut b);
             b
         };
-        let opening: Vec<usize> = want
+        let mut opening: Vec<usize> = want
             .iter()
             .copied()
             .filter(|k| !open.iter().any(|(o, _)| o == k))
             .collect();
+        // Stable: marks that last equally long keep `MARKS` order.
+        opening.sort_by_key(|&k| std::cmp::Reverse(lasts[i][k]));
         if !opening.is_empty() {
             // Leading spaces go before the delimiter.
             let lead = body.len() - body.trim_start_matches(' ').len();
