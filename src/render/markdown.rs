@@ -16,7 +16,7 @@ use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
     Layouter, Surround, align_md, escape_line_start, inline_md, inlines_md_within, leaf_md,
-    longest_run, prefixed, push_text,
+    leaf_prefixed, longest_run, push_text,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -622,24 +622,22 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
                     }
                     None => {
                         // Shown whole: the old leaf removed, the new one added.
-                        let old_text =
-                            format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
-                        let new_text =
-                            format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
+                        let old_text = format!("{}{}", a.sep, leaf_prefixed(&a.first, &a.cont, o));
+                        let new_text = format!("{}{}", b.sep, leaf_prefixed(&b.first, &b.cont, n));
                         c.change(&old_text, "");
                         c.change("", &new_text);
                     }
                 }
             }
             (Some(o), None, Some(a), None) => {
-                let text = format!("{}{}", a.sep, prefixed(&a.first, &a.cont, &leaf_md(o)));
+                let text = format!("{}{}", a.sep, leaf_prefixed(&a.first, &a.cont, o));
                 c.change(&text, "");
                 if d.change() == Change::MovedAway {
                     c.comment(&move_note(r, d, true));
                 }
             }
             (None, Some(n), None, Some(b)) => {
-                let text = format!("{}{}", b.sep, prefixed(&b.first, &b.cont, &leaf_md(n)));
+                let text = format!("{}{}", b.sep, leaf_prefixed(&b.first, &b.cont, n));
                 c.change("", &text);
                 if d.change() == Change::MovedHere {
                     c.comment(&move_note(r, d, false));
@@ -1254,6 +1252,20 @@ mod nesting_tests {
         // The fuzz input: a soft line break inside the emphasis.
         let once = parse(&blocks_md(&parse("***P**\t**3**\n3*")));
         round_trip(&blocks_md(&once));
+    }
+
+    #[test]
+    fn inline_html_over_a_lazy_underline_stays_a_paragraph() {
+        // `--` was a lazy line of the quote's paragraph, inside a
+        // declaration; `> --` made `o<!D` a heading.
+        let once = parse(&blocks_md(&parse(">o<!D\n--\nc>")));
+        let out = blocks_md(&once);
+        assert!(out.starts_with("> o<!D\n--\n> "), "{out:?}");
+        round_trip(&out);
+        round_trip("- a <!--\n  ==\n  -->\n");
+        // Elsewhere such lines keep their prefixes.
+        round_trip("> ```\n> --\n> ```\n");
+        round_trip("> a\n> --\n");
     }
 
     #[test]

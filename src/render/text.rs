@@ -922,13 +922,37 @@ pub(crate) fn runs_to_a_blank_line(html: &str) -> bool {
     !last.contains(end)
 }
 
-/// The lines of `content` with their prefixes.
-pub(crate) fn prefixed(first: &str, cont: &str, content: &str) -> String {
+/// A leaf's Markdown after its containers' prefixes: `first` before its
+/// first line, `cont` before the others (trimmed before an empty line).
+///
+/// A line of a paragraph that could underline a setext heading (`--`,
+/// `==`) is written lazily, without the prefixes. Inside a paragraph such
+/// a line can only be inline HTML running on, and inside a container that
+/// happens only where the source's line was lazy (`> o<!D`, then `--`,
+/// then `c>`): written as `> --` it would underline the line before and
+/// make the paragraph a heading (found by the `markdown` fuzz target).
+pub(crate) fn leaf_prefixed(first: &str, cont: &str, leaf: &Leaf) -> String {
+    let paragraph = matches!(leaf.block, Block::Paragraph { .. });
+    prefixed_lines(first, cont, &leaf_md(leaf), paragraph)
+}
+
+/// Whether a line could underline a setext heading: up to three spaces,
+/// then only `=` or only `-`, then spaces or tabs.
+fn setext_underline(line: &str) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let t = line.trim_start_matches(' ').trim_end_matches([' ', '\t']);
+    indent <= 3 && !t.is_empty() && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-'))
+}
+
+/// The lines of `content` with their prefixes (see [`leaf_prefixed`]).
+fn prefixed_lines(first: &str, cont: &str, content: &str, paragraph: bool) -> String {
     let mut s = String::new();
     for (i, line) in content.split('\n').enumerate() {
         if i > 0 {
             s.push('\n');
-            if line.is_empty() {
+            if paragraph && setext_underline(line) {
+                // Lazy: see `leaf_prefixed`.
+            } else if line.is_empty() {
                 s.push_str(cont.trim_end());
             } else {
                 s.push_str(cont);
@@ -961,7 +985,7 @@ pub fn leaves_md(leaves: &[Leaf]) -> String {
     for leaf in leaves {
         let l = lay.layout(prev, leaf);
         s.push_str(&l.sep);
-        s.push_str(&prefixed(&l.first, &l.cont, &leaf_md(leaf)));
+        s.push_str(&leaf_prefixed(&l.first, &l.cont, leaf));
         prev = Some(leaf);
     }
     s.push('\n');
