@@ -1269,6 +1269,27 @@ mod nesting_tests {
     }
 
     #[test]
+    fn white_space_alone_opens_no_marks() {
+        // The spaces go before the delimiters; `**` opened and closed
+        // around nothing read back as the text `****`.
+        use crate::model::{Block, Inline, Style};
+        let run = |text: &str, style: Style| Inline {
+            text: text.into(),
+            style,
+        };
+        let strong_link = Style {
+            strong: true,
+            link: Some("u".into()),
+            ..Style::default()
+        };
+        let doc = [Block::Paragraph {
+            content: vec![run("a", Style::default()), run(" ", strong_link)],
+        }];
+        assert_eq!(blocks_md(&doc), "a[ ](<u>)\n");
+        round_trip("a *b* **c**\n");
+    }
+
+    #[test]
     fn an_html_block_ends_before_a_nested_list_or_quote() {
         // `- o` on the line after `<a/>` would be HTML too.
         let doc = parse("- <a/>\n  *hi*\n\n  - o\n\n  > q\n");
