@@ -15,8 +15,8 @@ use crate::diff::{BlockDiff, Change, Op, Redline, Side, Span, TableDiff};
 use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
-    Layouter, Surround, align_md, escape_line_start, inline_md, inlines_md_within, leaf_md,
-    leaf_prefixed, longest_run, push_text,
+    Layouter, Surround, align_md, escape_line_start, free_stand_in, inline_md, inlines_md_within,
+    leaf_md, leaf_prefixed, longest_run, push_text, texts_of,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -182,28 +182,7 @@ fn spans_critic(spans: &[Span], c: &mut Critic) {
 /// A private-use character that no text, address, title or label of
 /// `spans` holds: it stands for a change while the line is written.
 fn free_placeholder(spans: &[Span]) -> Option<char> {
-    const FIRST: u32 = 0xE000;
-    const LAST: u32 = 0xF8FF;
-    let mut held = vec![false; (LAST - FIRST + 1) as usize];
-    for s in spans {
-        let st = &s.style;
-        let texts = [
-            Some(s.text.as_str()),
-            st.link.as_deref(),
-            st.link_title.as_deref(),
-            st.link_ref.as_deref(),
-            st.footnote.as_deref(),
-            st.image.as_ref().map(|i| i.src.as_str()),
-            st.image.as_ref().and_then(|i| i.title.as_deref()),
-        ];
-        for c in texts.into_iter().flatten().flat_map(str::chars) {
-            if (FIRST..=LAST).contains(&(c as u32)) {
-                held[(c as u32 - FIRST) as usize] = true;
-            }
-        }
-    }
-    let free = held.iter().position(|h| !h)?;
-    char::from_u32(FIRST + free as u32)
+    free_stand_in(spans.iter().flat_map(|s| texts_of(&s.text, &s.style)))
 }
 
 /// A line of CriticMarkup being gathered: the unchanged spans as runs of
@@ -1287,6 +1266,25 @@ mod nesting_tests {
         }];
         assert_eq!(blocks_md(&doc), "a[ ](<u>)\n");
         round_trip("a *b* **c**\n");
+    }
+
+    #[test]
+    fn emphasis_over_a_link_and_past_it_opens_outside_its_brackets() {
+        let doc = parse("**a [b](u) c**\n");
+        assert_eq!(blocks_md(&doc), "**a [b](<u>) c**\n");
+        round_trip("**a [b](u) c**\n");
+        // Emphasis of the link alone, or ending at it, stays inside.
+        for md in [
+            "x [**b**](<u>)y\n",
+            "**a** [**b**](<u>)y\n",
+            "[*a*](<u>)[*b*](<v>)\n",
+        ] {
+            assert_eq!(blocks_md(&parse(md)), md);
+        }
+        // The fuzz input: closed before the link and opened again inside
+        // and after it, the delimiters paired differently.
+        let once = parse(&blocks_md(&parse("**_o_.*(*[\n]()`**")));
+        round_trip(&blocks_md(&once));
     }
 
     #[test]

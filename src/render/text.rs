@@ -242,7 +242,137 @@ impl Surround {
 }
 
 /// [`inlines_md`] for runs with `around` them.
+///
+/// Emphasis that runs over a link, from before it to after it, opens and
+/// closes outside the link's brackets (`**a [b](u) c**`): each link stands in
+/// the runs as one character while the emphasis is written, and its
+/// Markdown takes that character's place after. Closed before the link and
+/// opened again inside and after it (`**a** [**b**](u) **c**`), the
+/// delimiters met the brackets and other delimiters in ways a Markdown
+/// reader can pair differently (found by the `markdown` fuzz target).
+/// Emphasis of the link alone stays inside its brackets.
 pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String {
+    let mut s = String::new();
+    if inlines.iter().all(|x| x.style.link.is_none()) {
+        emphasised(inlines, around, None, &mut s);
+        return s;
+    }
+    let Some(stand_in) = free_stand_in(inlines.iter().flat_map(|x| texts_of(&x.text, &x.style)))
+    else {
+        return links_one_by_one(inlines, around);
+    };
+    let key = |x: &Inline| {
+        (
+            x.style.link.clone(),
+            x.style.link_title.clone(),
+            x.style.link_ref.clone(),
+        )
+    };
+    let mut runs: Vec<Inline> = Vec::with_capacity(inlines.len());
+    let mut links: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < inlines.len() {
+        let link = key(&inlines[i]);
+        let mut j = i + 1;
+        while j < inlines.len() && key(&inlines[j]) == link {
+            j += 1;
+        }
+        let group = &inlines[i..j];
+        if link.0.is_none() {
+            runs.extend_from_slice(group);
+            i = j;
+            continue;
+        }
+        // A mark goes outside the brackets if all of the link has it and
+        // so do the runs on both sides: its delimiters then stand where
+        // they would without the link. Beside a bracket they could fail
+        // to open or close (`x**[b](u)**y` is no emphasis at all).
+        let outside = |has: HasMark| {
+            group.iter().all(|r| has(&r.style))
+                && i > 0
+                && has(&inlines[i - 1].style)
+                && j < inlines.len()
+                && has(&inlines[j].style)
+        };
+        let (strike, strong, emph) = (
+            outside(MARKS[0].2),
+            outside(MARKS[1].2),
+            outside(MARKS[2].2),
+        );
+        let inner: Vec<Inline> = group
+            .iter()
+            .map(|r| Inline {
+                text: r.text.clone(),
+                style: Style {
+                    strike: r.style.strike && !strike,
+                    strong: r.style.strong && !strong,
+                    emph: r.style.emph && !emph,
+                    ..r.style.clone()
+                },
+            })
+            .collect();
+        let mut md = String::from("[");
+        emphasised(&inner, Surround::LINE, None, &mut md);
+        md.push_str(&link_tail(&group[0].style));
+        links.push(md);
+        runs.push(Inline {
+            text: stand_in.to_string(),
+            style: Style {
+                strike,
+                strong,
+                emph,
+                ..Style::default()
+            },
+        });
+        i = j;
+    }
+    let mut written = String::new();
+    emphasised(&runs, around, Some(stand_in), &mut written);
+    let mut links = links.into_iter();
+    for (k, piece) in written.split(stand_in).enumerate() {
+        if k > 0 {
+            s.push_str(&links.next().expect("a link for every stand-in"));
+        }
+        s.push_str(piece);
+    }
+    s
+}
+
+/// A private-use character that no run's text, address, title or label
+/// holds: it stands for a link while emphasis is written.
+pub(crate) fn free_stand_in<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<char> {
+    const FIRST: u32 = 0xE000;
+    const LAST: u32 = 0xF8FF;
+    let mut held = vec![false; (LAST - FIRST + 1) as usize];
+    for c in texts.into_iter().flat_map(str::chars) {
+        if (FIRST..=LAST).contains(&(c as u32)) {
+            held[(c as u32 - FIRST) as usize] = true;
+        }
+    }
+    let free = held.iter().position(|h| !h)?;
+    char::from_u32(FIRST + free as u32)
+}
+
+/// Every text of a run: its words, and its link's or picture's address,
+/// title and label.
+pub(crate) fn texts_of<'a>(text: &'a str, st: &'a Style) -> impl Iterator<Item = &'a str> {
+    [
+        Some(text),
+        st.link.as_deref(),
+        st.link_title.as_deref(),
+        st.link_ref.as_deref(),
+        st.footnote.as_deref(),
+        st.image.as_ref().map(|i| i.src.as_str()),
+        st.image.as_ref().and_then(|i| i.title.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// [`inlines_md_within`] where no character is free to stand for a link:
+/// each link's emphasis inside its brackets. Only text that holds every
+/// private-use character comes here.
+fn links_one_by_one(inlines: &[Inline], around: Surround) -> String {
     let mut s = String::new();
     let mut i = 0;
     while i < inlines.len() {
@@ -262,7 +392,7 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
         if link.0.is_some() {
             // Inside `[` and `](…)`.
             s.push('[');
-            emphasised(runs, Surround::LINE, &mut s);
+            emphasised(runs, Surround::LINE, None, &mut s);
             s.push_str(&link_tail(&runs[0].style));
         } else {
             // Beside a link's brackets, or at the edges of all the runs.
@@ -270,7 +400,7 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
                 before: i > 0 || around.before,
                 after: j < inlines.len() || around.after,
             };
-            emphasised(runs, within, &mut s);
+            emphasised(runs, within, None, &mut s);
         }
         i = j;
     }
@@ -313,7 +443,12 @@ enum Piece {
 /// three stars to a Markdown reader, which cannot both close the strong
 /// text and open the emphasis, and the text read back plain (found by the
 /// `markdown` fuzz target). `**a.**_b_` reads back as written.
-pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
+pub(crate) fn emphasised(
+    runs: &[Inline],
+    around: Surround,
+    link_stand_in: Option<char>,
+    out: &mut String,
+) {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut instances = 0;
@@ -401,7 +536,7 @@ pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
         }
     }
     close_to(&mut open, 0, &mut pieces);
-    let underscore = underscored(&pieces, instances, around);
+    let underscore = underscored(&pieces, instances, around, link_stand_in);
     for p in &pieces {
         match p {
             Piece::Text(t) => out.push_str(t),
@@ -425,7 +560,12 @@ pub(crate) fn emphasised(runs: &[Inline], around: Surround, out: &mut String) {
 /// followed by one of those (a delimiter, an escaped character, a space,
 /// the end of a line), the closing one if its own opening delimiter
 /// follows one; else both keep `*`, as before.
-fn underscored(pieces: &[Piece], instances: usize, around: Surround) -> Vec<bool> {
+fn underscored(
+    pieces: &[Piece],
+    instances: usize,
+    around: Surround,
+    link_stand_in: Option<char>,
+) -> Vec<bool> {
     let mut under = vec![false; instances];
     let mut opened_at = vec![0; instances];
     let mut closed_at = vec![0; instances];
@@ -475,8 +615,11 @@ fn underscored(pieces: &[Piece], instances: usize, around: Surround) -> Vec<bool
         if known { None } else { Some('a') }
     };
     // White space or punctuation other than `_` itself, which would merge.
+    // A link's stand-in is its `[` or its `)` (or `]`) once written.
     let fits = |c: Option<char>| {
-        c.is_none_or(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
+        c.is_none_or(|c| {
+            c.is_whitespace() || (c.is_ascii_punctuation() && c != '_') || Some(c) == link_stand_in
+        })
     };
     for (i, p) in pieces.iter().enumerate() {
         let Piece::Open { kind, instance } = p else {
