@@ -137,7 +137,7 @@ impl Critic {
 ///
 /// The whole line is written by one call of the canonical writer, each
 /// change standing in it as a placeholder character (see
-/// [`critic_runs`]). Written group by group, two groups that meet were
+/// [`CriticLine`]). Written group by group, two groups that meet were
 /// each closed and opened with `*` without seeing each other:
 /// `**Note:**` then `*see {~~below~>above~~}*` merged into `***`, which a
 /// Markdown reader cannot split back, and the whole paragraph was shown
