@@ -16,7 +16,7 @@ use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
     Layouter, Surround, align_md, escape_line_start, free_stand_in, inline_md, inlines_md_within,
-    leaf_md, leaf_prefixed, longest_run, push_text, texts_of,
+    leaf_md_lazy, leaf_prefixed, longest_run, push_text, setext_underline, texts_of,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -493,23 +493,50 @@ fn changed_content(d: &BlockDiff) -> Option<Critic> {
 /// Adds `content` (one leaf's Markdown, maybe marked) after its prefixes.
 /// `first` and `cont` are the old and new prefixes of the first line and
 /// of the others. A line break inside a change stays inside it.
-fn put_prefixed(c: &mut Critic, first: (&str, &str), cont: (&str, &str), content: Critic) {
+///
+/// Lines are written lazily, without prefixes, where the writer of a
+/// whole leaf writes them so (`render::text::leaf_prefixed`): in a
+/// paragraph, a line that could underline a setext heading, and a line
+/// begun by `lazy`, which stands for a line break inside inline HTML.
+fn put_prefixed(
+    c: &mut Critic,
+    first: (&str, &str),
+    cont: (&str, &str),
+    content: Critic,
+    paragraph: bool,
+    lazy: Option<char>,
+) {
     let b = content.buf.as_bytes();
+    let mut lazy_bytes = [0; 4];
+    let lazy_bytes: &[u8] = match lazy {
+        Some(l) => l.encode_utf8(&mut lazy_bytes).as_bytes(),
+        None => &[],
+    };
     let mut depth = 0i32;
     let mut start = 0;
     let mut k = 0;
-    let line = |c: &mut Critic, from: usize, to: usize, k: usize| {
-        let (o, n) = if k == 0 { first } else { cont };
+    // Whether the line being read began at a `lazy` break.
+    let mut begun_lazily = false;
+    let line = |c: &mut Critic, from: usize, to: usize, k: usize, begun_lazily: bool| {
+        let text = &content.buf[from..to];
+        let (o, n) = if begun_lazily || (k > 0 && paragraph && setext_underline(text)) {
+            ("", "")
+        } else if k == 0 {
+            first
+        } else {
+            cont
+        };
         let (o, n) = if from == to {
             (o.trim_end(), n.trim_end())
         } else {
             (o, n)
         };
         c.both(o, n);
-        c.buf.push_str(&content.buf[from..to]);
+        c.buf.push_str(text);
         c.real.extend_from_slice(&content.real[from..to]);
     };
-    for i in 0..b.len() {
+    let mut i = 0;
+    while i < b.len() {
         if content.real[i] {
             let rest = &b[i..];
             if rest.starts_with(b"{++")
@@ -526,14 +553,24 @@ fn put_prefixed(c: &mut Critic, first: (&str, &str), cont: (&str, &str), content
                 depth -= 1;
             }
         }
-        if b[i] == b'\n' && depth == 0 {
-            line(c, start, i, k);
+        if depth == 0 && b[i] == b'\n' {
+            line(c, start, i, k, begun_lazily);
             c.text("\n");
             start = i + 1;
             k += 1;
+            begun_lazily = false;
+        } else if depth == 0 && !lazy_bytes.is_empty() && b[i..].starts_with(lazy_bytes) {
+            line(c, start, i, k, begun_lazily);
+            c.text("\n");
+            i += lazy_bytes.len();
+            start = i;
+            k += 1;
+            begun_lazily = true;
+            continue;
         }
+        i += 1;
     }
-    line(c, start, b.len(), k);
+    line(c, start, b.len(), k, begun_lazily);
 }
 
 fn plain(s: &str) -> Critic {
@@ -589,15 +626,28 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
         }
         match (old, new, &lay_old, &lay_new) {
             (Some(o), Some(n), Some(a), Some(b)) => {
+                let paragraph = matches!(n.block, Block::Paragraph { .. });
                 let content = if d.change() == Change::Unchanged || o.block == n.block {
-                    Some(plain(&leaf_md(n)))
+                    // The old leaf may stand in a quote where the new one
+                    // does not: the line breaks inside HTML are then lazy
+                    // on one side only, and the leaf is shown whole.
+                    let (md, lazy) = leaf_md_lazy(n);
+                    let same = leaf_md_lazy(o).1.is_some() == lazy.is_some();
+                    same.then(|| (plain(&md), lazy))
                 } else {
-                    changed_content(d)
+                    changed_content(d).map(|c| (c, None))
                 };
                 match content {
-                    Some(content) => {
+                    Some((content, lazy)) => {
                         c.both(&a.sep, &b.sep);
-                        put_prefixed(&mut c, (&a.first, &b.first), (&a.cont, &b.cont), content);
+                        put_prefixed(
+                            &mut c,
+                            (&a.first, &b.first),
+                            (&a.cont, &b.cont),
+                            content,
+                            paragraph,
+                            lazy,
+                        );
                     }
                     None => {
                         // Shown whole: the old leaf removed, the new one added.
@@ -1245,12 +1295,35 @@ mod nesting_tests {
         // declaration; `> --` made `o<!D` a heading.
         let once = parse(&blocks_md(&parse(">o<!D\n--\nc>")));
         let out = blocks_md(&once);
-        assert!(out.starts_with("> o<!D\n--\n> "), "{out:?}");
+        assert!(out.starts_with("> o<!D\n--\n"), "{out:?}");
         round_trip(&out);
         round_trip("- a <!--\n  ==\n  -->\n");
         // Elsewhere such lines keep their prefixes.
         round_trip("> ```\n> --\n> ```\n");
         round_trip("> a\n> --\n");
+    }
+
+    #[test]
+    fn inline_html_in_a_quote_runs_on_over_lazy_lines() {
+        // pulldown-cmark ends a declaration at the quote's `>` of the next
+        // line: written `> %<!O`, `> \-`, the HTML read back as `<!O` and a
+        // line break, and the `-` after it became a list item.
+        let doc = parse(">%<!O\n\\-\n\u{2}>\n");
+        let out = blocks_md(&doc);
+        assert_eq!(out, "> %<!O\n\\-\n\u{2}>\n");
+        assert_eq!(parse(&out), doc);
+        // Tags and comments, nested in lists and quotes.
+        round_trip("> a <span\nclass=\"x\">b</span>\n");
+        round_trip("> - a <!-- x\ny -->\n> - b\n");
+        round_trip("1. > q <!X\n   y\n   z>\n");
+        // Outside a quote the lines keep their prefixes.
+        assert_eq!(blocks_md(&parse("- a <!X\n  b>\n")), "- a <!X\n  b>\n");
+        // In CriticMarkup too: the unchanged paragraph is shown as it is,
+        // not replaced whole, and accept-all and reject-all read back.
+        let md = critic(">%<!O\n\\-\n\u{2}>\n\nx\n", ">%<!O\n\\-\n\u{2}>\n\ny\n");
+        assert!(md.starts_with("> %<!O\n\\-\n\u{2}>\n\n"), "{md:?}");
+        // A paragraph that leaves its quote is shown moved out whole.
+        critic("> <span\nclass=x>a</span>\n", "<span\nclass=x>a</span>\n");
     }
 
     #[test]

@@ -1073,27 +1073,82 @@ pub(crate) fn runs_to_a_blank_line(html: &str) -> bool {
 /// A leaf's Markdown after its containers' prefixes: `first` before its
 /// first line, `cont` before the others (trimmed before an empty line).
 ///
-/// A line of a paragraph that could underline a setext heading (`--`,
-/// `==`) is written lazily, without the prefixes. Inside a paragraph such
-/// a line can only be inline HTML running on, and inside a container that
-/// happens only where the source's line was lazy (`> o<!D`, then `--`,
-/// then `c>`): written as `> --` it would underline the line before and
-/// make the paragraph a heading (found by the `markdown` fuzz target).
+/// Some lines of a paragraph are written lazily, without the prefixes:
+/// - a line that could underline a setext heading (`--`, `==`). Inside a
+///   paragraph such a line can only be inline HTML running on, and inside
+///   a container that happens only where the source's line was lazy
+///   (`> o<!D`, then `--`, then `c>`): written as `> --` it would
+///   underline the line before and make the paragraph a heading;
+/// - inside a quote, a line that inline HTML runs on to. pulldown-cmark
+///   ends an HTML declaration or tag at the quote's own `>` on the next
+///   line (`> %<!O`, then `> \-` reads as `<!O` + a line break + `>`,
+///   then the text `-`), so such HTML reads back whole only from lazy
+///   lines, as the source had it (`>%<!O`, then `\-`).
+///
+/// Both were found by the `markdown` fuzz target.
 pub(crate) fn leaf_prefixed(first: &str, cont: &str, leaf: &Leaf) -> String {
     let paragraph = matches!(leaf.block, Block::Paragraph { .. });
-    prefixed_lines(first, cont, &leaf_md(leaf), paragraph)
+    let (md, lazy) = leaf_md_lazy(leaf);
+    prefixed_lines(first, cont, &md, paragraph, lazy)
+}
+
+/// A leaf's Markdown where it stands ([`leaf_md`]), with each line break
+/// inside a paragraph's inline HTML written as `lazy` rather than `\n`
+/// where that HTML stands in a quote (see [`leaf_prefixed`]). `lazy` is a
+/// private-use character no text of the leaf holds; `None` where there
+/// is no such line break, or no such character.
+pub(crate) fn leaf_md_lazy(leaf: &Leaf) -> (String, Option<char>) {
+    let in_quote = leaf.path.iter().any(|f| matches!(f, Frame::Quote { .. }));
+    let Block::Paragraph { content } = &leaf.block else {
+        return (leaf_md(leaf), None);
+    };
+    // A line break that ends the HTML is not one it runs on over.
+    let runs_on = |i: &Inline| i.style.html && i.text.trim_end_matches('\n').contains('\n');
+    if !in_quote || !content.iter().any(runs_on) {
+        return (leaf_md(leaf), None);
+    }
+    let Some(lazy) = free_stand_in(content.iter().flat_map(|i| texts_of(&i.text, &i.style))) else {
+        return (leaf_md(leaf), None);
+    };
+    let marked: Vec<Inline> = content
+        .iter()
+        .map(|i| {
+            if !runs_on(i) {
+                return i.clone();
+            }
+            let body = i.text.trim_end_matches('\n');
+            let mut text = body.replace('\n', lazy.encode_utf8(&mut [0; 4]));
+            text.push_str(&i.text[body.len()..]);
+            Inline {
+                text,
+                style: i.style.clone(),
+            }
+        })
+        .collect();
+    let leaf = Leaf {
+        path: leaf.path.clone(),
+        block: Block::Paragraph { content: marked },
+    };
+    (leaf_md(&leaf), Some(lazy))
 }
 
 /// Whether a line could underline a setext heading: up to three spaces,
 /// then only `=` or only `-`, then spaces or tabs.
-fn setext_underline(line: &str) -> bool {
+pub(crate) fn setext_underline(line: &str) -> bool {
     let indent = line.len() - line.trim_start_matches(' ').len();
     let t = line.trim_start_matches(' ').trim_end_matches([' ', '\t']);
     indent <= 3 && !t.is_empty() && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-'))
 }
 
-/// The lines of `content` with their prefixes (see [`leaf_prefixed`]).
-fn prefixed_lines(first: &str, cont: &str, content: &str, paragraph: bool) -> String {
+/// The lines of `content` with their prefixes (see [`leaf_prefixed`]):
+/// `lazy` breaks a line without them.
+fn prefixed_lines(
+    first: &str,
+    cont: &str,
+    content: &str,
+    paragraph: bool,
+    lazy: Option<char>,
+) -> String {
     let mut s = String::new();
     for (i, line) in content.split('\n').enumerate() {
         if i > 0 {
@@ -1110,7 +1165,17 @@ fn prefixed_lines(first: &str, cont: &str, content: &str, paragraph: bool) -> St
         } else {
             s.push_str(first);
         }
-        s.push_str(line);
+        match lazy {
+            Some(c) => {
+                for (k, part) in line.split(c).enumerate() {
+                    if k > 0 {
+                        s.push('\n');
+                    }
+                    s.push_str(part);
+                }
+            }
+            None => s.push_str(line),
+        }
     }
     s
 }
