@@ -1290,6 +1290,23 @@ mod nesting_tests {
     }
 
     #[test]
+    fn marks_that_meet_between_punctuation_are_written_a_way_that_reads_back() {
+        // Emphasis over `-`, `-`, `.` and a last `.`; strength over the
+        // first `-` and two `.`. The rules for real text wrote
+        // `***-**-**.***__.__*.*`, whose `-**.` a reader pairs otherwise.
+        // Read back and found wrong, it is written with `_` for emphasis.
+        let doc = parse("***-**-****.*.***.*\n");
+        assert_eq!(blocks_md(&doc), "_**-**-**.**_**.**_._\n");
+        round_trip("***-**-****.*.***.*\n");
+        // Real text keeps the rules' output: `_` only where marks meet.
+        assert_eq!(
+            blocks_md(&parse("**Note:** *see* ***this***.\n")),
+            "**Note:** *see* ***this***.\n"
+        );
+        assert_eq!(blocks_md(&parse("**a.**_b_\n")), "**a.**_b_\n");
+    }
+
+    #[test]
     fn inline_html_over_a_lazy_underline_stays_a_paragraph() {
         // `--` was a lazy line of the quote's paragraph, inside a
         // declaration; `> --` made `o<!D` a heading.

@@ -251,15 +251,156 @@ impl Surround {
 /// delimiters met the brackets and other delimiters in ways a Markdown
 /// reader can pair differently (found by the `markdown` fuzz target).
 /// Emphasis of the link alone stays inside its brackets.
+///
+/// The delimiters are chosen by rules (see [`emphasised`]) that cover
+/// what real text holds. Where marks meet inside runs of punctuation
+/// (`***-**-****.*.***.*`), a Markdown reader can pair the delimiters
+/// otherwise than they were meant, and no one rule is right for every
+/// such run: there, and only there, the runs are written as they stand
+/// on a line of their own, read back, and written another way
+/// ([`Writing::OTHERS`]) if they read back otherwise. The first way that
+/// reads back is kept, else the first.
 pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String {
+    let first = written_with(inlines, around, Writing::FIRST);
+    if !checkable(inlines, around) || reads_back(&first, inlines) {
+        return first;
+    }
+    Writing::OTHERS
+        .iter()
+        .map(|&w| written_with(inlines, around, w))
+        .find(|s| reads_back(s, inlines))
+        .unwrap_or(first)
+}
+
+/// Whether [`inlines_md_within`] can check how runs read back: they
+/// stand on a line of their own, so that the reader sees what stands
+/// around them; they have emphasis, whose delimiters are what is chosen;
+/// and they refer to no footnote or link definition, which a line of its
+/// own lacks.
+fn checkable(inlines: &[Inline], around: Surround) -> bool {
+    around.before
+        && around.after
+        && inlines.iter().any(|x| x.style.strong || x.style.emph)
+        && inlines
+            .iter()
+            .all(|x| x.style.footnote.is_none() && x.style.link_ref.is_none())
+}
+
+/// Whether `md`, a line of Markdown, reads back as `inlines`. It is read
+/// after `x `, which keeps a line start (`-`, `#`, `1.`) from starting a
+/// block and is white space to the first delimiter, as a line's start is.
+fn reads_back(md: &str, inlines: &[Inline]) -> bool {
+    let got = crate::source::markdown::parse(&format!("x {md}"));
+    let [Block::Paragraph { content }] = got.as_slice() else {
+        return false;
+    };
+    let mut got = content.clone();
+    match got.first_mut() {
+        Some(first) if first.style == Style::default() && first.text.starts_with("x ") => {
+            first.text.drain(..2);
+            if first.text.is_empty() {
+                got.remove(0);
+            }
+        }
+        _ => return false,
+    }
+    merged(&got) == merged(inlines)
+}
+
+/// Runs with neighbours of one style joined, as a reader gives them.
+fn merged(inlines: &[Inline]) -> Vec<Inline> {
+    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for x in inlines {
+        match out.last_mut() {
+            Some(last) if last.style == x.style => last.text.push_str(&x.text),
+            _ if x.text.is_empty() => {}
+            _ => out.push(x.clone()),
+        }
+    }
+    out
+}
+
+/// How [`emphasised`] chooses delimiters: where it writes `_` for a mark
+/// instead of `*`, and how it nests marks that open together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Writing {
+    underscores: Underscores,
+    /// Marks that open together nest with the longest-lasting outermost;
+    /// else in [`MARKS`] order.
+    longest_outside: bool,
+}
+
+/// Which marks [`emphasised`] writes with `_` (`__`) rather than `*`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Underscores {
+    /// Where a mark opens right where another closes ([`underscored`]).
+    WhereMarksMeet,
+    Never,
+    Always,
+    /// Emphasis with `_`, strength with `**`: their runs never merge.
+    ForEmphasis,
+    /// Strength with `__`, emphasis with `*`.
+    ForStrength,
+}
+
+impl Writing {
+    /// The rules for real text.
+    pub(crate) const FIRST: Writing = Writing {
+        underscores: Underscores::WhereMarksMeet,
+        longest_outside: true,
+    };
+    /// The other ways tried, in order, where the first does not read
+    /// back.
+    const OTHERS: [Writing; 9] = [
+        Writing {
+            underscores: Underscores::ForEmphasis,
+            longest_outside: true,
+        },
+        Writing {
+            underscores: Underscores::ForStrength,
+            longest_outside: true,
+        },
+        Writing {
+            underscores: Underscores::Never,
+            longest_outside: true,
+        },
+        Writing {
+            underscores: Underscores::Always,
+            longest_outside: true,
+        },
+        Writing {
+            underscores: Underscores::WhereMarksMeet,
+            longest_outside: false,
+        },
+        Writing {
+            underscores: Underscores::ForEmphasis,
+            longest_outside: false,
+        },
+        Writing {
+            underscores: Underscores::ForStrength,
+            longest_outside: false,
+        },
+        Writing {
+            underscores: Underscores::Never,
+            longest_outside: false,
+        },
+        Writing {
+            underscores: Underscores::Always,
+            longest_outside: false,
+        },
+    ];
+}
+
+/// [`inlines_md_within`], written one way.
+fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> String {
     let mut s = String::new();
     if inlines.iter().all(|x| x.style.link.is_none()) {
-        emphasised(inlines, around, None, &mut s);
+        emphasised(inlines, around, None, writing, &mut s);
         return s;
     }
     let Some(stand_in) = free_stand_in(inlines.iter().flat_map(|x| texts_of(&x.text, &x.style)))
     else {
-        return links_one_by_one(inlines, around);
+        return links_one_by_one(inlines, around, writing);
     };
     let key = |x: &Inline| {
         (
@@ -312,7 +453,7 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
             })
             .collect();
         let mut md = String::from("[");
-        emphasised(&inner, Surround::LINE, None, &mut md);
+        emphasised(&inner, Surround::LINE, None, writing, &mut md);
         md.push_str(&link_tail(&group[0].style));
         links.push(md);
         runs.push(Inline {
@@ -327,7 +468,7 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
         i = j;
     }
     let mut written = String::new();
-    emphasised(&runs, around, Some(stand_in), &mut written);
+    emphasised(&runs, around, Some(stand_in), writing, &mut written);
     let mut links = links.into_iter();
     for (k, piece) in written.split(stand_in).enumerate() {
         if k > 0 {
@@ -372,7 +513,7 @@ pub(crate) fn texts_of<'a>(text: &'a str, st: &'a Style) -> impl Iterator<Item =
 /// [`inlines_md_within`] where no character is free to stand for a link:
 /// each link's emphasis inside its brackets. Only text that holds every
 /// private-use character comes here.
-fn links_one_by_one(inlines: &[Inline], around: Surround) -> String {
+fn links_one_by_one(inlines: &[Inline], around: Surround, writing: Writing) -> String {
     let mut s = String::new();
     let mut i = 0;
     while i < inlines.len() {
@@ -392,7 +533,7 @@ fn links_one_by_one(inlines: &[Inline], around: Surround) -> String {
         if link.0.is_some() {
             // Inside `[` and `](…)`.
             s.push('[');
-            emphasised(runs, Surround::LINE, None, &mut s);
+            emphasised(runs, Surround::LINE, None, writing, &mut s);
             s.push_str(&link_tail(&runs[0].style));
         } else {
             // Beside a link's brackets, or at the edges of all the runs.
@@ -400,12 +541,16 @@ fn links_one_by_one(inlines: &[Inline], around: Surround) -> String {
                 before: i > 0 || around.before,
                 after: j < inlines.len() || around.after,
             };
-            emphasised(runs, within, None, &mut s);
+            emphasised(runs, within, None, writing, &mut s);
         }
         i = j;
     }
     s
 }
+
+/// The places of strength and emphasis in [`MARKS`].
+const STRENGTH: usize = 1;
+const EMPHASIS: usize = 2;
 
 /// Whether a style has one kind of emphasis.
 type HasMark = fn(&Style) -> bool;
@@ -447,6 +592,7 @@ pub(crate) fn emphasised(
     runs: &[Inline],
     around: Surround,
     link_stand_in: Option<char>,
+    writing: Writing,
     out: &mut String,
 ) {
     let mut pieces: Vec<Piece> = Vec::new();
@@ -515,7 +661,9 @@ pub(crate) fn emphasised(
             .filter(|k| !blank && !open.iter().any(|(o, _)| o == k))
             .collect();
         // Stable: marks that last equally long keep `MARKS` order.
-        opening.sort_by_key(|&k| std::cmp::Reverse(lasts[i][k]));
+        if writing.longest_outside {
+            opening.sort_by_key(|&k| std::cmp::Reverse(lasts[i][k]));
+        }
         if !opening.is_empty() {
             // Leading spaces go before the delimiter.
             let lead = body.len() - body.trim_start_matches(' ').len();
@@ -536,7 +684,23 @@ pub(crate) fn emphasised(
         }
     }
     close_to(&mut open, 0, &mut pieces);
-    let underscore = underscored(&pieces, instances, around, link_stand_in);
+    let underscore = match writing.underscores {
+        Underscores::WhereMarksMeet => underscored(&pieces, instances, around, link_stand_in),
+        other => {
+            let mut under = vec![false; instances];
+            for p in &pieces {
+                if let Piece::Open { kind, instance } = p {
+                    under[*instance] = match other {
+                        Underscores::Always => true,
+                        Underscores::ForEmphasis => *kind == EMPHASIS,
+                        Underscores::ForStrength => *kind == STRENGTH,
+                        Underscores::Never | Underscores::WhereMarksMeet => false,
+                    };
+                }
+            }
+            under
+        }
+    };
     for p in &pieces {
         match p {
             Piece::Text(t) => out.push_str(t),
