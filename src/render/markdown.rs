@@ -1307,6 +1307,20 @@ mod nesting_tests {
     }
 
     #[test]
+    fn white_space_beside_a_delimiter_is_written_by_reference() {
+        // A form feed (from `&#xc;`) closing strong text was written raw:
+        // `**l\u{c}**` cannot close after white space and read back as text.
+        assert_eq!(blocks_md(&parse("**l&#xc;** b\n")), "**l&#xC;** b\n");
+        round_trip("**l&#xc;***[****.*-***-*\n");
+        round_trip("*&#xA0;x* and *&#x2003;y&#x2003;*\n");
+        // Elsewhere such characters stay as they are.
+        assert_eq!(
+            blocks_md(&parse("a\u{a0}b *c\u{a0}d*\n")),
+            "a\u{a0}b *c\u{a0}d*\n"
+        );
+    }
+
+    #[test]
     fn inline_html_over_a_lazy_underline_stays_a_paragraph() {
         // `--` was a lazy line of the quote's paragraph, inside a
         // declaration; `> --` made `o<!D` a heading.

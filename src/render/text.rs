@@ -701,9 +701,19 @@ pub(crate) fn emphasised(
             under
         }
     };
-    for p in &pieces {
+    let delimiter = |k: Option<usize>| {
+        matches!(
+            k.and_then(|k| pieces.get(k)),
+            Some(Piece::Open { .. } | Piece::Close { .. })
+        )
+    };
+    for (n, p) in pieces.iter().enumerate() {
         match p {
-            Piece::Text(t) => out.push_str(t),
+            Piece::Text(t) => {
+                let after_delimiter = delimiter(n.checked_sub(1));
+                let before_delimiter = delimiter(Some(n + 1));
+                push_beside_delimiters(t, after_delimiter, before_delimiter, out);
+            }
             Piece::Open { kind, instance } | Piece::Close { kind, instance } => {
                 let (star, under, _) = MARKS[*kind];
                 out.push_str(match under {
@@ -712,6 +722,37 @@ pub(crate) fn emphasised(
                 });
             }
         }
+    }
+}
+
+/// Escaped text written next to emphasis delimiters: its first character
+/// if one stands before it, its last if one stands after it, written as a
+/// character reference where it is white space other than a space or a
+/// line break. A delimiter beside white space cannot open or close (the
+/// strong `l` and form feed of `**l&#xc;**` were written `**l\u{c}**`, a
+/// closing `**` after white space, which read back as text; found by the
+/// `markdown` fuzz target); beside `&#xC;` it can. Spaces never stand
+/// there: [`emphasised`] writes them outside the delimiters.
+fn push_beside_delimiters(
+    text: &str,
+    after_delimiter: bool,
+    before_delimiter: bool,
+    out: &mut String,
+) {
+    let odd = |c: char| c.is_whitespace() && c != ' ' && c != '\n';
+    let reference = |c: char, out: &mut String| out.push_str(&format!("&#x{:X};", c as u32));
+    let mut rest = text;
+    let first = rest.chars().next().filter(|&c| after_delimiter && odd(c));
+    if let Some(c) = first {
+        reference(c, out);
+        rest = &rest[c.len_utf8()..];
+    }
+    match rest.chars().next_back() {
+        Some(c) if before_delimiter && odd(c) => {
+            out.push_str(&rest[..rest.len() - c.len_utf8()]);
+            reference(c, out);
+        }
+        _ => out.push_str(rest),
     }
 }
 
