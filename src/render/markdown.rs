@@ -16,7 +16,8 @@ use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
     Layouter, Surround, align_md, escape_line_start, free_stand_in, inline_md, inlines_md_within,
-    leaf_md_lazy, leaf_prefixed, longest_run, push_text, setext_underline, texts_of,
+    lazy_indent, lazy_lines, leaf_md_lazy, leaf_prefixed, longest_run, push_text, setext_underline,
+    texts_of,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -517,10 +518,11 @@ fn put_prefixed(
     let mut k = 0;
     // Whether the line being read began at a `lazy` break.
     let mut begun_lazily = false;
+    let lazy = (lazy_indent(cont.0), lazy_indent(cont.1));
     let line = |c: &mut Critic, from: usize, to: usize, k: usize, begun_lazily: bool| {
         let text = &content.buf[from..to];
         let (o, n) = if begun_lazily || (k > 0 && paragraph && setext_underline(text)) {
-            ("", "")
+            (lazy.0.as_str(), lazy.1.as_str())
         } else if k == 0 {
             first
         } else {
@@ -632,7 +634,7 @@ fn group_critic<'a>(r: &'a Redline, range: std::ops::Range<usize>, st: &mut Side
                     // does not: the line breaks inside HTML are then lazy
                     // on one side only, and the leaf is shown whole.
                     let (md, lazy) = leaf_md_lazy(n);
-                    let same = leaf_md_lazy(o).1.is_some() == lazy.is_some();
+                    let same = lazy_lines(o) == lazy.is_some();
                     same.then(|| (plain(&md), lazy))
                 } else {
                     changed_content(d).map(|c| (c, None))
@@ -1298,6 +1300,8 @@ mod nesting_tests {
         let doc = parse("***-**-****.*.***.*\n");
         assert_eq!(blocks_md(&doc), "_**-**-**.**_**.**_._\n");
         round_trip("***-**-****.*.***.*\n");
+        // With the definitions its links and notes refer to.
+        round_trip(";***-**-****.***.*[foo][^n]\n\n[foo]: /u\n\n[^n]: N\n");
         // Real text keeps the rules' output: `_` only where marks meet.
         assert_eq!(
             blocks_md(&parse("**Note:** *see* ***this***.\n")),
@@ -1326,9 +1330,13 @@ mod nesting_tests {
         // declaration; `> --` made `o<!D` a heading.
         let once = parse(&blocks_md(&parse(">o<!D\n--\nc>")));
         let out = blocks_md(&once);
-        assert!(out.starts_with("> o<!D\n--\n"), "{out:?}");
+        assert!(out.starts_with("> o<!D\n      --\n"), "{out:?}");
         round_trip(&out);
         round_trip("- a <!--\n  ==\n  -->\n");
+        // Four spaces deeper than the containers, a lazy line can start no
+        // block: `---` at the margin would be a rule and end the list.
+        round_trip("- a <!X\n      ---\n  y>\n");
+        round_trip("- > a <!X\n  >     # y>\n");
         // Elsewhere such lines keep their prefixes.
         round_trip("> ```\n> --\n> ```\n");
         round_trip("> a\n> --\n");
@@ -1341,7 +1349,7 @@ mod nesting_tests {
         // line break, and the `-` after it became a list item.
         let doc = parse(">%<!O\n\\-\n\u{2}>\n");
         let out = blocks_md(&doc);
-        assert_eq!(out, "> %<!O\n\\-\n\u{2}>\n");
+        assert_eq!(out, "> %<!O\n      \\-\n      \u{2}>\n");
         assert_eq!(parse(&out), doc);
         // Tags and comments, nested in lists and quotes.
         round_trip("> a <span\nclass=\"x\">b</span>\n");
@@ -1352,7 +1360,10 @@ mod nesting_tests {
         // In CriticMarkup too: the unchanged paragraph is shown as it is,
         // not replaced whole, and accept-all and reject-all read back.
         let md = critic(">%<!O\n\\-\n\u{2}>\n\nx\n", ">%<!O\n\\-\n\u{2}>\n\ny\n");
-        assert!(md.starts_with("> %<!O\n\\-\n\u{2}>\n\n"), "{md:?}");
+        assert!(
+            md.starts_with("> %<!O\n      \\-\n      \u{2}>\n\n"),
+            "{md:?}"
+        );
         // A paragraph that leaves its quote is shown moved out whole.
         critic("> <span\nclass=x>a</span>\n", "<span\nclass=x>a</span>\n");
     }
