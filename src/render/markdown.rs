@@ -1300,6 +1300,9 @@ mod nesting_tests {
         let doc = parse("***-**-****.*.***.*\n");
         assert_eq!(blocks_md(&doc), "_**-**-**.**_**.**_._\n");
         round_trip("***-**-****.*.***.*\n");
+        // After a hard break, as the paragraph writes its lines.
+        round_trip("a\\\n***-**-****.*.***.*\n");
+        round_trip("\\\n***-**-****-*\"***-*\n");
         // With the definitions its links and notes refer to.
         round_trip(";***-**-****.***.*[foo][^n]\n\n[foo]: /u\n\n[^n]: N\n");
         // Real text keeps the rules' output: `_` only where marks meet.

@@ -277,10 +277,9 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
 /// Whether [`inlines_md_within`] can check how runs read back: they
 /// fill a line (a paragraph's, a heading's, a table cell's), so that the
 /// reader sees what stands around them; they have emphasis, whose
-/// delimiters are what is chosen; and they hold no line break, which
-/// the block around them writes (a hard break's line may start with a
-/// character it escapes), and no line break of HTML standing in for a
-/// lazy line (`leaf_md_lazy`), which only the block's writer turns back.
+/// delimiters are what is chosen; and they hold no line break of HTML
+/// standing in for a lazy line (`leaf_md_lazy`), which only the block's
+/// writer turns back.
 fn checkable(inlines: &[Inline], around: Surround) -> bool {
     let private_use = |c: char| ('\u{E000}'..='\u{F8FF}').contains(&c);
     around.before
@@ -288,16 +287,17 @@ fn checkable(inlines: &[Inline], around: Surround) -> bool {
         && inlines.iter().any(|x| x.style.strong || x.style.emph)
         && inlines
             .iter()
-            .all(|x| !(x.text.contains('\n') || x.style.html && x.text.contains(private_use)))
+            .all(|x| !(x.style.html && x.text.contains(private_use)))
 }
 
 /// Whether `md`, the Markdown of `inlines`, reads back as them. It is
-/// read after `x `, which keeps a line start (`-`, `#`, `1.`) from
-/// starting a block and is white space to the first delimiter, as a
-/// line's start is; the link definitions and footnotes the runs refer to
-/// follow it, as in a document.
+/// read as a paragraph's lines are written ([`paragraph_lines`]: only a
+/// paragraph's runs hold line breaks), after `x `, which keeps a line
+/// start (`-`, `#`, `1.`) from starting a block and is white space to the
+/// first delimiter, as a line's start is; the link definitions and
+/// footnotes the runs refer to follow it, as in a document.
 fn reads_back(md: &str, inlines: &[Inline]) -> bool {
-    let mut text = format!("x {md}\n\n");
+    let mut text = format!("x {}\n\n", paragraph_lines(md.to_string()));
     let mut notes: Vec<&str> = Vec::new();
     for x in inlines {
         if let (Some(label), Some(url)) = (&x.style.link_ref, &x.style.link) {
@@ -1004,6 +1004,18 @@ pub(crate) fn escape_lines(content: &str) -> String {
         .join("\\\n")
 }
 
+/// A paragraph's Markdown from the Markdown of its runs: a line feed that
+/// ends it cannot be a hard break (a backslash with nothing after it
+/// reads as itself) and is written as its character reference; each
+/// line after a hard break has its start escaped, as the first has.
+fn paragraph_lines(mut md: String) -> String {
+    if md.ends_with("\\\n") {
+        md.truncate(md.len() - 2);
+        md.push_str("&#10;");
+    }
+    escape_lines(&md)
+}
+
 /// One leaf block as Markdown, without the prefixes of its containers.
 pub fn block_md(block: &Block) -> String {
     match block {
@@ -1014,17 +1026,7 @@ pub fn block_md(block: &Block) -> String {
         Block::Heading { level, content } => {
             format!("{} {}", "#".repeat(*level as usize), inlines_md(content))
         }
-        Block::Paragraph { content } => {
-            let mut md = inlines_md(content);
-            // A line feed that ends a paragraph cannot be a hard break (a
-            // backslash with nothing after it reads as itself): it is
-            // written as its character reference.
-            if md.ends_with("\\\n") {
-                md.truncate(md.len() - 2);
-                md.push_str("&#10;");
-            }
-            escape_lines(&md)
-        }
+        Block::Paragraph { content } => paragraph_lines(inlines_md(content)),
         container => blocks_md(std::slice::from_ref(container))
             .trim_end()
             .to_string(),
