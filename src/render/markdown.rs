@@ -1328,6 +1328,29 @@ mod nesting_tests {
     }
 
     #[test]
+    fn a_paragraph_line_that_would_start_a_block_goes_deeper() {
+        // Two tabs make a hard break; `<tr>` after it in a list item was
+        // written at the item's margin, where it starts an HTML block.
+        let doc = parse("* f\t\t\r\t\t<tr>");
+        assert_eq!(blocks_md(&doc), "- f\\\n      <tr>\n");
+        round_trip("* f\t\t\r\t\t<tr>");
+        round_trip("> a\\\n>     <div>\n");
+    }
+
+    #[test]
+    fn a_title_over_two_lines_is_written_on_one() {
+        // A picture's title ran over two lines in a heading, which the
+        // line break ended.
+        let doc = parse("[foo]:l \"i\nf\"\n[foo]![foo]f\n=");
+        let out = blocks_md(&doc);
+        assert_eq!(
+            out,
+            "# [foo][foo]![foo](<l> \"i&#10;f\")f\n\n[foo]: <l> \"i&#10;f\"\n"
+        );
+        assert_eq!(parse(&out), doc);
+    }
+
+    #[test]
     fn inline_html_over_a_lazy_underline_stays_a_paragraph() {
         // `--` was a lazy line of the quote's paragraph, inside a
         // declaration; `> --` made `o<!D` a heading.
