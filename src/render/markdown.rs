@@ -1338,6 +1338,15 @@ mod nesting_tests {
     }
 
     #[test]
+    fn an_html_block_after_a_list_stays_out_of_it() {
+        // The block stood two spaces in; written so after the list, it
+        // went into the list's last item.
+        let doc = parse(" - f\n  <tr\n - H\n\n  <t>");
+        assert_eq!(blocks_md(&doc), "- f\n\n<tr\n - H\n\n<t>\n");
+        round_trip(" - f\n  <tr\n - H\n\n  <t>");
+    }
+
+    #[test]
     fn a_title_over_two_lines_is_written_on_one() {
         // A picture's title ran over two lines in a heading, which the
         // line break ended.

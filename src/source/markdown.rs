@@ -751,7 +751,12 @@ impl Builder {
             }
             TagEnd::HtmlBlock => {
                 let text = self.html.take().unwrap_or_default();
-                let trimmed = text.trim_end_matches('\n');
+                // Its first line may stand up to three spaces in. Kept,
+                // they put the block inside the last item of a list
+                // written before it (`- f`, a blank line, `  <tr`; found
+                // by the `markdown` fuzz target); HTML gives them no
+                // meaning.
+                let trimmed = text.trim_start_matches(' ').trim_end_matches('\n');
                 // HTML comments are kept (a diff never drops text); the PDFs
                 // leave them out as source notes (`Block::is_comment`).
                 if !trimmed.trim().is_empty() {
