@@ -1347,6 +1347,31 @@ mod nesting_tests {
     }
 
     #[test]
+    fn a_fence_and_an_info_string_of_its_character_stay_apart() {
+        // `~~~` and the info string `~ ~\`` were written `~~~~ ~\``, a
+        // longer fence.
+        let doc = parse("~~~ ~ ~`");
+        assert_eq!(blocks_md(&doc), "~~~ ~ ~`\n\n~~~\n");
+        round_trip("~~~ ~ ~`");
+        round_trip("``` `a\nx\n```\n");
+    }
+
+    #[test]
+    fn an_empty_link_carries_no_emphasis() {
+        // No Markdown writes emphasis on no text: the reader drops it.
+        let doc = parse("*a[](<u>)*\n");
+        let mut runs = Vec::new();
+        crate::model::leaf_inlines(&doc[0], &mut |i| runs.push(i.clone()));
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert!(runs[0].style.emph && runs[1].style.link.is_some() && !runs[1].style.emph);
+        round_trip("*a[](<u>) b*\n");
+        // The fuzz input, once written (the emphasised space between the
+        // links is white space alone, written outside the marks).
+        let once = parse(&blocks_md(&parse("*\0[]()\n[]()*")));
+        round_trip(&blocks_md(&once));
+    }
+
+    #[test]
     fn a_title_over_two_lines_is_written_on_one() {
         // A picture's title ran over two lines in a heading, which the
         // line break ended.

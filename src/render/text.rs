@@ -465,9 +465,16 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
         // A mark goes outside the brackets if all of the link has it and
         // so do the runs on both sides: its delimiters then stand where
         // they would without the link. Beside a bracket they could fail
-        // to open or close (`x**[b](u)**y` is no emphasis at all).
+        // to open or close (`x**[b](u)**y` is no emphasis at all). A link
+        // with no text has no marks of its own (the reader drops them):
+        // a mark of the runs on both sides goes on over it, as it did in
+        // the source (`*a[](u) b*`), rather than close and open again
+        // around it, which would leave the space before `b` outside.
+        let empty = group
+            .iter()
+            .all(|r| r.text.is_empty() && !r.style.is_atomic());
         let outside = |has: HasMark| {
-            group.iter().all(|r| has(&r.style))
+            (empty || group.iter().all(|r| has(&r.style)))
                 && i > 0
                 && has(&inlines[i - 1].style)
                 && j < inlines.len()
@@ -996,7 +1003,12 @@ pub(crate) fn code_md(info: &str, text: &str) -> String {
         }
         escaped.push(ch);
     }
-    format!("{fence}{escaped}\n{text}\n{fence}")
+    // An info string that starts with the fence's character would
+    // lengthen the fence (`~~~` and `~ a` made `~~~~ a`; found by the
+    // `markdown` fuzz target): a space keeps them apart, and the reader
+    // drops it.
+    let gap = if escaped.starts_with(c) { " " } else { "" };
+    format!("{fence}{gap}{escaped}\n{text}\n{fence}")
 }
 
 /// Text-block content with line-start escaping on every line: after a

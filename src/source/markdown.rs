@@ -435,6 +435,16 @@ impl Builder {
                 n += 1;
                 !part_of_neighbour[n - 1]
             });
+            // An empty link left alone has no text for emphasis to mark:
+            // its marks go. Kept, no Markdown could write them (`[**](u)`
+            // is two stars of text), and `*a[](u)*` read back as an
+            // emphasised link, then as a plain one (found by the `diff`
+            // fuzz target).
+            for i in v.iter_mut().filter(|i| emptied(i)) {
+                i.style.strong = false;
+                i.style.emph = false;
+                i.style.strike = false;
+            }
         }
         v
     }
