@@ -1300,6 +1300,8 @@ mod nesting_tests {
         let doc = parse("***-**-****.*.***.*\n");
         assert_eq!(blocks_md(&doc), "_**-**-**.**_**.**_._\n");
         round_trip("***-**-****.*.***.*\n");
+        // After HTML over a lazy line of a quote.
+        round_trip(">o<?\n?>***-****.*.***.*\n");
         // After a hard break, as the paragraph writes its lines.
         round_trip("a\\\n***-**-****.*.***.*\n");
         round_trip("\\\n***-**-****-*\"***-*\n");

@@ -284,18 +284,10 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
 
 /// Whether [`inlines_md_within`] can check how runs read back: they
 /// fill a line (a paragraph's, a heading's, a table cell's), so that the
-/// reader sees what stands around them; they have emphasis, whose
-/// delimiters are what is chosen; and they hold no line break of HTML
-/// standing in for a lazy line (`leaf_md_lazy`), which only the block's
-/// writer turns back.
+/// reader sees what stands around them, and they have emphasis, whose
+/// delimiters are what is chosen.
 fn checkable(inlines: &[Inline], around: Surround) -> bool {
-    let private_use = |c: char| ('\u{E000}'..='\u{F8FF}').contains(&c);
-    around.before
-        && around.after
-        && inlines.iter().any(|x| x.style.strong || x.style.emph)
-        && inlines
-            .iter()
-            .all(|x| !(x.style.html && x.text.contains(private_use)))
+    around.before && around.after && inlines.iter().any(|x| x.style.strong || x.style.emph)
 }
 
 /// Whether `md`, the Markdown of `inlines`, reads back as them. It is
@@ -304,8 +296,40 @@ fn checkable(inlines: &[Inline], around: Surround) -> bool {
 /// start (`-`, `#`, `1.`) from starting a block and is white space to the
 /// first delimiter, as a line's start is; the link definitions and
 /// footnotes the runs refer to follow it, as in a document.
+///
+/// A private-use character in inline HTML stands for a line break that
+/// the paragraph's writer turns into a lazy line (`leaf_md_lazy`): it is
+/// read as that line break, in `md` and in the runs alike.
 fn reads_back(md: &str, inlines: &[Inline]) -> bool {
-    let lines = prefixed_lines("", "", &paragraph_lines(md.to_string()), true, None);
+    let private_use = |c: &char| ('\u{E000}'..='\u{F8FF}').contains(c);
+    let stand_ins: Vec<char> = inlines
+        .iter()
+        .filter(|x| x.style.html)
+        .flat_map(|x| x.text.chars().filter(private_use))
+        .collect();
+    let as_breaks = |t: &str| -> String {
+        t.chars()
+            .map(|c| if stand_ins.contains(&c) { '\n' } else { c })
+            .collect()
+    };
+    let unmarked: Vec<Inline>;
+    let (md, inlines) = if stand_ins.is_empty() {
+        (md.to_string(), inlines)
+    } else {
+        unmarked = inlines
+            .iter()
+            .map(|x| Inline {
+                text: if x.style.html {
+                    as_breaks(&x.text)
+                } else {
+                    x.text.clone()
+                },
+                style: x.style.clone(),
+            })
+            .collect();
+        (as_breaks(md), unmarked.as_slice())
+    };
+    let lines = prefixed_lines("", "", &paragraph_lines(md), true, None);
     let mut text = format!("x {lines}\n\n");
     let mut notes: Vec<&str> = Vec::new();
     for x in inlines {
