@@ -15,9 +15,9 @@ use crate::diff::{BlockDiff, Change, Op, Redline, Side, Span, TableDiff};
 use crate::model::{Block, Frame, FrontMatter, Inline, Leaf, Style};
 
 use super::text::{
-    Layouter, Surround, align_md, escape_line_start, free_stand_in, inline_md, inlines_md_within,
-    lazy_indent, lazy_lines, leaf_md_lazy, leaf_prefixed, longest_run, push_text, setext_underline,
-    texts_of,
+    Layouter, Surround, align_md, escape_line_start, free_stand_in, goes_deeper, inline_md,
+    inlines_md_within, lazy_indent, lazy_lines, leaf_md_lazy, leaf_prefixed, longest_run,
+    push_text, texts_of,
 };
 pub use super::text::{block_md, blocks_md, definitions, inlines_md, leaves_md};
 
@@ -495,10 +495,11 @@ fn changed_content(d: &BlockDiff) -> Option<Critic> {
 /// `first` and `cont` are the old and new prefixes of the first line and
 /// of the others. A line break inside a change stays inside it.
 ///
-/// Lines are written lazily, without prefixes, where the writer of a
-/// whole leaf writes them so (`render::text::leaf_prefixed`): in a
-/// paragraph, a line that could underline a setext heading, and a line
-/// begun by `lazy`, which stands for a line break inside inline HTML.
+/// Lines are written lazily, without prefixes and deeper, where the
+/// writer of a whole leaf writes them so (`render::text::leaf_prefixed`):
+/// in a paragraph, a line that could underline a setext heading or start
+/// a block (`goes_deeper`), and a line begun by `lazy`, which stands for a
+/// line break inside inline HTML.
 fn put_prefixed(
     c: &mut Critic,
     first: (&str, &str),
@@ -521,7 +522,7 @@ fn put_prefixed(
     let lazy = (lazy_indent(cont.0), lazy_indent(cont.1));
     let line = |c: &mut Critic, from: usize, to: usize, k: usize, begun_lazily: bool| {
         let text = &content.buf[from..to];
-        let (o, n) = if begun_lazily || (k > 0 && paragraph && setext_underline(text)) {
+        let (o, n) = if begun_lazily || (k > 0 && paragraph && goes_deeper(text)) {
             (lazy.0.as_str(), lazy.1.as_str())
         } else if k == 0 {
             first
@@ -1337,6 +1338,10 @@ mod nesting_tests {
         assert_eq!(blocks_md(&doc), "- f\\\n      <tr>\n");
         round_trip("* f\t\t\r\t\t<tr>");
         round_trip("> a\\\n>     <div>\n");
+        // In CriticMarkup the unchanged paragraph keeps its line deeper and
+        // is not shown replaced whole.
+        let md = critic("* f\\\n      <tr>\n\nx\n", "* f\\\n      <tr>\n\ny\n");
+        assert!(md.starts_with("- f\\\n      <tr>\n\n"), "{md:?}");
     }
 
     #[test]

@@ -266,7 +266,7 @@ impl Surround {
 /// otherwise than they were meant, and no one rule is right for every
 /// such run. So runs with emphasis that fill a line ([`checkable`]) are
 /// read back once as the rules wrote them, and only if they read back
-/// otherwise written the other ways ([`Writing::OTHERS`]) in turn; the
+/// otherwise written the other ways ([`Writing::others`]) in turn; the
 /// first way that reads back is kept, else the rules' way. Real text
 /// reads back at the first try: one more parse of its paragraphs with
 /// emphasis (no measurable time on the 1,000-page bench pair).
@@ -275,9 +275,8 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
     if !checkable(inlines, around) || reads_back(&first, inlines) {
         return first;
     }
-    Writing::OTHERS
-        .iter()
-        .map(|&w| written_with(inlines, around, w))
+    Writing::others()
+        .map(|w| written_with(inlines, around, w))
         .find(|s| reads_back(s, inlines))
         .unwrap_or(first)
 }
@@ -301,7 +300,7 @@ fn checkable(inlines: &[Inline], around: Surround) -> bool {
 /// the paragraph's writer turns into a lazy line (`leaf_md_lazy`): it is
 /// read as that line break, in `md` and in the runs alike.
 fn reads_back(md: &str, inlines: &[Inline]) -> bool {
-    let private_use = |c: &char| ('\u{E000}'..='\u{F8FF}').contains(c);
+    let private_use = |c: &char| PRIVATE_USE.contains(c);
     let stand_ins: Vec<char> = inlines
         .iter()
         .filter(|x| x.style.html)
@@ -331,15 +330,14 @@ fn reads_back(md: &str, inlines: &[Inline]) -> bool {
     };
     let lines = prefixed_lines("", "", &paragraph_lines(md), true, None);
     let mut text = format!("x {lines}\n\n");
+    text.push_str(&definitions(&[Leaf {
+        path: Vec::new(),
+        block: Block::Paragraph {
+            content: inlines.to_vec(),
+        },
+    }]));
     let mut notes: Vec<&str> = Vec::new();
     for x in inlines {
-        if let (Some(label), Some(url)) = (&x.style.link_ref, &x.style.link) {
-            text.push_str(&format!(
-                "[{label}]: {}{}\n",
-                destination(url),
-                title_md(x.style.link_title.as_deref())
-            ));
-        }
         if let Some(label) = x.style.footnote.as_deref()
             && !notes.contains(&label)
         {
@@ -412,45 +410,22 @@ impl Writing {
         longest_outside: true,
     };
     /// The other ways tried, in order, where the first does not read
-    /// back.
-    const OTHERS: [Writing; 9] = [
-        Writing {
-            underscores: Underscores::ForEmphasis,
-            longest_outside: true,
-        },
-        Writing {
-            underscores: Underscores::ForStrength,
-            longest_outside: true,
-        },
-        Writing {
-            underscores: Underscores::Never,
-            longest_outside: true,
-        },
-        Writing {
-            underscores: Underscores::Always,
-            longest_outside: true,
-        },
-        Writing {
-            underscores: Underscores::WhereMarksMeet,
-            longest_outside: false,
-        },
-        Writing {
-            underscores: Underscores::ForEmphasis,
-            longest_outside: false,
-        },
-        Writing {
-            underscores: Underscores::ForStrength,
-            longest_outside: false,
-        },
-        Writing {
-            underscores: Underscores::Never,
-            longest_outside: false,
-        },
-        Writing {
-            underscores: Underscores::Always,
-            longest_outside: false,
-        },
-    ];
+    /// back: each choice of underscores, first with the rules' nesting,
+    /// then with marks nested in [`MARKS`] order.
+    fn others() -> impl Iterator<Item = Writing> {
+        use Underscores::*;
+        [true, false]
+            .into_iter()
+            .flat_map(|longest_outside| {
+                [WhereMarksMeet, ForEmphasis, ForStrength, Never, Always].map(|underscores| {
+                    Writing {
+                        underscores,
+                        longest_outside,
+                    }
+                })
+            })
+            .filter(|&w| w != Writing::FIRST)
+    }
 }
 
 /// [`inlines_md_within`], written one way.
@@ -548,11 +523,15 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
     s
 }
 
+/// The private-use characters of Unicode's basic plane, which text the
+/// writer holds for a moment stands in with ([`free_stand_in`]).
+const PRIVATE_USE: std::ops::RangeInclusive<char> = '\u{E000}'..='\u{F8FF}';
+
 /// A private-use character that no run's text, address, title or label
 /// holds: it stands for a link while emphasis is written.
 pub(crate) fn free_stand_in<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<char> {
-    const FIRST: u32 = 0xE000;
-    const LAST: u32 = 0xF8FF;
+    const FIRST: u32 = *PRIVATE_USE.start() as u32;
+    const LAST: u32 = *PRIVATE_USE.end() as u32;
     let mut held = vec![false; (LAST - FIRST + 1) as usize];
     for c in texts.into_iter().flat_map(str::chars) {
         if (FIRST..=LAST).contains(&(c as u32)) {
@@ -1433,10 +1412,18 @@ pub(crate) fn leaf_md_lazy(leaf: &Leaf) -> (String, Option<char>) {
 
 /// Whether a line could underline a setext heading: up to three spaces,
 /// then only `=` or only `-`, then spaces or tabs.
-pub(crate) fn setext_underline(line: &str) -> bool {
+fn setext_underline(line: &str) -> bool {
     let indent = line.len() - line.trim_start_matches(' ').len();
     let t = line.trim_start_matches(' ').trim_end_matches([' ', '\t']);
     indent <= 3 && !t.is_empty() && (t.bytes().all(|b| b == b'=') || t.bytes().all(|b| b == b'-'))
+}
+
+/// Whether a line of a paragraph, after its first, is written lazily and
+/// deeper ([`lazy_indent`]): one that could underline a setext heading or
+/// would start a block of its own (see [`leaf_prefixed`]). CriticMarkup's
+/// lines follow the same rule (`render::markdown::put_prefixed`).
+pub(crate) fn goes_deeper(line: &str) -> bool {
+    setext_underline(line) || starts_a_block(line)
 }
 
 /// Whether a line of a paragraph (after a hard break, or inside inline
@@ -1479,7 +1466,7 @@ fn prefixed_lines(
     for (i, line) in content.split('\n').enumerate() {
         if i > 0 {
             s.push('\n');
-            if paragraph && (setext_underline(line) || starts_a_block(line)) {
+            if paragraph && goes_deeper(line) {
                 s.push_str(&lazy_indent(cont));
             } else if line.is_empty() {
                 s.push_str(cont.trim_end());
