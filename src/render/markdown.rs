@@ -1379,6 +1379,22 @@ mod nesting_tests {
     }
 
     #[test]
+    fn a_mark_ending_in_a_space_goes_on_over_an_empty_link() {
+        // Emphasis over `) ` stopped before an empty link: `*) *` cannot
+        // close, and the space was written outside, losing its mark (a
+        // `diff` fuzz finding). Closed after the link, it keeps it.
+        let doc = parse("*) [](<>) [](<>)*\n");
+        assert_eq!(blocks_md(&doc), "*) [](<>) [](<>)*\n");
+        round_trip("*)\n[]()\n[]()*");
+        round_trip("*a [](<u>)* b\n");
+        // And from the other side: a mark that starts with a space after
+        // an empty link opens before it.
+        round_trip("a [](<u>)* b*\n");
+        round_trip("a *[](<u>) b*\n");
+        round_trip("**a [](<u>)* b*\n");
+    }
+
+    #[test]
     fn a_title_over_two_lines_is_written_on_one() {
         // A picture's title ran over two lines in a heading, which the
         // line break ended.

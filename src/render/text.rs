@@ -469,15 +469,22 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
         // a mark of the runs on both sides goes on over it, as it did in
         // the source (`*a[](u) b*`), rather than close and open again
         // around it, which would leave the space before `b` outside.
+        // Over such a link a mark also goes on from one side alone when
+        // that side's text meets the link with a space: closed before the
+        // link, `*a *[](u)` cannot close and is written `*a* [](u)`, the
+        // space losing its mark; closed after it, `*a [](u)*` keeps it.
         let empty = group
             .iter()
             .all(|r| r.text.is_empty() && !r.style.is_atomic());
         let outside = |has: HasMark| {
-            (empty || group.iter().all(|r| has(&r.style)))
-                && i > 0
-                && has(&inlines[i - 1].style)
-                && j < inlines.len()
-                && has(&inlines[j].style)
+            let before = i > 0 && has(&inlines[i - 1].style);
+            let after = j < inlines.len() && has(&inlines[j].style);
+            if empty {
+                (before && (after || inlines[i - 1].text.ends_with(' ')))
+                    || (after && inlines[j].text.starts_with(' '))
+            } else {
+                group.iter().all(|r| has(&r.style)) && before && after
+            }
         };
         let (strike, strong, emph) = (
             outside(MARKS[0].2),
