@@ -1395,6 +1395,29 @@ mod nesting_tests {
     }
 
     #[test]
+    fn a_mark_reopens_inside_a_longer_one_between_punctuation() {
+        // Strong and emphasised punctuation alternating (a `markdown` fuzz
+        // finding): nested as the writer first nests them, `-**.***__.__`
+        // reads back otherwise. Emphasis that closes where strong text
+        // opens, and opens again inside it, writes it as the source did.
+        round_trip("***-**-****.*.***;***-****-*\"**.\0**a*\0\0");
+        round_trip("***-**-****.*.***;");
+    }
+
+    #[test]
+    fn stretches_of_a_line_are_written_each_their_own_way() {
+        // Two stretches of strong and emphasised punctuation with plain
+        // text between (a `markdown` fuzz finding): the first reads back
+        // only with `_` for emphasis, the second only without. No one way
+        // serves the line; a way per stretch does.
+        let md = "***.**-****.***.*\0***м.***.*\t\0*;***-**;***-****.*\0**\u{19}***-*\"a*\u{19}\0";
+        round_trip(md);
+        let out = blocks_md(&parse(md));
+        assert!(out.starts_with("_**.**-**.**_."), "{out:?}");
+        assert!(out.contains("*;***-**;"), "{out:?}");
+    }
+
+    #[test]
     fn a_title_over_two_lines_is_written_on_one() {
         // A picture's title ran over two lines in a heading, which the
         // line break ended.

@@ -278,7 +278,89 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
     Writing::others()
         .map(|w| written_with(inlines, around, w))
         .find(|s| reads_back(s, inlines))
+        .or_else(|| by_stretches(inlines, around))
         .unwrap_or(first)
+}
+
+/// [`inlines_md_within`] where no one way of writing serves the whole
+/// line: each stretch of runs between plain text written its own way.
+/// No mark is open over plain text, and a stretch that reads back between
+/// its neighbours has paired every delimiter it writes, so nothing pairs
+/// across the plain text. Two stretches of strong and emphasised
+/// punctuation, each read back only by another way, made such a line
+/// (found by the `markdown` fuzz target). `None` if a stretch reads back
+/// no way, or the line as a whole does not.
+fn by_stretches(inlines: &[Inline], around: Surround) -> Option<String> {
+    // Where a line is cut: plain text (no mark, no link, nothing atomic)
+    // with more than white space in it.
+    let cut = |x: &Inline| x.style.is_plain() && x.text.chars().any(|c| !c.is_whitespace());
+    let n = inlines.len();
+    let mut pieces: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    for (i, x) in inlines.iter().enumerate() {
+        if cut(x) {
+            if start < i {
+                pieces.push(start..i);
+            }
+            pieces.push(i..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < n {
+        pieces.push(start..n);
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    // Whether what stands beside a piece is known to be white space or
+    // punctuation other than `_` (see `Surround`).
+    let known = |c: Option<char>| {
+        c.is_some_and(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
+    };
+    let before = |a: usize| match a {
+        0 => around.before,
+        _ => known(inlines[a - 1].text.chars().last()),
+    };
+    let after = |b: usize| match b {
+        _ if b == n => around.after,
+        _ => known(inlines[b].text.chars().next()),
+    };
+    let mut out = String::new();
+    for r in pieces {
+        let within = Surround {
+            before: before(r.start),
+            after: after(r.end),
+        };
+        let slice = &inlines[r.clone()];
+        if slice.len() == 1 && cut(&slice[0]) {
+            out.push_str(&written_with(slice, within, Writing::FIRST));
+            continue;
+        }
+        // The stretch between the plain runs beside it, read as a line:
+        // without the white space at their far ends, which a line's ends
+        // lose (and which touches no delimiter of the stretch).
+        let from = r.start.saturating_sub(1);
+        let to = if r.end < n { r.end + 1 } else { n };
+        let mut check = inlines[from..to].to_vec();
+        if r.end < n
+            && let Some(last) = check.last_mut()
+        {
+            last.text.truncate(last.text.trim_end().len());
+        }
+        if from < r.start {
+            let first = &mut check[0].text;
+            *first = first.trim_start().to_string();
+        }
+        let line = Surround {
+            before: before(from),
+            after: r.end < n || around.after,
+        };
+        let writing = std::iter::once(Writing::FIRST)
+            .chain(Writing::others())
+            .find(|&w| reads_back(&written_with(&check, line, w), &check))?;
+        out.push_str(&written_with(slice, within, writing));
+    }
+    reads_back(&out, inlines).then_some(out)
 }
 
 /// Whether [`inlines_md_within`] can check how runs read back: they
@@ -385,9 +467,23 @@ fn merged(inlines: &[Inline]) -> Vec<Inline> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Writing {
     underscores: Underscores,
-    /// Marks that open together nest with the longest-lasting outermost;
-    /// else in [`MARKS`] order.
-    longest_outside: bool,
+    nesting: Nesting,
+}
+
+/// How [`emphasised`] nests marks that are open at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Nesting {
+    /// Marks that open together nest with the longest-lasting outermost.
+    LongestOutside,
+    /// Marks that open together nest in [`MARKS`] order.
+    MarksOrder,
+    /// As `LongestOutside`, and a mark already open closes and opens again
+    /// inside a mark that opens later and outlasts it. Otherwise the
+    /// later mark opens inside it, and where the earlier one ends both
+    /// close and the later opens again: between punctuation, where every
+    /// delimiter run can open and close, `-**.***__.__` read back
+    /// otherwise than `-****.*.***` (found by the `markdown` fuzz target).
+    Reopened,
 }
 
 /// Which marks [`emphasised`] writes with `_` (`__`) rather than `*`.
@@ -407,24 +503,27 @@ impl Writing {
     /// The rules for real text.
     pub(crate) const FIRST: Writing = Writing {
         underscores: Underscores::WhereMarksMeet,
-        longest_outside: true,
+        nesting: Nesting::LongestOutside,
     };
     /// The other ways tried, in order, where the first does not read
     /// back: each choice of underscores, first with the rules' nesting,
-    /// then with marks nested in [`MARKS`] order.
+    /// then with marks nested in [`MARKS`] order, then reopened where a
+    /// later mark outlasts them.
     fn others() -> impl Iterator<Item = Writing> {
         use Underscores::*;
-        [true, false]
-            .into_iter()
-            .flat_map(|longest_outside| {
-                [WhereMarksMeet, ForEmphasis, ForStrength, Never, Always].map(|underscores| {
-                    Writing {
-                        underscores,
-                        longest_outside,
-                    }
-                })
+        [
+            Nesting::LongestOutside,
+            Nesting::MarksOrder,
+            Nesting::Reopened,
+        ]
+        .into_iter()
+        .flat_map(|nesting| {
+            [WhereMarksMeet, ForEmphasis, ForStrength, Never, Always].map(|underscores| Writing {
+                underscores,
+                nesting,
             })
-            .filter(|&w| w != Writing::FIRST)
+        })
+        .filter(|&w| w != Writing::FIRST)
     }
 }
 
@@ -688,9 +787,6 @@ pub(crate) fn emphasised(
         let want: Vec<usize> = (0..MARKS.len())
             .filter(|&k| (MARKS[k].2)(&run.style))
             .collect();
-        // Keep the longest prefix of open marks that is still wanted.
-        let keep = open.iter().take_while(|(k, _)| want.contains(k)).count();
-        close_to(&mut open, keep, &mut pieces);
         let body = {
             let mut b = String::new();
             let bare = Style {
@@ -710,13 +806,31 @@ pub(crate) fn emphasised(
         // back as four stars of text (found by the `markdown` fuzz
         // target).
         let blank = body.trim_start_matches(' ').is_empty();
+        // Keep the longest prefix of open marks that is still wanted.
+        let mut keep = open.iter().take_while(|(k, _)| want.contains(k)).count();
+        if writing.nesting == Nesting::Reopened && !blank {
+            // How long the longest of the marks that open here lasts.
+            let longest_new = want
+                .iter()
+                .filter(|&&k| !open.iter().any(|&(o, _)| o == k))
+                .map(|&k| lasts[i][k])
+                .max()
+                .unwrap_or(0);
+            if let Some(p) = open[..keep]
+                .iter()
+                .position(|&(k, _)| lasts[i][k] < longest_new)
+            {
+                keep = p;
+            }
+        }
+        close_to(&mut open, keep, &mut pieces);
         let mut opening: Vec<usize> = want
             .iter()
             .copied()
             .filter(|k| !blank && !open.iter().any(|(o, _)| o == k))
             .collect();
         // Stable: marks that last equally long keep `MARKS` order.
-        if writing.longest_outside {
+        if writing.nesting != Nesting::MarksOrder {
             opening.sort_by_key(|&k| std::cmp::Reverse(lasts[i][k]));
         }
         if !opening.is_empty() {
