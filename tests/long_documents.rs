@@ -550,6 +550,57 @@ fn render_with(md: &Path, tpl: &Path, pdf: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// A templates folder that replaces `version.typ` lays a long document
+/// out in one compile, unless the template says on a line of its own that
+/// it lays out chunks as the built-in one does; then it is chunked, and
+/// reads as the one compile did.
+#[test]
+fn a_replaced_template_that_says_it_lays_out_chunks_is_chunked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("code.md");
+    write(&md, &code(16, 14, false));
+    let builtin = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/version.typ"),
+    )
+    .unwrap();
+    let made = |name: &str, text: &str| -> (PathBuf, usize, String) {
+        let tpl = tmp.path().join(name);
+        write(&tpl.join("version.typ"), text);
+        let pdf = tmp.path().join(format!("{name}.pdf"));
+        let env = [("REGDOC_CHUNK_BYTES", "30000"), ("REGDOC_TRACE", "1")];
+        let said = run(
+            &env,
+            &[
+                Path::new("render"),
+                &md,
+                Path::new("--templates"),
+                &tpl,
+                Path::new("-o"),
+                &pdf,
+            ],
+        );
+        (pdf, said.matches("compile of chunk").count(), said)
+    };
+    let (whole, chunks, said) = made("silent", &builtin);
+    assert_eq!(chunks, 0, "a replacement that says nothing is one compile");
+    // And the user is told which template keeps it so.
+    assert!(
+        said.contains("not in chunks") && said.contains("silent/version.typ"),
+        "{said}"
+    );
+    let declared = format!("// regdoc: lays out chunks\n{builtin}");
+    let (chunked, chunks, said) = made("declared", &declared);
+    assert!(chunks >= 4, "{chunks} chunks");
+    assert!(!said.contains("not in chunks"), "{said}");
+    read_the_same(&whole, &chunked);
+    // Said in passing, inside a comment, it is not the declaration.
+    let (_, chunks, _) = made(
+        "mentioned",
+        &format!("// see regdoc: lays out chunks\n{builtin}"),
+    );
+    assert_eq!(chunks, 0);
+}
+
 /// A template that shows the blocks inside a container, where typst allows
 /// no page break, passes `breaks: false`; without it the long document's
 /// section breaks are typst's located error, never a PDF.

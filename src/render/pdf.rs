@@ -191,6 +191,19 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     let parts = if chunkable(template, templates) {
         chunks(bytes)
     } else {
+        if let Some(replaced) = undeclared(template, templates, bytes.len()) {
+            // Said, so that a house template's long build is not slower
+            // and heavier than the built-in one's without a word why.
+            eprintln!(
+                "{}",
+                crate::error::printable(&format!(
+                    "note: {}: laid out in one compile, not in chunks: {} does not say it lays out chunks (the line `{}`, docs/template-data.md)",
+                    doc.origin,
+                    replaced,
+                    crate::render::typst::templates::CHUNKS_DECLARATION,
+                ))
+            );
+        }
         Parts::Whole(bytes)
     };
     let attached = attached.made()?;
@@ -729,15 +742,28 @@ enum Parts {
     Chunks(Vec<crate::render::typst::chunk::Chunk>),
 }
 
-/// Whether a render of `template` may be cut in chunks: regdoc's own
-/// version and mark-up templates, not one a templates folder replaces,
-/// nor any under a replaced `regdoc.typ` (it need not know what a
-/// continuation is), and not with chunks turned off.
+/// Whether a render of `template` may be cut in chunks: a version or a
+/// mark-up, whose template and `regdoc.typ` lay out chunks (regdoc's own
+/// do; a replacement says so, `Templates::lays_out_chunks`: it need not
+/// know what a continuation is), and not with chunks turned off.
 fn chunkable(template: &str, templates: &Templates) -> bool {
     matches!(template, "version.typ" | "markup.typ")
-        && !templates.overrides(template)
-        && !templates.overrides("regdoc.typ")
+        && templates.lays_out_chunks(template)
+        && templates.lays_out_chunks("regdoc.typ")
         && crate::render::typst::chunk::chunk_bytes() > 0
+}
+
+/// Where the replaced template is that keeps a render of `template`, with
+/// `json_len` bytes of data (enough for chunks), in one compile.
+fn undeclared(template: &str, templates: &Templates, json_len: usize) -> Option<String> {
+    let size = crate::render::typst::chunk::chunk_bytes();
+    if !matches!(template, "version.typ" | "markup.typ") || size == 0 || json_len <= size {
+        return None;
+    }
+    [template, "regdoc.typ"]
+        .into_iter()
+        .find(|name| !templates.lays_out_chunks(name))
+        .map(|name| templates.describe(name))
 }
 
 /// The compiles a render of the template data `json` takes: one, or for

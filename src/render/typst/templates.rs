@@ -19,6 +19,12 @@ pub const FILES: [(&str, &str); 5] = [
     ("report.typ", include_str!("../../../templates/report.typ")),
 ];
 
+/// The line by which a template that replaces `version.typ`,
+/// `markup.typ` or `regdoc.typ` says it lays out a long document's chunks
+/// as the built-in ones do (`continuation`, `footnotes_before`,
+/// `far_anchor` and the page-number placeholder: docs/template-data.md).
+pub const CHUNKS_DECLARATION: &str = "// regdoc: lays out chunks";
+
 /// Where templates come from. A folder's templates are read once, when
 /// it is given: a build renders many PDFs from the same files.
 #[derive(Debug, Clone, Default)]
@@ -98,6 +104,19 @@ impl Templates {
     /// Whether the folder replaces the built-in template `name`.
     pub fn overrides(&self, name: &str) -> bool {
         self.overrides.iter().any(|(n, _, _)| *n == name)
+    }
+
+    /// Whether template `name` lays out a long document's chunks: the
+    /// built-in one does, and a replacement says so on a line of its own
+    /// ([`CHUNKS_DECLARATION`]). Asked rather than assumed: a template
+    /// that knows nothing of continuations would repeat its cover in every
+    /// chunk and number each chunk's pages from 1.
+    pub fn lays_out_chunks(&self, name: &str) -> bool {
+        match self.overrides.iter().find(|(n, _, _)| *n == name) {
+            None => true,
+            Some((_, _, Ok(text))) => text.lines().any(|l| l.trim() == CHUNKS_DECLARATION),
+            Some((_, _, Err(_))) => false,
+        }
     }
 
     /// Where template `name` comes from, for error messages.
