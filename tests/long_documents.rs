@@ -476,8 +476,12 @@ fn a_chunked_build_reads_as_one_compile() {
         ),
     ]);
     let build = |chunk_bytes: &str, out: &str| -> Vec<PathBuf> {
+        let mut args = vec!["build", "--force", "--quiet", "--out", out];
+        if out == "house" {
+            args.extend(["--templates", "tpl"]);
+        }
         let o = Command::new(env!("CARGO_BIN_EXE_regdoc"))
-            .args(["build", "--force", "--quiet", "--out", out])
+            .args(&args)
             .current_dir(tmp.path())
             .env("REGDOC_CHUNK_BYTES", chunk_bytes)
             .env_remove("SOURCE_DATE_EPOCH")
@@ -500,6 +504,31 @@ fn a_chunked_build_reads_as_one_compile() {
     }
     let markup = tmp.path().join("chunked/x/x-v1.0-to-v1.1-markup.pdf");
     assert_eq!(info(&markup, "DocumentVersion").as_deref(), Some("1.1"));
+    // A house `markup.typ` that says it lays out chunks: the same PDFs,
+    // and its chunks kept out of the cache, which cannot see what files
+    // it reads.
+    let builtin =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/markup.typ"))
+            .unwrap();
+    write(
+        &tmp.path().join("tpl/markup.typ"),
+        &format!("// regdoc: lays out chunks\n{builtin}"),
+    );
+    let house = build("30000", "house");
+    for (a, b) in whole.iter().zip(&house) {
+        read_the_same(a, b);
+    }
+    let kept = |out: &str| {
+        std::fs::read_dir(tmp.path().join(out).join(".regdoc-cache"))
+            .unwrap()
+            .count()
+    };
+    assert!(
+        0 < kept("house") && kept("house") < kept("chunked"),
+        "{} chunks kept with the house template, {} without",
+        kept("house"),
+        kept("chunked")
+    );
 }
 
 /// Real input nobody here wrote: the CommonMark spec (front matter of its

@@ -1392,6 +1392,22 @@ mod nesting_tests {
         round_trip("a [](<u>)* b*\n");
         round_trip("a *[](<u>) b*\n");
         round_trip("**a [](<u>)* b*\n");
+        // Not where the delimiter could not close or open past the link:
+        // beside a letter, `*a [](u)*b` would be no emphasis at all.
+        let doc = parse("*a&#32;*[](<u>)b\n");
+        assert!(
+            !blocks_md(&doc).contains("[](<u>)*b"),
+            "{:?}",
+            blocks_md(&doc)
+        );
+        let doc = parse("a[](<u>)*&#32;b*\n");
+        assert!(
+            !blocks_md(&doc).contains("a*[](<u>)"),
+            "{:?}",
+            blocks_md(&doc)
+        );
+        round_trip("*a [](<u>)*, b\n");
+        round_trip("a, *[](<u>) b*\n");
     }
 
     #[test]

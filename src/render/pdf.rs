@@ -191,7 +191,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     let parts = if chunkable(template, templates) {
         chunks(bytes)
     } else {
-        if let Some(replaced) = undeclared(template, templates, bytes.len()) {
+        if let Some(replaced) = undeclared(template, templates, &bytes) {
             // Said, so that a house template's long build is not slower
             // and heavier than the built-in one's without a word why.
             eprintln!(
@@ -263,7 +263,17 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
                 dated: issued(doc),
                 info: &entries,
             };
-            let cache = crate::render::chunkcache::current();
+            // A replaced template may read files of the templates or the
+            // document's folder that no data names, which a chunk's key
+            // cannot see: its chunks are laid out anew every time.
+            let cache = if [template, "regdoc.typ"]
+                .into_iter()
+                .any(|name| templates.overrides(name))
+            {
+                None
+            } else {
+                crate::render::chunkcache::current()
+            };
             let pdf = match job.render(cache.clone()) {
                 // The cache's entries are written anew, not read: the
                 // next build finds them right.
@@ -454,10 +464,21 @@ impl Long<'_> {
                 })
                 .collect();
             let joined = crate::render::pdfjoin::join(&chunks, &packed, self.info).map_err(|e| {
-                crate::error::Error::input(format!(
+                let error = crate::error::Error::input(format!(
                     "cannot join the PDFs of this document's chunks: {e}"
-                ))
-                .help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece")
+                ));
+                // A replaced template that says it lays out chunks is
+                // the likelier cause than regdoc.
+                match [self.template, "regdoc.typ"]
+                    .into_iter()
+                    .find(|name| self.templates.overrides(name))
+                {
+                    Some(name) => error.help(format!(
+                        "{} says it lays out chunks: each continuation must start with `continuation` of regdoc.typ (docs/template-data.md); REGDOC_CHUNK_BYTES=0 lays the document out in one piece",
+                        self.templates.describe(name)
+                    )),
+                    None => error.help("please report this input to regdoc's maintainers; REGDOC_CHUNK_BYTES=0 lays the document out in one piece"),
+                }
             })?;
             trace("join");
             Ok(joined)
@@ -744,8 +765,8 @@ enum Parts {
 
 /// Whether a render of `template` may be cut in chunks: a version or a
 /// mark-up, whose template and `regdoc.typ` lay out chunks (regdoc's own
-/// do; a replacement says so, `Templates::lays_out_chunks`: it need not
-/// know what a continuation is), and not with chunks turned off.
+/// do; a replacement must say so, `Templates::lays_out_chunks`), and not
+/// with chunks turned off.
 fn chunkable(template: &str, templates: &Templates) -> bool {
     matches!(template, "version.typ" | "markup.typ")
         && templates.lays_out_chunks(template)
@@ -754,16 +775,25 @@ fn chunkable(template: &str, templates: &Templates) -> bool {
 }
 
 /// Where the replaced template is that keeps a render of `template`, with
-/// `json_len` bytes of data (enough for chunks), in one compile.
-fn undeclared(template: &str, templates: &Templates, json_len: usize) -> Option<String> {
+/// template data `json` that the built-in templates would lay out in
+/// chunks, in one compile. Once per template and process: a build or a
+/// `watch` renders many documents with it.
+fn undeclared(template: &str, templates: &Templates, json: &[u8]) -> Option<String> {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let size = crate::render::typst::chunk::chunk_bytes();
-    if !matches!(template, "version.typ" | "markup.typ") || size == 0 || json_len <= size {
+    if !matches!(template, "version.typ" | "markup.typ") || size == 0 || json.len() <= size {
         return None;
     }
-    [template, "regdoc.typ"]
+    let replaced = [template, "regdoc.typ"]
         .into_iter()
         .find(|name| !templates.lays_out_chunks(name))
-        .map(|name| templates.describe(name))
+        .map(|name| templates.describe(name))?;
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.contains(&replaced) || crate::render::typst::chunk::split(json, size).is_none() {
+        return None;
+    }
+    said.push(replaced.clone());
+    Some(replaced)
 }
 
 /// The compiles a render of the template data `json` takes: one, or for

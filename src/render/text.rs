@@ -275,9 +275,18 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
     if !checkable(inlines, around) || reads_back(&first, inlines) {
         return first;
     }
+    // Ways that write the same Markdown are read once: many write what
+    // the first did where their choice does not arise.
+    let mut tried = vec![first.clone()];
     Writing::others()
         .map(|w| written_with(inlines, around, w))
-        .find(|s| reads_back(s, inlines))
+        .find(|s| {
+            if tried.contains(s) {
+                return false;
+            }
+            tried.push(s.clone());
+            reads_back(s, inlines)
+        })
         .or_else(|| by_stretches(inlines, around))
         .unwrap_or(first)
 }
@@ -355,9 +364,18 @@ fn by_stretches(inlines: &[Inline], around: Surround) -> Option<String> {
             before: before(from),
             after: r.end < n || around.after,
         };
+        let mut tried: Vec<String> = Vec::new();
         let writing = std::iter::once(Writing::FIRST)
             .chain(Writing::others())
-            .find(|&w| reads_back(&written_with(&check, line, w), &check))?;
+            .find(|&w| {
+                let md = written_with(&check, line, w);
+                if tried.contains(&md) {
+                    return false;
+                }
+                let ok = reads_back(&md, &check);
+                tried.push(md);
+                ok
+            })?;
         out.push_str(&written_with(slice, within, writing));
     }
     reads_back(&out, inlines).then_some(out)
@@ -572,15 +590,36 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
         // that side's text meets the link with a space: closed before the
         // link, `*a *[](u)` cannot close and is written `*a* [](u)`, the
         // space losing its mark; closed after it, `*a [](u)*` keeps it.
+        // Only where the delimiter can close (open) past the link: white
+        // space, punctuation or the line's edge beyond it, and no mark
+        // there to meet. `*a [](u)*b` is no emphasis at all.
         let empty = group
             .iter()
             .all(|r| r.text.is_empty() && !r.style.is_atomic());
+        let n = inlines.len();
+        let apart =
+            |c: Option<char>| c.is_some_and(|c| c.is_whitespace() || c.is_ascii_punctuation());
+        // Text written as it is: what stands beside it is its own first
+        // or last character. Anything else is written between brackets,
+        // backticks or `<` `>`, punctuation.
+        let words = |x: &Inline| x.style.link.is_none() && !x.style.is_atomic() && !x.style.code;
+        let unmarked = |x: &Inline| !x.style.strike && !x.style.strong && !x.style.emph;
+        let closes_past = j == n && around.after
+            || j < n
+                && unmarked(&inlines[j])
+                && (!words(&inlines[j]) || apart(inlines[j].text.chars().next()));
+        let opens_past = i == 0 && around.before
+            || i > 0
+                && unmarked(&inlines[i - 1])
+                && (!words(&inlines[i - 1]) || apart(inlines[i - 1].text.chars().last()));
         let outside = |has: HasMark| {
             let before = i > 0 && has(&inlines[i - 1].style);
-            let after = j < inlines.len() && has(&inlines[j].style);
+            let after = j < n && has(&inlines[j].style);
             if empty {
-                (before && (after || inlines[i - 1].text.ends_with(' ')))
-                    || (after && inlines[j].text.starts_with(' '))
+                let spaced_before =
+                    before && words(&inlines[i - 1]) && inlines[i - 1].text.ends_with(' ');
+                let spaced_after = after && words(&inlines[j]) && inlines[j].text.starts_with(' ');
+                (before && after) || (spaced_before && closes_past) || (spaced_after && opens_past)
             } else {
                 group.iter().all(|r| has(&r.style)) && before && after
             }
