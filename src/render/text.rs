@@ -579,7 +579,8 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
             continue;
         }
         // A mark goes outside the brackets if all of the link has it and
-        // so do the runs on both sides: its delimiters then stand where
+        // so do the runs on both sides (or one side, see below): its
+        // delimiters then stand where
         // they would without the link. Beside a bracket they could fail
         // to open or close (`x**[b](u)**y` is no emphasis at all). A link
         // with no text has no marks of its own (the reader drops them):
@@ -621,7 +622,17 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
                 let spaced_after = after && words(&inlines[j]) && inlines[j].text.starts_with(' ');
                 (before && after) || (spaced_before && closes_past) || (spaced_after && opens_past)
             } else {
-                group.iter().all(|r| has(&r.style)) && before && after
+                // A mark that goes on past the link on one side may also
+                // start (end) with it where its delimiter can open (close)
+                // there: at the line's edge, or beside white space or
+                // punctuation and no other mark. Inside the brackets,
+                // `[**a**](u) **b**` left the space between outside the
+                // mark (a `markdown` fuzz finding, and how real text opens
+                // a sentence with a link).
+                group.iter().all(|r| has(&r.style))
+                    && (before || after)
+                    && (before || opens_past)
+                    && (after || closes_past)
             }
         };
         let (strike, strong, emph) = (
