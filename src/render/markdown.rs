@@ -1372,8 +1372,7 @@ mod nesting_tests {
         assert_eq!(runs.len(), 2, "{runs:?}");
         assert!(runs[0].style.emph && runs[1].style.link.is_some() && !runs[1].style.emph);
         round_trip("*a[](<u>) b*\n");
-        // The fuzz input, once written (the emphasised space between the
-        // links is white space alone, written outside the marks).
+        // The fuzz input, once written.
         let once = parse(&blocks_md(&parse("*\0[]()\n[]()*")));
         round_trip(&blocks_md(&once));
     }

@@ -266,10 +266,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
             // A replaced template may read files of the templates or the
             // document's folder that no data names, which a chunk's key
             // cannot see: its chunks are laid out anew every time.
-            let cache = if [template, "regdoc.typ"]
-                .into_iter()
-                .any(|name| templates.overrides(name))
-            {
+            let cache = if replaced(template, templates).is_some() {
                 None
             } else {
                 crate::render::chunkcache::current()
@@ -469,10 +466,7 @@ impl Long<'_> {
                 ));
                 // A replaced template that says it lays out chunks is
                 // the likelier cause than regdoc.
-                match [self.template, "regdoc.typ"]
-                    .into_iter()
-                    .find(|name| self.templates.overrides(name))
-                {
+                match replaced(self.template, self.templates) {
                     Some(name) => error.help(format!(
                         "{} says it lays out chunks: each continuation must start with `continuation` of regdoc.typ (docs/template-data.md); REGDOC_CHUNK_BYTES=0 lays the document out in one piece",
                         self.templates.describe(name)
@@ -761,6 +755,14 @@ enum Parts {
     /// Each chunk's (`render::typst::chunk`), to which its footnote
     /// counter's start is added.
     Chunks(Vec<crate::render::typst::chunk::Chunk>),
+}
+
+/// The template a render of `template` reads that the templates folder
+/// replaces: `template` itself or the `regdoc.typ` it imports.
+fn replaced<'a>(template: &'a str, templates: &Templates) -> Option<&'a str> {
+    [template, "regdoc.typ"]
+        .into_iter()
+        .find(|name| templates.overrides(name))
 }
 
 /// Whether a render of `template` may be cut in chunks: a version or a

@@ -275,20 +275,32 @@ pub(crate) fn inlines_md_within(inlines: &[Inline], around: Surround) -> String 
     if !checkable(inlines, around) || reads_back(&first, inlines) {
         return first;
     }
-    // Ways that write the same Markdown are read once: many write what
-    // the first did where their choice does not arise.
-    let mut tried = vec![first.clone()];
-    Writing::others()
-        .map(|w| written_with(inlines, around, w))
-        .find(|s| {
-            if tried.contains(s) {
-                return false;
-            }
-            tried.push(s.clone());
-            reads_back(s, inlines)
-        })
+    reading_back(inlines, around, Writing::others(), vec![first.clone()])
+        .map(|(_, md)| md)
         .or_else(|| by_stretches(inlines, around))
         .unwrap_or(first)
+}
+
+/// The first of `ways` whose Markdown of `inlines` reads back as them,
+/// with that Markdown. A Markdown already `tried` is not read again: many
+/// ways write what another did where their choice does not arise.
+fn reading_back(
+    inlines: &[Inline],
+    around: Surround,
+    ways: impl Iterator<Item = Writing>,
+    mut tried: Vec<String>,
+) -> Option<(Writing, String)> {
+    for way in ways {
+        let md = written_with(inlines, around, way);
+        if tried.contains(&md) {
+            continue;
+        }
+        if reads_back(&md, inlines) {
+            return Some((way, md));
+        }
+        tried.push(md);
+    }
+    None
 }
 
 /// [`inlines_md_within`] where no one way of writing serves the whole
@@ -321,18 +333,14 @@ fn by_stretches(inlines: &[Inline], around: Surround) -> Option<String> {
     if pieces.len() < 2 {
         return None;
     }
-    // Whether what stands beside a piece is known to be white space or
-    // punctuation other than `_` (see `Surround`).
-    let known = |c: Option<char>| {
-        c.is_some_and(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
-    };
+    // What stands beside a piece (see `Surround`).
     let before = |a: usize| match a {
         0 => around.before,
-        _ => known(inlines[a - 1].text.chars().last()),
+        _ => apart(inlines[a - 1].text.chars().last()),
     };
     let after = |b: usize| match b {
         _ if b == n => around.after,
-        _ => known(inlines[b].text.chars().next()),
+        _ => apart(inlines[b].text.chars().next()),
     };
     let mut out = String::new();
     for r in pieces {
@@ -364,18 +372,8 @@ fn by_stretches(inlines: &[Inline], around: Surround) -> Option<String> {
             before: before(from),
             after: r.end < n || around.after,
         };
-        let mut tried: Vec<String> = Vec::new();
-        let writing = std::iter::once(Writing::FIRST)
-            .chain(Writing::others())
-            .find(|&w| {
-                let md = written_with(&check, line, w);
-                if tried.contains(&md) {
-                    return false;
-                }
-                let ok = reads_back(&md, &check);
-                tried.push(md);
-                ok
-            })?;
+        let ways = std::iter::once(Writing::FIRST).chain(Writing::others());
+        let (writing, _) = reading_back(&check, line, ways, Vec::new())?;
         out.push_str(&written_with(slice, within, writing));
     }
     reads_back(&out, inlines).then_some(out)
@@ -578,28 +576,23 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
             i = j;
             continue;
         }
-        // A mark goes outside the brackets if all of the link has it and
-        // so do the runs on both sides (or one side, see below): its
-        // delimiters then stand where
-        // they would without the link. Beside a bracket they could fail
-        // to open or close (`x**[b](u)**y` is no emphasis at all). A link
-        // with no text has no marks of its own (the reader drops them):
-        // a mark of the runs on both sides goes on over it, as it did in
-        // the source (`*a[](u) b*`), rather than close and open again
-        // around it, which would leave the space before `b` outside.
-        // Over such a link a mark also goes on from one side alone when
-        // that side's text meets the link with a space: closed before the
-        // link, `*a *[](u)` cannot close and is written `*a* [](u)`, the
-        // space losing its mark; closed after it, `*a [](u)*` keeps it.
-        // Only where the delimiter can close (open) past the link: white
-        // space, punctuation or the line's edge beyond it, and no mark
-        // there to meet. `*a [](u)*b` is no emphasis at all.
+        // A mark goes outside the brackets, its delimiters standing where
+        // they would without the link, if all of the link has it and it
+        // goes on past the link on at least one side; on a side where it
+        // does not, its delimiter must be able to open (close) there: at
+        // the line's edge, or beside white space or punctuation and no
+        // other mark. Beside a letter it could not (`x**[b](u)**y` and
+        // `*a [](u)*b` are no emphasis at all), so a mark of the link
+        // alone stays inside its brackets. Inside them, a mark that goes
+        // on past the link left the space between outside itself
+        // (`[**a**](u) **b**`, how real text opens a sentence with a link;
+        // a `markdown` fuzz finding). A link with no text has no marks of
+        // its own (the reader drops them): any mark may go on over it
+        // (`*a[](u) b*`, `*) [](u)*`; `diff` fuzz findings).
+        let n = inlines.len();
         let empty = group
             .iter()
             .all(|r| r.text.is_empty() && !r.style.is_atomic());
-        let n = inlines.len();
-        let apart =
-            |c: Option<char>| c.is_some_and(|c| c.is_whitespace() || c.is_ascii_punctuation());
         // Text written as it is: what stands beside it is its own first
         // or last character. Anything else is written between brackets,
         // backticks or `<` `>`, punctuation.
@@ -616,24 +609,10 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
         let outside = |has: HasMark| {
             let before = i > 0 && has(&inlines[i - 1].style);
             let after = j < n && has(&inlines[j].style);
-            if empty {
-                let spaced_before =
-                    before && words(&inlines[i - 1]) && inlines[i - 1].text.ends_with(' ');
-                let spaced_after = after && words(&inlines[j]) && inlines[j].text.starts_with(' ');
-                (before && after) || (spaced_before && closes_past) || (spaced_after && opens_past)
-            } else {
-                // A mark that goes on past the link on one side may also
-                // start (end) with it where its delimiter can open (close)
-                // there: at the line's edge, or beside white space or
-                // punctuation and no other mark. Inside the brackets,
-                // `[**a**](u) **b**` left the space between outside the
-                // mark (a `markdown` fuzz finding, and how real text opens
-                // a sentence with a link).
-                group.iter().all(|r| has(&r.style))
-                    && (before || after)
-                    && (before || opens_past)
-                    && (after || closes_past)
-            }
+            (empty || group.iter().all(|r| has(&r.style)))
+                && (before || after)
+                && (before || opens_past)
+                && (after || closes_past)
         };
         let (strike, strong, emph) = (
             outside(MARKS[0].2),
@@ -677,6 +656,13 @@ fn written_with(inlines: &[Inline], around: Surround, writing: Writing) -> Strin
         s.push_str(piece);
     }
     s
+}
+
+/// Whether `c`, beside a delimiter, is known to be white space or
+/// punctuation other than `_` (which would merge with a `_` delimiter):
+/// a delimiter there can open or close as the other side lets it.
+fn apart(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
 }
 
 /// The private-use characters of Unicode's basic plane, which text the
