@@ -220,6 +220,34 @@ pub struct BuildReport {
 /// The record of a build kept in `out/`, so unchanged artefacts are skipped.
 const MANIFEST: &str = ".regdoc-build.json";
 
+/// The manifest as written: each output's input hash and output hash, and
+/// this machine's seal over them (`fsutil::seal`). `out/` is anyone's to
+/// edit or commit, so a manifest is believed only where this machine's
+/// regdoc sealed it: a forged PDF with its hash put in a committed
+/// manifest is rebuilt, never kept as "up to date".
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    outputs: BTreeMap<String, (String, String)>,
+    seal: String,
+}
+
+impl Manifest {
+    /// The outputs it records, if this machine sealed it.
+    fn read(bytes: &[u8]) -> Option<BTreeMap<String, (String, String)>> {
+        let m: Manifest = serde_json::from_slice(bytes).ok()?;
+        let body = serde_json::to_vec(&m.outputs).ok()?;
+        fsutil::sealed(&body, &m.seal).then_some(m.outputs)
+    }
+
+    /// Without a key to seal it, an unsealed manifest: the next build
+    /// trusts nothing and renders all.
+    fn write(outputs: BTreeMap<String, (String, String)>) -> Vec<u8> {
+        let body = serde_json::to_vec(&outputs).expect("manifest");
+        let seal = fsutil::seal(&body).unwrap_or_default();
+        serde_json::to_vec_pretty(&Manifest { outputs, seal }).expect("manifest")
+    }
+}
+
 /// A hash of everything a job's PDF depends on: regdoc's version, the
 /// templates, the job, its own versions and the images they show, and the
 /// front matter of the others (for the version history). Content, not
@@ -461,7 +489,7 @@ pub fn build_all(
     let mut tx = Transaction::begin(out)?;
     let manifest_path = out.join(MANIFEST);
     let mut manifest: BTreeMap<String, (String, String)> = fsutil::read_output(&manifest_path)
-        .and_then(|b| serde_json::from_slice(&b).ok())
+        .and_then(|b| Manifest::read(&b))
         .unwrap_or_default();
     let bar = if opts.progress {
         let b =
@@ -562,8 +590,7 @@ pub fn build_all(
         .map(|p| manifest_key(out, p))
         .collect();
     manifest.retain(|k, _| kept.contains(k));
-    let json = serde_json::to_vec_pretty(&manifest).expect("manifest");
-    tx.write(&manifest_path, &json)?;
+    tx.write(&manifest_path, &Manifest::write(manifest))?;
     tx.commit()?;
     #[cfg(feature = "pdf")]
     crate::render::pdf::trace("written");

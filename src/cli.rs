@@ -246,6 +246,15 @@ pub struct CheckArgs {
     /// Colour in the human format (auto: on a terminal, unless NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// The templates folder the PDFs are built with (--templates of
+    /// build), held against --base while a version is approved; default:
+    /// templates/ beside the documents folder, if there is one.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// With --base: a change to the templates folder restyles approved
+    /// PDFs on purpose (a warning naming them, not an error).
+    #[arg(long, requires = "base")]
+    pub allow_restyle: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -763,6 +772,10 @@ fn check_command(ws: &Workspace, args: &CheckArgs) -> Result<i32> {
         base: args.base.clone(),
         only: args.paths.clone(),
         today: Some(today()),
+        appearance: regdoc::check::appearance::Appearance {
+            templates: args.templates.clone(),
+            allow_restyle: args.allow_restyle,
+        },
     };
     let report = regdoc::check::check(ws, &opts)?;
     let text = match args.format {

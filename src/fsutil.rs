@@ -38,6 +38,10 @@ const TMP_SUFFIX: &str = ".tmp";
 /// relative to the root, so a moved checkout recovers too.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Journal {
+    /// The root it was written in, as [`folder_id`] gives it: a journal
+    /// found in any other folder was not left there by a killed regdoc.
+    #[serde(default)]
+    folder: String,
     /// `(temporary file, target)`.
     renames: Vec<(String, String)>,
     removals: Vec<String>,
@@ -152,7 +156,10 @@ impl Transaction {
             sync_dir(target.parent().unwrap_or(&root));
             return Ok(());
         }
-        let mut journal = Journal::default();
+        let mut journal = Journal {
+            folder: folder_id(&root).map_err(|e| Error::io(&root, &e))?,
+            ..Journal::default()
+        };
         let mut kept = Vec::new();
         for (tmp, target) in staged {
             // Staged files live in the root itself.
@@ -257,8 +264,17 @@ fn stage(dir: &Path, prefix: &str, path: &Path, bytes: &[u8]) -> Result<tempfile
 /// that was written, deletes temporary files that none names. Readers of a
 /// folder call it first, so they never see half a change.
 pub fn recover(root: &Path) -> Result<()> {
-    if !root.is_dir() {
-        return Ok(());
+    match std::fs::symlink_metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        // A link to a folder is not a folder of regdoc's: nothing in it is
+        // renamed or deleted (the caller refuses the link itself).
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::in_file(
+                root,
+                "is a symbolic link: regdoc finishes interrupted changes only in real folders",
+            ));
+        }
+        _ => return Ok(()),
     }
     let has_work = root.join(JOURNAL).exists() || leftovers(root).next().is_some();
     if !has_work {
@@ -294,6 +310,30 @@ fn settle(root: &Path) -> Result<()> {
                 )
                 .help("restore the folder from version control, then delete the journal")
             })?;
+            let here = folder_id(root).map_err(|e| Error::io(root, &e))?;
+            if journal.folder != here {
+                return Err(Error::in_file(
+                    &journal_path,
+                    "was not left in this folder by an interrupted regdoc (it names another folder): nothing of it was carried out",
+                )
+                .help("a journal is never committed or copied: delete it, and restore the folder from version control if a change was interrupted"));
+            }
+            // Every step is judged before the first is taken.
+            for (tmp, target) in &journal.renames {
+                if !is_temporary_name(tmp) {
+                    return Err(Error::in_file(
+                        &journal_path,
+                        format!(
+                            "the journal renames `{}`, which is not a temporary file regdoc writes: nothing of it was carried out",
+                            crate::error::printable(tmp)
+                        ),
+                    ));
+                }
+                inside(root, target)?;
+            }
+            for r in &journal.removals {
+                inside(root, r)?;
+            }
             apply(root, &journal)?;
             finish(root)?;
         }
@@ -306,6 +346,32 @@ fn settle(root: &Path) -> Result<()> {
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// Whether `name` is a temporary file regdoc stages, directly in its root.
+fn is_temporary_name(name: &str) -> bool {
+    !name.contains(['/', '\\'])
+        && name.len() > TMP_PREFIX.len() + TMP_SUFFIX.len()
+        && name.starts_with(TMP_PREFIX)
+        && name.ends_with(TMP_SUFFIX)
+        && name != JOURNAL
+}
+
+/// A folder's identity on this machine: device and inode on Unix, where a
+/// copy or a clone of it is another folder; elsewhere its absolute path.
+pub fn folder_id(root: &Path) -> std::io::Result<String> {
+    let m = std::fs::metadata(root)?;
+    #[cfg(unix)]
+    {
+        let _ = &m;
+        use std::os::unix::fs::MetadataExt;
+        Ok(format!("{}:{}", m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        Ok(root.canonicalize()?.display().to_string())
+    }
 }
 
 /// Temporary files of regdoc's in `root`.
@@ -514,6 +580,97 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The secret this machine's regdoc seals what it keeps in `out/` with
+/// (the build manifest, the chunk cache): 32 random bytes in
+/// `$XDG_STATE_HOME/regdoc/` (else `~/.local/state/regdoc/`), made on
+/// first use, readable by this user only. It is never in a repository, so
+/// a manifest or cache entry committed to git, copied from another
+/// machine or edited by hand does not verify, and is not trusted: what
+/// it claims is built again. `None` (no home, a read-only one): nothing
+/// in `out/` is trusted, every build is a full one.
+fn local_key() -> Option<[u8; 32]> {
+    static KEY: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
+    *KEY.get_or_init(|| {
+        let dir = std::env::var_os("XDG_STATE_HOME")
+            .filter(|d| Path::new(d).is_absolute())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|d| Path::new(d).is_absolute())
+                    .map(|h| PathBuf::from(h).join(".local/state"))
+            })?
+            .join("regdoc");
+        let path = dir.join("machine.key");
+        let read = |p: &Path| -> Option<[u8; 32]> {
+            let m = std::fs::symlink_metadata(p).ok()?;
+            if !m.is_file() || m.len() != 32 {
+                return None;
+            }
+            std::fs::read(p).ok()?.try_into().ok()
+        };
+        if let Some(k) = read(&path) {
+            return Some(k);
+        }
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut key = [0u8; 32];
+        use std::io::Read;
+        File::open("/dev/urandom").ok()?.read_exact(&mut key).ok()?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(&dir)
+            .ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .ok()?;
+        }
+        tmp.write_all(&key).ok()?;
+        tmp.as_file().sync_all().ok()?;
+        // Two processes making one at once: the first kept wins, and both
+        // use it.
+        match tmp.persist_noclobber(&path) {
+            Ok(_) => Some(key),
+            Err(_) => read(&path),
+        }
+    })
+}
+
+/// HMAC-SHA-256 of `bytes` under this machine's key, in hex: a seal only
+/// this machine's regdoc can make. `None` where there is no key.
+pub fn seal(bytes: &[u8]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let key = local_key()?;
+    let pad = |b: u8| -> Vec<u8> {
+        let mut k = [0u8; 64];
+        k[..32].copy_from_slice(&key);
+        k.iter().map(|x| x ^ b).collect()
+    };
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(bytes)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    Some(outer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether `mac` is this machine's [`seal`] of `bytes`.
+pub fn sealed(bytes: &[u8], mac: &str) -> bool {
+    seal(bytes).is_some_and(|m| {
+        // Compared in full whatever the first difference: no timing hint.
+        m.len() == mac.len()
+            && m.bytes()
+                .zip(mac.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0
+    })
+}
+
 /// This process's peak memory as the kernel reports it (`VmHWM: … kB`),
 /// for `REGDOC_TRACE`; empty where there is no `/proc`.
 pub fn peak_memory() -> String {
@@ -549,6 +706,7 @@ mod tests {
         std::fs::write(root.join(".regdoc-2.tmp"), "new b").unwrap();
         std::fs::write(root.join("a.md"), "new a").unwrap();
         let journal = Journal {
+            folder: folder_id(root).unwrap(),
             renames: vec![
                 (".regdoc-1.tmp".into(), "a.md".into()),
                 (".regdoc-2.tmp".into(), "b.md".into()),
@@ -573,6 +731,7 @@ mod tests {
         let root = dir.path().join("in");
         std::fs::create_dir(&root).unwrap();
         let journal = Journal {
+            folder: folder_id(&root).unwrap(),
             renames: vec![],
             removals: vec!["../outside".into()],
         };
@@ -580,6 +739,57 @@ mod tests {
         std::fs::write(root.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
         assert!(recover(&root).is_err());
         assert!(dir.path().join("outside").exists());
+    }
+
+    #[test]
+    fn a_journal_of_another_folder_or_naming_other_files_does_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("keep.md"), "keep").unwrap();
+        std::fs::write(root.join("payload"), "#!/bin/sh").unwrap();
+        // As committed to git: written elsewhere (or by hand), its folder
+        // is not this one.
+        let forged = Journal {
+            folder: "1:2".into(),
+            renames: vec![],
+            removals: vec!["keep.md".into()],
+        };
+        std::fs::write(root.join(JOURNAL), serde_json::to_vec(&forged).unwrap()).unwrap();
+        let e = recover(root).unwrap_err();
+        assert!(e.to_string().contains("names another folder"), "{e}");
+        assert!(root.join("keep.md").exists());
+        // Right folder, but it renames a file regdoc never stages: no step
+        // of it is taken, its removals neither.
+        let forged = Journal {
+            folder: folder_id(root).unwrap(),
+            renames: vec![("payload".into(), "hook".into())],
+            removals: vec!["keep.md".into()],
+        };
+        std::fs::write(root.join(JOURNAL), serde_json::to_vec(&forged).unwrap()).unwrap();
+        assert!(recover(root).is_err());
+        assert!(root.join("keep.md").exists() && root.join("payload").exists());
+        assert!(!root.join("hook").exists());
+        // A journal with no folder at all (hand-written) is refused too.
+        std::fs::write(
+            root.join(JOURNAL),
+            r#"{"renames":[],"removals":["keep.md"]}"#,
+        )
+        .unwrap();
+        assert!(recover(root).is_err());
+        assert!(root.join("keep.md").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_folder_is_not_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join(".regdoc-x.tmp"), "x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(recover(&link).is_err());
+        assert!(real.join(".regdoc-x.tmp").exists());
     }
 
     #[test]

@@ -203,20 +203,54 @@ fn embedded_files(doc: &lopdf::Document) -> Vec<Attached> {
         .and_then(|n| n.as_dict().ok())
         .and_then(|n| n.get_deref(b"EmbeddedFiles", doc).ok());
     if let Some(root) = root {
-        walk_names(doc, root, 0, &mut out);
+        let mut walk = NameWalk {
+            nodes: 0,
+            bytes: 0,
+            seen: std::collections::HashSet::new(),
+        };
+        walk_names(doc, root, 0, &mut walk, &mut out);
     }
     out
 }
 
-fn walk_names(doc: &lopdf::Document, node: &lopdf::Object, depth: usize, out: &mut Vec<Attached>) {
+/// What a walk of the name tree has spent: nodes visited (a tree that
+/// lists itself, or a node many times, is walked once per node and at
+/// most [`MAX_NAME_NODES`] in all) and bytes inflated (at most
+/// [`MAX_EMBEDDED_BYTES`] for all embedded files together).
+struct NameWalk {
+    nodes: usize,
+    bytes: usize,
+    seen: std::collections::HashSet<lopdf::ObjectId>,
+}
+
+/// The most name-tree nodes walked.
+const MAX_NAME_NODES: usize = 10_000;
+/// The most bytes all embedded files together inflate to.
+const MAX_EMBEDDED_BYTES: usize = 512 * 1024 * 1024;
+
+fn walk_names(
+    doc: &lopdf::Document,
+    node: &lopdf::Object,
+    depth: usize,
+    walk: &mut NameWalk,
+    out: &mut Vec<Attached>,
+) {
     let Ok(node) = node.as_dict() else { return };
-    if depth > MAX_DEPTH || out.len() >= MAX_EMBEDDED {
+    walk.nodes += 1;
+    if depth > MAX_DEPTH || out.len() >= MAX_EMBEDDED || walk.nodes > MAX_NAME_NODES {
         return;
     }
     if let Ok(kids) = node.get_deref(b"Kids", doc).and_then(|k| k.as_array()) {
         for kid in kids.iter().take(MAX_EMBEDDED) {
+            // Each node once: a tree whose kids repeat a node (or the
+            // node itself) is not walked again there.
+            if let Ok(id) = kid.as_reference()
+                && !walk.seen.insert(id)
+            {
+                continue;
+            }
             if let Ok((_, kid)) = doc.dereference(kid) {
-                walk_names(doc, kid, depth + 1, out);
+                walk_names(doc, kid, depth + 1, walk, out);
             }
         }
     }
@@ -228,6 +262,7 @@ fn walk_names(doc: &lopdf::Document, node: &lopdf::Object, depth: usize, out: &m
         let Ok(name) = doc.dereference(name).and_then(|(_, n)| n.as_str()) else {
             continue;
         };
+        let left = MAX_EMBEDDED_BYTES.saturating_sub(walk.bytes);
         let Some(bytes) = doc
             .dereference(spec)
             .ok()
@@ -236,10 +271,11 @@ fn walk_names(doc: &lopdf::Document, node: &lopdf::Object, depth: usize, out: &m
             .and_then(|ef| ef.as_dict().ok())
             .and_then(|ef| ef.get_deref(b"F", doc).ok())
             .and_then(|f| f.as_stream().ok())
-            .and_then(stream_bytes)
+            .and_then(|s| stream_bytes(s, left.min(MAX_STREAM_BYTES)))
         else {
             continue;
         };
+        walk.bytes += bytes.len();
         out.push(Attached {
             name: String::from_utf8_lossy(&lopdf_text(name)).into_owned(),
             bytes,
@@ -259,11 +295,11 @@ fn lopdf_text(bytes: &[u8]) -> Vec<u8> {
     bytes.to_vec()
 }
 
-fn stream_bytes(s: &lopdf::Stream) -> Option<Vec<u8>> {
+fn stream_bytes(s: &lopdf::Stream, limit: usize) -> Option<Vec<u8>> {
     if s.dict.get(b"Filter").is_err() {
-        return Some(s.content.clone());
+        return (s.content.len() <= limit).then(|| s.content.clone());
     }
-    s.decompressed_content_with_limit(MAX_STREAM_BYTES).ok()
+    s.decompressed_content_with_limit(limit).ok()
 }
 
 fn file_of<'a>(
@@ -334,11 +370,55 @@ fn squeeze(s: &str) -> String {
         .collect()
 }
 
-/// Check 3: every run of text the blocks show is in the PDF's text.
+/// The PDF's text page by page, each without white space, one after
+/// another, with where each page starts.
+struct PageText {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl PageText {
+    /// The page that holds byte `at` of the text.
+    fn page_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).saturating_sub(1)
+    }
+
+    /// Where page `k`'s text ends.
+    fn end_of(&self, k: usize) -> usize {
+        self.starts.get(k + 1).copied().unwrap_or(self.text.len())
+    }
+}
+
+/// The text of every page, ToUnicode-decoded (lopdf), bounded: a page's
+/// text past [`MAX_PAGE_TEXT`] is an error, not read whole.
+fn page_text(doc: &lopdf::Document) -> std::result::Result<PageText, String> {
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    for p in doc.get_pages().keys() {
+        starts.push(text.len());
+        let t = doc.extract_text(&[*p]).map_err(|e| e.to_string())?;
+        if t.len() > MAX_PAGE_TEXT {
+            return Err(format!(
+                "page {p} holds more than {MAX_PAGE_TEXT} bytes of text"
+            ));
+        }
+        text.push_str(&squeeze(&t));
+    }
+    Ok(PageText { text, starts })
+}
+
+/// The most text one page may hold.
+const MAX_PAGE_TEXT: usize = 16 * 1024 * 1024;
+
+/// Check 3: every run of text the blocks show is on the pages, whole and
+/// in the order the sources give it. A run may be broken only where a
+/// page ends (the rest starts on the next page, after its running
+/// header); a footnote's text is looked for whole wherever it is (at the
+/// foot of the page it is referred from), not in the body's order. A
+/// glyph changed anywhere in a run, or a run moved before another, fails.
 fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]) -> Check {
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    let shown = match doc.extract_text(&pages) {
-        Ok(t) => squeeze(&t),
+    let shown = match page_text(doc) {
+        Ok(t) => t,
         Err(e) => {
             return Check {
                 name: "visible text",
@@ -350,33 +430,42 @@ fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]
     let mut runs = 0usize;
     let mut cursor = 0usize;
     for (i, b) in blocks.iter().enumerate() {
-        for (op, text) in b.shown_text() {
-            let want = squeeze(text);
+        for run in b.shown_runs() {
+            let want = squeeze(run.text);
             if want.is_empty() {
                 continue;
             }
             runs += 1;
+            let look = |want: &str| {
+                if run.in_note {
+                    // At the foot of a page at or after the cursor's, or
+                    // (a note referred to near a page's end) of the one
+                    // before it.
+                    let from = shown.starts[shown.page_of(cursor).saturating_sub(1)];
+                    find_in_order(&shown, want, from).map(|_| cursor)
+                } else {
+                    find_in_order(&shown, want, cursor)
+                }
+            };
             // A character no font had is shown by its code point.
-            let found = find_run(&shown, &want, cursor).or_else(|| {
-                let as_shown = squeeze(&crate::render::typst::as_shown_by_builtin_fonts(text));
-                (as_shown != want)
-                    .then(|| find_run(&shown, &as_shown, cursor))
-                    .flatten()
+            let found = look(&want).or_else(|| {
+                let as_shown = squeeze(&crate::render::typst::as_shown_by_builtin_fonts(run.text));
+                (as_shown != want).then(|| look(&as_shown)).flatten()
             });
             match found {
                 Some(end) => cursor = end,
                 None => {
-                    let what = match op {
+                    let what = match run.op {
                         "del" => "deleted",
                         "ins" => "inserted",
                         _ => "unchanged",
                     };
-                    let quoted: String = text.chars().take(80).collect();
+                    let quoted: String = run.text.chars().take(80).collect();
                     return Check {
                         name: "visible text",
                         detail: String::new(),
                         failure: Some(format!(
-                            "the PDF does not show the {what} text \"{}\" of block {}",
+                            "the PDF does not show the {what} text \"{}\" of block {}, whole and in order",
                             crate::error::printable(quoted.trim()),
                             i + 1
                         )),
@@ -387,64 +476,93 @@ fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]
     }
     Check {
         name: "visible text",
-        detail: format!("the {runs} runs of text the sources give are on the pages, in order"),
+        detail: format!(
+            "the {runs} runs of text the sources give are on the pages, whole and in order"
+        ),
         failure: None,
     }
 }
 
-/// Where `want` ends in `shown`, looked for from `from` on, else anywhere
-/// (a footnote's text is at the foot of its page, before text that
-/// follows its reference). A run broken by what a page adds (a running
-/// header and footer, another footnote) is found piece by piece: each
-/// piece the longest prefix of what is left that is on the page.
-fn find_run(shown: &str, want: &str, from: usize) -> Option<usize> {
-    let find = |needle: &str, at: usize| -> Option<usize> {
-        shown
-            .get(at..)
-            .and_then(|rest| rest.find(needle))
-            .map(|i| at + i + needle.len())
-    };
-    if let Some(end) = find(want, from).or_else(|| find(want, 0)) {
-        return Some(end);
+/// Where `want` ends in the pages' text, found at or after `from`: whole
+/// on one page, or broken where pages end — its longest prefix on the
+/// page it starts on (the cursor's or the next), each further piece at
+/// the top of the following page (after no more than its running
+/// header). Each page is searched a logarithmic number of times.
+fn find_in_order(shown: &PageText, want: &str, from: usize) -> Option<usize> {
+    let text = shown.text.as_str();
+    if let Some(i) = text.get(from..).and_then(|rest| rest.find(want)) {
+        return Some(from + i + want.len());
     }
-    // Piece by piece, forward from `from` (or from the start).
-    let pieces = |start: usize| -> Option<usize> {
-        let mut at = start;
-        let mut rest = want;
-        while !rest.is_empty() {
-            let bounds: Vec<usize> = rest
-                .char_indices()
-                .map(|(i, _)| i)
-                .skip(1)
-                .chain([rest.len()])
-                .collect();
-            // The longest prefix found: a binary search, as a shorter
-            // prefix is found wherever a longer one is.
-            let (mut lo, mut hi) = (0usize, bounds.len());
-            while lo < hi {
-                let mid = (lo + hi).div_ceil(2);
-                if find(&rest[..bounds[mid - 1]], at).is_some() {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            if lo == 0 {
-                return None;
-            }
-            let piece = &rest[..bounds[lo - 1]];
-            // A piece of one or two characters is found anywhere: it
-            // proves nothing, unless it ends the run.
-            if piece.chars().count() < 3 && piece.len() < rest.len() {
-                return None;
-            }
-            at = find(piece, at)?;
-            rest = &rest[piece.len()..];
+    let first_page = shown.page_of(from);
+    for k in first_page..(first_page + 2).min(shown.starts.len()) {
+        let start = if k == first_page {
+            from
+        } else {
+            shown.starts[k]
+        };
+        let page = text.get(start..shown.end_of(k))?;
+        let cut = longest_prefix_in(page, want);
+        if want[..cut].chars().count() < 3 {
+            continue;
         }
-        Some(at)
-    };
-    pieces(from).or_else(|| pieces(0))
+        if let Some(end) = continue_on(shown, k + 1, &want[cut..]) {
+            return Some(end);
+        }
+    }
+    None
 }
+
+/// The rest of a run broken at a page's end, on page `k` and after: whole
+/// at its top, or its longest prefix there and the rest on the next page.
+fn continue_on(shown: &PageText, k: usize, rest: &str) -> Option<usize> {
+    let text = shown.text.as_str();
+    let mut k = k;
+    let mut rest = rest;
+    while k < shown.starts.len() {
+        let (ns, ne) = (shown.starts[k], shown.end_of(k));
+        let window_end = (ns + HEADER_ALLOWANCE + rest.len()).min(ne);
+        let window = text.get(ns..window_end).unwrap_or("");
+        if let Some(j) = window.find(rest) {
+            return Some(ns + j + rest.len());
+        }
+        // Broken again: a page too short for the rest of it.
+        let top = text.get(ns..ne).unwrap_or("");
+        let cut = longest_prefix_in(top, rest);
+        let at = top.find(&rest[..cut])?;
+        if cut == 0 || at > HEADER_ALLOWANCE || rest[..cut].chars().count() < 3 {
+            return None;
+        }
+        rest = &rest[cut..];
+        k += 1;
+    }
+    None
+}
+
+/// The byte length of the longest prefix of `want` (on a character
+/// boundary) that `page` holds: a binary search, as a shorter prefix is
+/// held wherever a longer one is.
+fn longest_prefix_in(page: &str, want: &str) -> usize {
+    let bounds: Vec<usize> = want
+        .char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .chain([want.len()])
+        .collect();
+    let (mut lo, mut hi) = (0usize, bounds.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if page.contains(&want[..bounds[mid - 1]]) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if lo == 0 { 0 } else { bounds[lo - 1] }
+}
+
+/// How much of a page's text may come before the body's first run on it:
+/// the running header and a table's repeated header row.
+const HEADER_ALLOWANCE: usize = 2000;
 
 /// Where the governed copy of an embedded file is, and its bytes there:
 /// in the folder, by document and path; at a revision, by the path git

@@ -96,8 +96,14 @@ fn only_source_parses_yaml_and_markdown() {
     forbid(
         &files,
         |p| p == "src/source/response.rs",
-        &["zip::", "roxmltree"],
+        &["zip::"],
         "returned Word files are unpacked and read only in source::response",
+    );
+    forbid(
+        &files,
+        |p| p == "src/source/response.rs" || p == "src/source/assets.rs",
+        &["roxmltree"],
+        "XML is read only in source (returned Word files, SVG pictures)",
     );
 }
 

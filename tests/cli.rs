@@ -133,17 +133,18 @@ fn completions_and_man_page_are_generated() {
     assert!(diff.contains("no\\-blocks"), "{diff}");
 }
 
-/// `--templates` is offered only where typst makes a PDF.
+/// `--templates` is offered only where typst makes a PDF, and on `check`,
+/// which holds the templates folder against `--base`.
 #[test]
 fn templates_is_offered_only_where_it_acts() {
-    for c in ["list", "check", "new", "approve", "at"] {
+    for c in ["list", "new", "approve", "at"] {
         let help = stdout(&regdoc(&[c, "-h"]));
         assert!(
             !help.contains("--templates"),
             "`regdoc {c}` offers --templates"
         );
     }
-    for c in ["render", "markup", "build", "responses", "diff"] {
+    for c in ["render", "markup", "build", "responses", "diff", "check"] {
         let help = stdout(&regdoc(&[c, "-h"]));
         assert!(
             help.contains("--templates"),

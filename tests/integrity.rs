@@ -54,6 +54,21 @@ fn located(o: &(Output, Duration), file: &str, line: usize, what: &str) {
     assert!(*took < Duration::from_secs(2), "took {took:?}");
 }
 
+/// A folder as a journal regdoc writes names it (device and inode): what
+/// a killed regdoc on this machine would have left.
+fn folder_id(dir: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(dir).unwrap();
+        format!("{}:{}", m.dev(), m.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        dir.canonicalize().unwrap().display().to_string()
+    }
+}
+
 fn approved(v: &str) -> String {
     format!(
         "---\nversion: \"{v}\"\nstatus: approved\neffective: 2024-01-10\napproved: {{by: DESNZ, on: 2024-01-05}}\nsummary: Version {v}.\n---\n# 1. Text\n\nBody of {v}.\n\n| Report | Due |\n|---|---|\n| A | Monday |\n| B | Friday |\n"
@@ -360,7 +375,10 @@ fn a_journal_left_by_a_kill_is_finished_by_the_next_command() {
     .unwrap();
     std::fs::write(
         dir.join(".regdoc-journal.json"),
-        r#"{"renames": [[".regdoc-b.tmp", "v3.0.md"], [".regdoc-a.tmp", "v2.0.md"]], "removals": []}"#,
+        format!(
+            r#"{{"folder": "{}", "renames": [[".regdoc-b.tmp", "v3.0.md"], [".regdoc-a.tmp", "v2.0.md"]], "removals": []}}"#,
+            folder_id(&dir)
+        ),
     )
     .unwrap();
     std::fs::write(dir.join(".regdoc-stray.tmp"), "killed while staging").unwrap();
@@ -1032,7 +1050,10 @@ fn a_journal_cannot_reach_outside_through_a_symlinked_folder() {
     std::os::unix::fs::symlink(outside.path(), dir.join("link")).unwrap();
     std::fs::write(
         dir.join(".regdoc-journal.json"),
-        r#"{"renames":[[".regdoc-e.tmp","link/victim"]],"removals":["link/other"]}"#,
+        format!(
+            r#"{{"folder":"{}","renames":[[".regdoc-e.tmp","link/victim"]],"removals":["link/other"]}}"#,
+            folder_id(&dir)
+        ),
     )
     .unwrap();
     let o = regdoc_in(tmp.path(), &["list"]);
@@ -1091,8 +1112,8 @@ fn the_build_manifest_cannot_direct_deletions() {
     let m = out.join(".regdoc-build.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
-    manifest["link/x-v9.pdf"] = serde_json::json!(["x", "y"]);
-    manifest["README.txt"] = serde_json::json!(["x", "y"]);
+    manifest["outputs"]["link/x-v9.pdf"] = serde_json::json!(["x", "y"]);
+    manifest["outputs"]["README.txt"] = serde_json::json!(["x", "y"]);
     std::fs::write(&m, serde_json::to_vec(&manifest).unwrap()).unwrap();
     let o = regdoc_in(tmp.path(), &["build", "--out", "out"]);
     assert_ok(&o);
@@ -1256,8 +1277,14 @@ fn a_journal_that_is_not_a_small_file_is_refused_not_read() {
     );
     std::fs::remove_file(&j).unwrap();
     mkfifo(&j);
+    // `check` reports it as the folder's finding and goes on.
     let (o, took) = bounded(tmp.path(), &["check"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a journal regdoc wrote"),
+        "{}",
+        stderr(&o)
+    );
     assert!(took < Duration::from_secs(2));
 }
 

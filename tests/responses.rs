@@ -936,3 +936,184 @@ fn a_blank_template_is_not_counted() {
     assert!(stderr(&o).contains("blank.docx") && stderr(&o).contains("nothing filled in"));
     assert!(stdout(&o).contains("1 response(s) collated"));
 }
+
+/// Issue 31, findings 7 and 8: a confidentiality choice Word shows is read
+/// as Word shows it — "All" in a content control, in custom XML or in a
+/// cell the respondent added, or chosen by bold, a highlight or an
+/// underline in the hint — and text a style hides is never quoted.
+#[test]
+fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
+    let base = |org: &str, extra: &[(&str, &str)]| {
+        let mut a = vec![("Organisation", org), ("Q1: your view", "Disagree")];
+        a.extend_from_slice(extra);
+        fill_template(&t, &a)
+    };
+    // The Confidentiality row's answer cell, wrapped in `open`/`close`.
+    let wrap_value = |xml: String, open: &str, close: &str| {
+        let at = xml.find(">Confidentiality</w:t>").unwrap();
+        let label_end = at + xml[at..].find("</w:tc>").unwrap() + "</w:tc>".len();
+        let value_end = label_end + xml[label_end..].find("</w:tc>").unwrap() + "</w:tc>".len();
+        format!(
+            "{}{open}{}{close}{}",
+            &xml[..label_end],
+            &xml[label_end..value_end],
+            &xml[value_end..]
+        )
+    };
+    for (name, open, close) in [
+        (
+            "sdt",
+            "<w:sdt><w:sdtPr><w:alias w:val=\"Choice\"/></w:sdtPr><w:sdtContent>",
+            "</w:sdtContent></w:sdt>",
+        ),
+        (
+            "customxml",
+            "<w:customXml w:element=\"choice\">",
+            "</w:customXml>",
+        ),
+    ] {
+        let org = format!("LEAK-ORG-{name}");
+        let leak = format!("LEAK-{name}");
+        let filled = base(
+            &org,
+            &[("Confidentiality", "All"), ("Q1: rationale", &leak)],
+        );
+        write(
+            &format!("{name}.docx"),
+            edit_xml(&filled, |xml| wrap_value(xml, open, close)),
+        );
+    }
+    // "All" typed into a third cell the respondent added to the row.
+    let third = edit_xml(
+        &base("LEAK-ORG-THIRD", &[("Q1: rationale", "LEAK-third")]),
+        |xml| {
+            let added = "<w:tc><w:p><w:r><w:t>All</w:t></w:r></w:p></w:tc>";
+            let at = xml.find(">Confidentiality</w:t>").unwrap();
+            let label_end = at + xml[at..].find("</w:tc>").unwrap() + "</w:tc>".len();
+            let value_end = label_end + xml[label_end..].find("</w:tc>").unwrap() + "</w:tc>".len();
+            format!("{}{added}{}", &xml[..value_end], &xml[value_end..])
+        },
+    );
+    write("third.docx", third);
+    // "all" chosen in the hint by formatting, the answer cell left empty.
+    for (name, rpr) in [
+        ("bold", "<w:b/>"),
+        ("highlight", "<w:highlight w:val=\"yellow\"/>"),
+        ("underline", "<w:u w:val=\"single\"/>"),
+    ] {
+        let org = format!("LEAK-ORG-{name}");
+        let leak = format!("LEAK-{name}");
+        let marked = edit_xml(&base(&org, &[("Q1: rationale", &leak)]), |xml| {
+            xml.replacen(
+                "<w:r><w:rPr /><w:t xml:space=\"preserve\">none, all or parts</w:t></w:r>",
+                &format!(
+                    "<w:r><w:rPr /><w:t xml:space=\"preserve\">none, </w:t></w:r><w:r><w:rPr>{rpr}</w:rPr><w:t xml:space=\"preserve\">all</w:t></w:r><w:r><w:rPr /><w:t xml:space=\"preserve\"> or parts</w:t></w:r>"
+                ),
+                1,
+            )
+        });
+        write(&format!("{name}.docx"), marked);
+    }
+    // Text hidden by a character style and by a paragraph style of
+    // styles.xml, not by the run itself.
+    let styled = rewrite_docx(
+        &base("styled", &[("Q1: rationale", "Shown text.")]),
+        |name, b| {
+            match name {
+            "word/styles.xml" => {
+                let xml = String::from_utf8(b).unwrap();
+                xml.replacen(
+                    "</w:styles>",
+                    "<w:style w:type=\"character\" w:styleId=\"Secret\"><w:name w:val=\"Secret\"/><w:rPr><w:vanish/></w:rPr></w:style><w:style w:type=\"character\" w:styleId=\"AlsoSecret\"><w:name w:val=\"Also secret\"/><w:basedOn w:val=\"Secret\"/></w:style><w:style w:type=\"paragraph\" w:styleId=\"HiddenPara\"><w:name w:val=\"Hidden para\"/><w:rPr><w:vanish/></w:rPr></w:style></w:styles>",
+                    1,
+                )
+                .into_bytes()
+            }
+            "word/document.xml" => String::from_utf8(b)
+                .unwrap()
+                .replacen(
+                    ">Shown text.</w:t></w:r>",
+                    ">Shown text.</w:t></w:r><w:r><w:rPr><w:rStyle w:val=\"AlsoSecret\"/></w:rPr><w:t>LEAK-STYLE-HIDDEN</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val=\"HiddenPara\"/></w:pPr><w:r><w:t>LEAK-PARA-HIDDEN</w:t></w:r>",
+                    1,
+                )
+                .into_bytes(),
+            _ => b,
+        }
+        },
+    );
+    write("styled.docx", styled);
+    let full = assert_kept_back(
+        &dir,
+        &tmp.path().join("report"),
+        &[
+            "LEAK-ORG-sdt",
+            "LEAK-sdt",
+            "LEAK-ORG-customxml",
+            "LEAK-customxml",
+            "LEAK-ORG-THIRD",
+            "LEAK-third",
+            "LEAK-ORG-bold",
+            "LEAK-bold",
+            "LEAK-ORG-highlight",
+            "LEAK-highlight",
+            "LEAK-ORG-underline",
+            "LEAK-underline",
+        ],
+    );
+    for unseen in ["LEAK-STYLE-HIDDEN", "LEAK-PARA-HIDDEN"] {
+        assert!(!full.contains(unseen), "{unseen} was read");
+    }
+    assert!(full.contains("Shown text."));
+}
+
+/// Issue 31, finding 11: a cell nested a million elements deep is refused
+/// for that file alone, quickly, not walked for minutes.
+#[test]
+fn deeply_nested_xml_in_a_response_is_refused_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let filled = fill_template(&t, &[("Organisation", "Fine"), ("Q1: your view", "agree")]);
+    std::fs::write(dir.join("fine.docx"), &filled).unwrap();
+    for (name, open, close) in [
+        (
+            "elements",
+            "<w:customXml w:element=\"x\">",
+            "</w:customXml>",
+        ),
+        ("paragraphs", "<w:p>", "</w:p>"),
+    ] {
+        let deep = edit_xml(&filled, |xml| {
+            let at = xml.find(">Fine</w:t>").unwrap();
+            let n = 200_000;
+            format!(
+                "{}>{}{}{}",
+                &xml[..at],
+                open.repeat(n),
+                close.repeat(n),
+                &xml[at + 1..]
+            )
+        });
+        std::fs::write(dir.join(format!("{name}.docx")), deep).unwrap();
+    }
+    let start = std::time::Instant::now();
+    let o = collate(&dir, &tmp.path().join("report"));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let e = stderr(&o);
+    assert!(e.contains("nests deeper than"), "{e}");
+    assert!(
+        stdout(&o).contains("1 response(s) collated, 2 file(s) not read"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -110,6 +110,7 @@ pub fn check_against(
     ws: &Workspace,
     rev: &str,
     docs: &[Document],
+    appearance: &super::appearance::Appearance,
     report: &mut Report,
 ) -> Result<()> {
     let mut base: HashMap<String, Vec<(PathBuf, Option<VersionFile>, String)>> = HashMap::new();
@@ -129,6 +130,17 @@ pub fn check_against(
         let parsed = source::parse_version(&path, text.clone()).ok();
         base.entry(id).or_default().push((path, parsed, text));
     }
+    let mut approved: Vec<String> = base
+        .iter()
+        .flat_map(|(id, files)| {
+            files
+                .iter()
+                .filter_map(|(_, p, _)| p.as_ref().filter(|p| settled(p)))
+                .map(move |p| format!("{id} v{}", p.meta.version))
+        })
+        .collect();
+    approved.sort();
+    super::appearance::check_appearance(ws, rev, appearance, &approved, report)?;
     for doc in docs {
         let old = base.remove(&doc.info.id).unwrap_or_default();
         check_consultations(doc, &old, &consultations, rev, report);

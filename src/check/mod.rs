@@ -5,6 +5,7 @@
 //! live in [`rules`] (one source, one document) and [`base`] (against a git
 //! revision); [`report`] prints them for people, GitHub and machines.
 
+pub mod appearance;
 pub mod base;
 pub mod consultation;
 pub mod report;
@@ -132,6 +133,14 @@ fn load_folder(
     report: &mut Report,
     as_committed: bool,
 ) -> Result<Option<Document>> {
+    // A linked folder or a submodule is a finding, and nothing in it is
+    // read or finished (a journal there could act outside documents/).
+    if let Err(e) = ws.real_document_dir(dir) {
+        report
+            .diagnostics
+            .push(Diagnostic::from_error("schema/linked-folder", dir, &e));
+        return Ok(None);
+    }
     let journal = dir.join(crate::fsutil::JOURNAL);
     let loaded = if as_committed {
         if crate::source::exists(&journal) {
@@ -146,7 +155,21 @@ fn load_folder(
         }
         ws.load_as_is(dir)?
     } else {
-        ws.load_tolerant(dir)?
+        match ws.load_tolerant(dir) {
+            Ok(loaded) => loaded,
+            // A journal that cannot be finished (refused, or naming files
+            // it may not touch) is this folder's finding; the others are
+            // still checked.
+            Err(e) if crate::source::exists(&journal) => {
+                report.diagnostics.push(Diagnostic::from_error(
+                    "lifecycle/interrupted-change",
+                    dir,
+                    &e,
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        }
     };
     for e in &loaded.problems {
         let path = e.path.clone().unwrap_or_else(|| dir.to_path_buf());
@@ -168,6 +191,9 @@ pub struct Options {
     /// Today, for the rules about dates that pass (`None`: not checked;
     /// the library reads no clock, the command line gives it).
     pub today: Option<crate::model::EffectiveDate>,
+    /// The templates folder approved PDFs are built with, held against
+    /// `base` (`check::appearance`).
+    pub appearance: appearance::Appearance,
 }
 
 /// Runs every rule over the workspace.
@@ -222,8 +248,26 @@ pub fn check(ws: &Workspace, opts: &Options) -> Result<Report> {
             docs.push(doc);
         }
     }
+    // A submodule under documents/ (checked out or not) holds files this
+    // repository's gate cannot see: at the base and in the index alike.
+    let mut linked = crate::source::submodules(None, ws.root())?;
     if let Some(rev) = &opts.base {
-        base::check_against(ws, rev, &docs, &mut report)?;
+        linked.extend(crate::source::submodules(Some(rev), ws.root())?);
+    }
+    linked.sort();
+    linked.dedup();
+    for path in linked {
+        report.diagnostics.push(
+            Diagnostic::error(
+                "schema/submodule",
+                &path,
+                "is a git submodule: its files are another repository's, and the gate cannot hold them",
+            )
+            .help("keep documents in this repository: `git rm --cached` the submodule and add its files"),
+        );
+    }
+    if let Some(rev) = &opts.base {
+        base::check_against(ws, rev, &docs, &opts.appearance, &mut report)?;
     }
     report
         .diagnostics

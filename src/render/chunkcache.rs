@@ -16,9 +16,10 @@
 //!   timestamps, but for the program's own (`build_id`). Page numbers are not in the key: an entry records the
 //!   numbers it was stamped with, and is used as it is only when they
 //!   still hold.
-//! - **An entry is never trusted blindly**: it carries the SHA-256 of its
-//!   contents, checked on every read. A truncated, corrupted or foreign
-//!   file is a miss and is written anew.
+//! - **An entry is never trusted blindly**: it carries a seal of its
+//!   contents under this machine's key (`fsutil::seal`, an HMAC), checked
+//!   on every read. A truncated, corrupted or foreign file (one committed
+//!   to git, copied from elsewhere or forged) is a miss and is written anew.
 //! - **It stays small**: one file per chunk of each PDF, named by the PDF
 //!   and the chunk's place, replaced when the chunk changes; a document
 //!   that lost chunks loses their files.
@@ -112,7 +113,11 @@ impl Cache {
     /// Keeps `entry` as chunk `index` of `ident`. A cache that cannot be
     /// written costs time, not the build: the error is only traced.
     pub fn store(&self, ident: &str, index: usize, entry: &Entry) {
-        if let Err(e) = crate::fsutil::write_atomic(&self.path(ident, index), &encode(entry)) {
+        let Some(bytes) = encode(entry) else {
+            crate::render::pdf::trace("chunk cache not written: no key to seal it with");
+            return;
+        };
+        if let Err(e) = crate::fsutil::write_atomic(&self.path(ident, index), &bytes) {
             crate::render::pdf::trace(&format!("chunk cache not written: {e}"));
         }
     }
@@ -164,23 +169,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `MAGIC`, the SHA-256 of the rest in hex and a line break, the entry's
-/// facts as one line of JSON, the PDF.
-fn encode(entry: &Entry) -> Vec<u8> {
+/// `MAGIC`, the seal of the rest in hex and a line break, the entry's
+/// facts as one line of JSON, the PDF. Without a key, no entry (`None`).
+fn encode(entry: &Entry) -> Option<Vec<u8>> {
     let mut body = serde_json::to_vec(entry).expect("JSON of plain data");
     body.push(b'\n');
     body.extend_from_slice(&entry.pdf);
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(hex(&Sha256::digest(&body)).as_bytes());
+    out.extend_from_slice(crate::fsutil::seal(&body)?.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(&body);
-    out
+    Some(out)
 }
 
 fn decode(bytes: &[u8]) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let (sum, body) = (rest.get(..64)?, rest.get(65..)?);
-    if rest.get(64) != Some(&b'\n') || sum != hex(&Sha256::digest(body)).as_bytes() {
+    if rest.get(64) != Some(&b'\n') || !crate::fsutil::sealed(body, std::str::from_utf8(sum).ok()?)
+    {
         return None;
     }
     let line = memchr::memchr(b'\n', body)?;
@@ -308,12 +314,12 @@ mod tests {
 
     #[test]
     fn an_entry_reads_back_as_written() {
-        assert_eq!(decode(&encode(&entry())), Some(entry()));
+        assert_eq!(decode(&encode(&entry()).unwrap()), Some(entry()));
     }
 
     #[test]
     fn a_damaged_entry_is_a_miss() {
-        let good = encode(&entry());
+        let good = encode(&entry()).unwrap();
         // Truncated anywhere, one byte changed anywhere, or of another
         // format: never read.
         for cut in [0, 10, MAGIC.len() + 30, good.len() - 1] {
@@ -324,5 +330,13 @@ mod tests {
             bad[at] ^= 1;
             assert_eq!(decode(&bad), None, "byte {at} changed");
         }
+        // Whole and consistent, but sealed by someone else (a plain
+        // SHA-256, as a forger could compute): never read.
+        let body = &good[MAGIC.len() + 65..];
+        let mut forged = MAGIC.to_vec();
+        forged.extend_from_slice(hex(&Sha256::digest(body)).as_bytes());
+        forged.push(b'\n');
+        forged.extend_from_slice(body);
+        assert_eq!(decode(&forged), None);
     }
 }

@@ -192,7 +192,17 @@ impl BlockData {
     /// for screen readers, not on the page. `regdoc verify` looks for each
     /// run in the PDF's text.
     pub fn shown_text(&self) -> Vec<(&'static str, &str)> {
-        fn walk<'a>(spans: &'a [SpanData], out: &mut Vec<(&'static str, &'a str)>) {
+        self.shown_runs()
+            .into_iter()
+            .map(|r| (r.op, r.text))
+            .collect()
+    }
+
+    /// [`BlockData::shown_text`], each run saying whether it is a
+    /// footnote's: those are shown at the foot of the page, not where
+    /// they are referred to.
+    pub fn shown_runs(&self) -> Vec<ShownRun<'_>> {
+        fn walk<'a>(spans: &'a [SpanData], in_note: bool, out: &mut Vec<ShownRun<'a>>) {
             for s in spans {
                 if s.image.is_some() {
                     continue;
@@ -200,11 +210,15 @@ impl BlockData {
                 match (&s.footnote, &s.note) {
                     (Some(_), Some(note)) => {
                         for p in note {
-                            walk(p, out);
+                            walk(p, true, out);
                         }
                     }
                     (Some(_), None) => {}
-                    _ => out.push((s.op, s.text.as_str())),
+                    _ => out.push(ShownRun {
+                        op: s.op,
+                        text: s.text.as_str(),
+                        in_note,
+                    }),
                 }
             }
         }
@@ -212,21 +226,35 @@ impl BlockData {
         match &self.body {
             BlockBody::Heading { spans, .. }
             | BlockBody::Paragraph { spans }
-            | BlockBody::Code { spans } => walk(spans, &mut out),
+            | BlockBody::Code { spans } => walk(spans, false, &mut out),
             BlockBody::Rule { .. } => {}
-            BlockBody::Question(q) => out.push(("eq", q.text.as_str())),
+            BlockBody::Question(q) => out.push(ShownRun {
+                op: "eq",
+                text: q.text.as_str(),
+                in_note: false,
+            }),
             BlockBody::Table(t) => {
                 for cell in t
                     .header
                     .iter()
                     .chain(t.rows.iter().flat_map(|r| r.cells.iter()))
                 {
-                    walk(cell, &mut out);
+                    walk(cell, false, &mut out);
                 }
             }
         }
         out
     }
+}
+
+/// One run of text a block shows (`BlockData::shown_runs`).
+#[derive(Debug, Clone, Copy)]
+pub struct ShownRun<'a> {
+    /// `eq`, `del` or `ins`.
+    pub op: &'static str,
+    pub text: &'a str,
+    /// The run is part of a footnote's text.
+    pub in_note: bool,
 }
 
 /// Footnote texts by label, as paragraphs of spans (with their changes in

@@ -113,7 +113,9 @@ pub fn read_image(dir: &Path, src: &str) -> std::result::Result<Picture, ImagePr
     decode(src, bytes)
 }
 
-fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProblem> {
+/// Checks and sizes a picture's bytes (`src` names it in messages): a
+/// document's image or a house logo, held to the same rules.
+pub fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProblem> {
     let svg = {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
         head.contains("<svg")
@@ -123,10 +125,19 @@ fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProble
         // external stylesheet): those would reach the PDF without being
         // the document's own images, unguarded by `check --base` and
         // unhashed by `build`. Only self-contained SVGs are read.
-        if let Some(target) = svg_external_reference(&String::from_utf8_lossy(&bytes)) {
-            return Err(ImageProblem::Undecodable(format!(
-                "the image `{src}` refers to another file (`{target}`); regdoc reads only self-contained SVGs"
-            )));
+        match svg_external_reference(&String::from_utf8_lossy(&bytes)) {
+            Ok(None) => {}
+            Ok(Some(target)) => {
+                return Err(ImageProblem::Undecodable(format!(
+                    "the image `{src}` refers to another file (`{}`); regdoc reads only self-contained SVGs",
+                    crate::error::printable(&target)
+                )));
+            }
+            Err(why) => {
+                return Err(ImageProblem::Undecodable(format!(
+                    "the image `{src}` is an SVG that is not well-formed XML ({why})"
+                )));
+            }
         }
         return Ok(Picture {
             bytes,
@@ -165,26 +176,82 @@ fn decode(src: &str, bytes: Vec<u8>) -> std::result::Result<Picture, ImageProble
     })
 }
 
-/// The first reference of an SVG to something outside it: an `href` (or
-/// `xlink:href`) or a CSS `url(…)` that is not a fragment (`#id`) or a
-/// `data:` URI.
-fn svg_external_reference(svg: &str) -> Option<String> {
-    let lower = svg.to_lowercase();
-    let mut targets = Vec::new();
-    for key in ["href=", "url("] {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(key) {
-            let at = from + i + key.len();
-            let rest = svg[at..].trim_start();
-            let rest = rest.trim_start_matches(['"', '\'']);
-            let end = rest.find(['"', '\'', ')', ' ', '>']).unwrap_or(rest.len());
-            targets.push(rest[..end].trim().to_string());
-            from = at;
+/// The first reference of an SVG to something outside it, read as an SVG
+/// reader reads it (an XML parser, never a text search: `href = "a.png"`,
+/// a line break before `=`, an entity or a namespace prefix all name the
+/// same attribute): any `href` attribute (`xlink:href`, `href`, whatever
+/// the prefix) or CSS `url(…)`/`@import` in an attribute or a `<style>`
+/// that is not a fragment (`#id`) or a `data:` URI, and any
+/// `xml-stylesheet` instruction. An SVG that is not well-formed XML is
+/// refused as such (`Err`): what a parser cannot read cannot be shown to
+/// be self-contained.
+fn svg_external_reference(svg: &str) -> std::result::Result<Option<String>, String> {
+    let doc = roxmltree::Document::parse_with_options(
+        svg,
+        roxmltree::ParsingOptions {
+            // Internal entities are expanded (bounded by roxmltree), so a
+            // reference spelt through one is still seen; none is fetched.
+            allow_dtd: true,
+            nodes_limit: 1_000_000,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let outside = |t: &str| {
+        let t = t.trim();
+        !t.is_empty() && !t.starts_with('#') && !t.to_ascii_lowercase().starts_with("data:")
+    };
+    for node in doc.descendants() {
+        if node.is_pi() {
+            if let Some(pi) = node.pi()
+                && pi.target.eq_ignore_ascii_case("xml-stylesheet")
+            {
+                return Ok(Some(format!(
+                    "<?{} {}?>",
+                    pi.target,
+                    pi.value.unwrap_or("")
+                )));
+            }
+            continue;
+        }
+        if node.is_text() {
+            // A `<style>`'s text (CSS) and any other text an SVG reader
+            // may take for CSS.
+            if let Some(t) = css_reference(node.text().unwrap_or(""), &outside) {
+                return Ok(Some(t));
+            }
+            continue;
+        }
+        for a in node.attributes() {
+            if a.name().eq_ignore_ascii_case("href") && outside(a.value()) {
+                return Ok(Some(a.value().trim().to_string()));
+            }
+            if let Some(t) = css_reference(a.value(), &outside) {
+                return Ok(Some(t));
+            }
         }
     }
-    targets
-        .into_iter()
-        .find(|t| !t.is_empty() && !t.starts_with('#') && !t.to_lowercase().starts_with("data:"))
+    Ok(None)
+}
+
+/// The first `url(…)` or `@import` of CSS text that leads outside.
+fn css_reference(css: &str, outside: &dyn Fn(&str) -> bool) -> Option<String> {
+    let lower = css.to_ascii_lowercase();
+    if let Some(i) = lower.find("@import") {
+        return Some(css[i..].chars().take(80).collect());
+    }
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("url(") {
+        let at = from + i + 4;
+        let rest = css[at..].trim_start().trim_start_matches(['"', '\'']);
+        let end = rest.find(['"', '\'', ')']).unwrap_or(rest.len());
+        let target = rest[..end].trim();
+        if outside(target) {
+            return Some(target.to_string());
+        }
+        from = at;
+    }
+    None
 }
 
 /// The local image sources of a document tree, in order, each once.

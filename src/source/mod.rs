@@ -404,6 +404,47 @@ pub fn git_files(rev: &str, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The git submodules (gitlinks) under `dir`: at revision `rev`, or in
+/// the index when `rev` is `None`. A submodule's files are another
+/// repository's, so `ls-tree` lists only its pointer and the gate would
+/// hold none of them. Outside a git repository, none.
+pub fn submodules(rev: Option<&str>, dir: &Path) -> Result<Vec<PathBuf>> {
+    if rev.is_some_and(|r| r.starts_with('-')) {
+        return Err(Error::input(format!(
+            "`{}` is not a git revision",
+            rev.unwrap_or_default()
+        )));
+    }
+    let mut cmd = Command::new("git");
+    match rev {
+        Some(rev) => cmd.args(["ls-tree", "-r", "-z", rev, "--"]),
+        None => cmd.args(["ls-files", "-s", "-z", "--"]),
+    };
+    let out = cmd
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::input(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        // Not a repository (or no such revision: `git_files` says so).
+        return Ok(Vec::new());
+    }
+    // `<mode> <type> <object>\t<path>` (ls-tree) or
+    // `<mode> <object> <stage>\t<path>` (ls-files): a gitlink's mode is 160000.
+    Ok(out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|e| e.starts_with(b"160000 "))
+        .filter_map(|e| {
+            let tab = e.iter().position(|&b| b == b'\t')?;
+            Some(PathBuf::from(
+                String::from_utf8_lossy(&e[tab + 1..]).into_owned(),
+            ))
+        })
+        .collect())
+}
+
 /// Parses a version file's text: strict front matter and a Markdown body.
 pub fn parse_version(path: &Path, text: String) -> Result<VersionFile> {
     let split = frontmatter::split(path, &text)?;
@@ -605,16 +646,50 @@ impl Workspace {
     /// `check` and [`Workspace::load_document`] both load through here, so
     /// they can never disagree on what a folder holds.
     pub fn load_tolerant(&self, dir: &Path) -> Result<Loaded> {
+        // A folder that is a link (`documents/x -> ..`) is refused before
+        // anything in it is read or finished: recovering there would rename
+        // and delete files outside `documents/`.
+        self.real_document_dir(dir)?;
         // A change a killed `approve` or `new` left half-done is finished
         // first, so no reader ever sees it half-done.
         crate::fsutil::recover(dir)?;
         self.load_as_is(dir)
     }
 
+    /// `dir` is a folder of its own inside `documents/`: not a symbolic
+    /// link, not leading out, and not another git repository (a submodule,
+    /// whose files this repository's gate cannot see).
+    pub fn real_document_dir(&self, dir: &Path) -> Result<()> {
+        let linked = std::fs::symlink_metadata(dir)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false);
+        if linked {
+            let mut e = Error::in_file(
+                dir,
+                "is a symbolic link: a document folder must be a folder of its own inside documents/",
+            )
+            .rule("schema/linked-folder")
+            .help("replace the link with the folder itself; nothing in it was read or changed");
+            e.cause = Cause::Outside;
+            return Err(e);
+        }
+        inside(&self.root, dir, "document folders")?;
+        if exists(&dir.join(".git")) {
+            return Err(Error::in_file(
+                dir,
+                "is a git repository of its own (a submodule): its files are not this repository's, and the gate cannot hold them",
+            )
+            .rule("schema/submodule")
+            .help("keep the document's files in this repository, not in a submodule"));
+        }
+        Ok(())
+    }
+
     /// [`Workspace::load_tolerant`] without finishing an interrupted
     /// change: for `check --base`, which judges what is committed and must
     /// not let a committed journal rewrite it first.
     pub fn load_as_is(&self, dir: &Path) -> Result<Loaded> {
+        self.real_document_dir(dir)?;
         let mut loaded = Loaded::default();
         let info_path = dir.join(DOCUMENT_FILE);
         let info = match self.read_tolerant(&info_path, &mut loaded)? {
@@ -888,6 +963,48 @@ pub fn version_paths(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     paths.sort();
     Ok(paths)
+}
+
+/// Every regular file under `dir`, at any depth, sorted; links are not
+/// followed (a link is listed as a file of its own only if it is one).
+/// At most 10,000 files and 32 levels.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    const MAX_FILES: usize = 10_000;
+    const MAX_DEPTH: usize = 32;
+    let mut out = Vec::new();
+    let mut todo = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((d, depth)) = todo.pop() {
+        for entry in std::fs::read_dir(&d)
+            .map_err(|e| Error::io(&d, &e))?
+            .flatten()
+        {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && depth < MAX_DEPTH {
+                todo.push((entry.path(), depth + 1));
+            } else if kind.is_file() || kind.is_symlink() {
+                out.push(entry.path());
+                if out.len() > MAX_FILES {
+                    return Err(Error::in_file(
+                        dir,
+                        format!("holds more than {MAX_FILES} files"),
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A work-tree file's bytes as git keeps them: a symbolic link by where
+/// it points, any other file by its content (at most `max` bytes).
+pub fn bytes_as_git_keeps(path: &Path, max: u64) -> Result<Vec<u8>> {
+    match std::fs::read_link(path) {
+        Ok(target) => Ok(target.to_string_lossy().into_owned().into_bytes()),
+        Err(_) => read_bounded(path, max),
+    }
 }
 
 /// The folders of `root`, sorted: each should be one document.

@@ -85,7 +85,15 @@ pub fn response_from_bytes(path: &Path, bytes: &[u8], meta: &ConsultationMeta) -
         .map_err(&not_word)?
         .ok_or_else(|| not_word("it has no word/document.xml".into()))?;
     let custom = part(&mut zip, "docProps/custom.xml").ok().flatten();
-    let fields = table_fields(&document)
+    // Styles can hide text or strike it out (`<w:vanish/>` in a style):
+    // read as Word shows it. A styles part that cannot be read is a file
+    // whose text cannot be shown to be visible: refused.
+    let styles = match part(&mut zip, "word/styles.xml").map_err(&not_word)? {
+        Some(xml) => Styles::read(&xml)
+            .map_err(|e| Error::in_file(path, format!("cannot read the Word styles: {e}")))?,
+        None => Styles::default(),
+    };
+    let fields = table_fields(&document, &styles)
         .map_err(|e| Error::in_file(path, format!("cannot read the Word document: {e}")))?;
     // The reference row, or (a respondent may have typed over it) the
     // custom property the template carries; compared without regard to
@@ -158,14 +166,23 @@ struct Row {
     hint: String,
     /// Whether any of the label cell's text was struck out.
     struck: bool,
-    /// The answer cell's paragraphs.
+    /// Whether the hint's words are set apart by formatting (one word
+    /// bold, highlighted or underlined): a choice made by formatting.
+    marked: bool,
+    /// Whether any of the row's text is hidden (directly or by a style).
+    hidden: bool,
+    /// The answer: every cell after the label, paragraph by paragraph (a
+    /// cell a respondent added is read too).
     value: String,
 }
 
-/// Every two-cell row of the document's tables, by normalised label (the
-/// first paragraph of the first cell); a label may come more than once (a
-/// respondent's own cover table, a copied table).
-fn table_fields(xml: &str) -> std::result::Result<HashMap<String, Vec<Row>>, String> {
+/// The deepest nesting of elements read in a returned file: the template
+/// nests a dozen; a crafted file a million, which every walk up the tree
+/// would pay for.
+const MAX_XML_DEPTH: usize = 256;
+
+/// The XML of a part, bounded in nodes and depth.
+fn parse_part(xml: &str) -> std::result::Result<roxmltree::Document<'_>, String> {
     let doc = roxmltree::Document::parse_with_options(
         xml,
         roxmltree::ParsingOptions {
@@ -175,16 +192,158 @@ fn table_fields(xml: &str) -> std::result::Result<HashMap<String, Vec<Row>>, Str
         },
     )
     .map_err(|e| e.to_string())?;
+    // Nodes come in document order, each after its parent: one pass.
+    let mut depth: Vec<u16> = vec![0; doc.descendants().count()];
+    for n in doc.descendants() {
+        let d = n.parent().map_or(0, |p| depth[p.id().get_usize()] + 1);
+        if usize::from(d) > MAX_XML_DEPTH {
+            return Err(format!(
+                "its XML nests deeper than {MAX_XML_DEPTH} elements"
+            ));
+        }
+        depth[n.id().get_usize()] = d;
+    }
+    Ok(doc)
+}
+
+/// What the document's styles say of hidden and struck-out text: the
+/// styles (paragraph and character) that set each, through their
+/// `basedOn` chains, the defaults, and the default paragraph style.
+#[derive(Debug, Default)]
+struct Styles {
+    /// Style id → its own setting of a property, and the style it is based on.
+    own: HashMap<String, (HashMap<&'static str, bool>, Option<String>)>,
+    defaults: HashMap<&'static str, bool>,
+    default_paragraph: Option<String>,
+}
+
+/// The run properties styles are read for.
+const STYLE_PROPS: [&str; 3] = ["vanish", "strike", "dstrike"];
+
+/// A toggle property's element as Word reads it: on unless `w:val` says off.
+fn toggle_on(e: &roxmltree::Node) -> bool {
+    !matches!(
+        e.attribute((W, "val")),
+        Some("0" | "false" | "off" | "none")
+    )
+}
+
+/// The properties of `STYLE_PROPS` an `rPr` sets (on or off).
+fn props_of(rpr: Option<roxmltree::Node>) -> HashMap<&'static str, bool> {
+    let mut out = HashMap::new();
+    if let Some(rpr) = rpr {
+        for c in rpr.children() {
+            if let Some(p) = STYLE_PROPS.iter().find(|p| c.has_tag_name((W, **p))) {
+                out.insert(*p, toggle_on(&c));
+            }
+        }
+    }
+    out
+}
+
+impl Styles {
+    fn read(xml: &str) -> std::result::Result<Styles, String> {
+        let doc = parse_part(xml)?;
+        let mut styles = Styles::default();
+        if let Some(rpr) = doc
+            .descendants()
+            .find(|n| n.has_tag_name((W, "rPrDefault")))
+            .and_then(|d| d.descendants().find(|n| n.has_tag_name((W, "rPr"))))
+        {
+            styles.defaults = props_of(Some(rpr));
+        }
+        for st in doc.descendants().filter(|n| n.has_tag_name((W, "style"))) {
+            let Some(id) = st.attribute((W, "styleId")) else {
+                continue;
+            };
+            if st.attribute((W, "type")) == Some("paragraph")
+                && st
+                    .attribute((W, "default"))
+                    .is_some_and(|v| matches!(v, "1" | "true" | "on"))
+            {
+                styles.default_paragraph = Some(id.to_string());
+            }
+            let based = st
+                .children()
+                .find(|c| c.has_tag_name((W, "basedOn")))
+                .and_then(|b| b.attribute((W, "val")))
+                .map(str::to_string);
+            let rpr = st.children().find(|c| c.has_tag_name((W, "rPr")));
+            styles.own.insert(id.to_string(), (props_of(rpr), based));
+        }
+        Ok(styles)
+    }
+
+    /// What style `id` (through what it is based on) sets `prop` to, if
+    /// anything. Chains are followed 32 styles deep, loops cut.
+    fn style_sets(&self, id: &str, prop: &str) -> Option<bool> {
+        let mut at = Some(id);
+        for _ in 0..32 {
+            let (own, based) = self.own.get(at?)?;
+            if let Some(v) = own.get(prop) {
+                return Some(*v);
+            }
+            at = based.as_deref();
+        }
+        None
+    }
+
+    /// Whether `prop` is on for run `r` (a `w:r`) in paragraph `p`:
+    /// direct formatting, then the run's character style, the paragraph's
+    /// style (or the default one), then the document's defaults.
+    fn on(&self, r: roxmltree::Node, p: Option<roxmltree::Node>, prop: &str) -> bool {
+        let rpr = r.children().find(|c| c.has_tag_name((W, "rPr")));
+        if let Some(e) = rpr.and_then(|x| x.children().find(|c| c.has_tag_name((W, prop)))) {
+            return toggle_on(&e);
+        }
+        let style_of = |n: Option<roxmltree::Node>, pr: &str, tag: &str| {
+            n.and_then(|n| n.children().find(|c| c.has_tag_name((W, pr))))
+                .and_then(|x| x.children().find(|c| c.has_tag_name((W, tag))))
+                .and_then(|s| s.attribute((W, "val")))
+                .map(str::to_string)
+        };
+        if let Some(v) = style_of(Some(r), "rPr", "rStyle").and_then(|s| self.style_sets(&s, prop))
+        {
+            return v;
+        }
+        let pstyle = style_of(p, "pPr", "pStyle").or_else(|| self.default_paragraph.clone());
+        if let Some(v) = pstyle.and_then(|s| self.style_sets(&s, prop)) {
+            return v;
+        }
+        self.defaults.get(prop).copied().unwrap_or(false)
+    }
+}
+
+/// Every two-cell row of the document's tables, by normalised label (the
+/// first paragraph of the first cell); a label may come more than once (a
+/// respondent's own cover table, a copied table).
+fn table_fields(
+    xml: &str,
+    styles: &Styles,
+) -> std::result::Result<HashMap<String, Vec<Row>>, String> {
+    let doc = parse_part(xml)?;
     let mut out: HashMap<String, Vec<Row>> = HashMap::new();
     for tr in doc.descendants().filter(|n| n.has_tag_name((W, "tr"))) {
+        // A row's cells wherever Word lets them stand: inside a content
+        // control (`w:sdt`) or custom XML as well as directly in the row,
+        // but not the cells of a table nested in one of them.
         let cells: Vec<roxmltree::Node> = tr
-            .children()
+            .descendants()
             .filter(|n| n.has_tag_name((W, "tc")))
+            .filter(|n| {
+                n.ancestors()
+                    .skip(1)
+                    .find(|a| a.has_tag_name((W, "tc")) || a.has_tag_name((W, "tr")))
+                    == Some(tr)
+            })
             .collect();
-        let [label, value, ..] = cells.as_slice() else {
+        let [label, values @ ..] = cells.as_slice() else {
             continue;
         };
-        let paras = paragraphs(*label);
+        if values.is_empty() {
+            continue;
+        }
+        let paras = paragraphs(*label, styles);
         let Some(first) = paras.iter().position(|p| !p.text.trim().is_empty()) else {
             continue;
         };
@@ -193,10 +352,13 @@ fn table_fields(xml: &str) -> std::result::Result<HashMap<String, Vec<Row>>, Str
             .map(|p| p.text.as_str())
             .filter(|t| !t.trim().is_empty())
             .collect();
+        let value_paras: Vec<Para> = values.iter().flat_map(|c| paragraphs(*c, styles)).collect();
         let row = Row {
             hint: hint.join("\n"),
             struck: paras.iter().any(|p| p.struck),
-            value: paragraphs(*value)
+            marked: paras[first + 1..].iter().any(|p| p.marked),
+            hidden: paras.iter().chain(&value_paras).any(|p| p.hidden),
+            value: value_paras
                 .into_iter()
                 .map(|p| p.text)
                 .collect::<Vec<_>>()
@@ -219,38 +381,80 @@ struct Para {
     text: String,
     /// Some of its text is struck out.
     struck: bool,
+    /// Some of its text is hidden (`vanish`, directly or by a style).
+    hidden: bool,
+    /// Its words are not all formatted alike: one set apart by bold,
+    /// italics, underline, a highlight, shading or colour.
+    marked: bool,
 }
 
-/// The paragraphs of a cell.
-fn paragraphs(cell: roxmltree::Node) -> Vec<Para> {
+/// The run properties by which a word is set apart from its neighbours.
+const EMPHASIS: [&str; 9] = [
+    "b",
+    "i",
+    "u",
+    "highlight",
+    "shd",
+    "color",
+    "caps",
+    "em",
+    "rStyle",
+];
+
+/// How a run is set apart: its emphasis properties that are on, with
+/// their values.
+fn emphasis_of(r: roxmltree::Node) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = r
+        .children()
+        .find(|c| c.has_tag_name((W, "rPr")))
+        .into_iter()
+        .flat_map(|p| p.children())
+        .filter(|c| EMPHASIS.iter().any(|e| c.has_tag_name((W, *e))))
+        .filter(|c| toggle_on(c))
+        .map(|c| {
+            (
+                c.tag_name().name().to_string(),
+                c.attribute((W, "val")).unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The paragraphs of a cell, as Word shows them.
+fn paragraphs(cell: roxmltree::Node, styles: &Styles) -> Vec<Para> {
     let gone = |n: &roxmltree::Node| {
         n.ancestors()
             .any(|a| a.has_tag_name((W, "del")) || a.has_tag_name((W, "moveFrom")))
-    };
-    // A run's property, set on (`<w:vanish/>`, `<w:strike w:val="1"/>`).
-    let run_has = |n: &roxmltree::Node, prop: &str| {
-        n.ancestors()
-            .find(|a| a.has_tag_name((W, "r")))
-            .and_then(|r| r.children().find(|c| c.has_tag_name((W, "rPr"))))
-            .and_then(|p| p.children().find(|c| c.has_tag_name((W, prop))))
-            .is_some_and(|e| {
-                !matches!(
-                    e.attribute((W, "val")),
-                    Some("0" | "false" | "off" | "none")
-                )
-            })
     };
     cell.descendants()
         .filter(|n| n.has_tag_name((W, "p")))
         .map(|p| {
             let mut text = String::new();
             let mut struck = false;
+            let mut hidden = false;
+            let mut looks: Vec<Vec<(String, String)>> = Vec::new();
             for n in p.descendants() {
-                if gone(&n) || run_has(&n, "vanish") {
+                if gone(&n) {
                     continue;
                 }
-                let strike = run_has(&n, "strike") || run_has(&n, "dstrike");
+                let run = n.ancestors().find(|a| a.has_tag_name((W, "r")));
+                let prop = |name: &str| run.is_some_and(|r| styles.on(r, Some(p), name));
+                if prop("vanish") {
+                    hidden |= n.has_tag_name((W, "t")) && !n.text().unwrap_or("").trim().is_empty();
+                    continue;
+                }
+                let strike = prop("strike") || prop("dstrike");
                 if n.has_tag_name((W, "t")) {
+                    if !n.text().unwrap_or("").trim().is_empty()
+                        && let Some(r) = run
+                    {
+                        let look = emphasis_of(r);
+                        if !looks.contains(&look) {
+                            looks.push(look);
+                        }
+                    }
                     if strike {
                         struck |= !n.text().unwrap_or("").trim().is_empty();
                     } else {
@@ -279,14 +483,19 @@ fn paragraphs(cell: roxmltree::Node) -> Vec<Para> {
                     }
                 }
             }
-            Para { text, struck }
+            Para {
+                text,
+                struck,
+                hidden,
+                marked: looks.len() > 1,
+            }
         })
         .collect()
 }
 
 /// The consultation a template's custom property names.
 fn custom_reference(xml: &str) -> Option<String> {
-    let doc = roxmltree::Document::parse(xml).ok()?;
+    let doc = parse_part(xml).ok()?;
     doc.descendants()
         .find(|n| {
             n.tag_name().name() == "property" && n.attribute("name") == Some(REFERENCE_PROPERTY)
@@ -303,6 +512,9 @@ struct Reading<'a> {
     notes: Vec<String>,
     /// Fields answered more than once, differently.
     conflicts: Vec<Field>,
+    /// Fields whose row has hidden text, or a hint set apart by formatting:
+    /// read, but not plainly.
+    unplain: Vec<Field>,
     /// How many fields had a row.
     found: usize,
 }
@@ -316,6 +528,12 @@ impl Reading<'_> {
         let rows = self.fields.get(&Field::normalise(&f.label()))?;
         let hint = f.hint(self.meta).unwrap_or_default();
         let mut values: Vec<String> = Vec::new();
+        if rows
+            .iter()
+            .any(|r| r.hidden || (r.marked && r.value.is_empty()))
+        {
+            self.unplain.push(f.clone());
+        }
         for r in rows {
             let v = if r.value.is_empty() && (r.struck || plain(&r.hint) != plain(&hint)) {
                 r.hint.trim().to_string()
@@ -373,6 +591,7 @@ fn response_from(
         meta,
         notes: Vec::new(),
         conflicts: Vec::new(),
+        unplain: Vec::new(),
         found: 0,
     };
     let organisation = r.text(&Field::Organisation);
@@ -418,15 +637,30 @@ fn response_from(
         });
         marks.push(mark);
     }
-    let sensitive_conflict = r.conflicts.iter().any(|f| {
+    let sensitive = |f: &Field| {
         matches!(
             f,
             Field::Confidentiality | Field::ConfidentialReason | Field::Confidential(_)
         )
-    });
+    };
+    let sensitive_conflict = r.conflicts.iter().any(sensitive);
+    let unplain: Vec<String> = r
+        .unplain
+        .iter()
+        .filter(|f| sensitive(f))
+        .map(|f| format!("\"{}\"", f.label()))
+        .collect();
     let confidentiality = if sensitive_conflict {
         notes
             .push("confidentiality is answered more than once, differently: treated as all".into());
+        Confidentiality::All
+    } else if !unplain.is_empty() {
+        // Hidden text, or a choice made by bold or a highlight, is not a
+        // plain answer about confidentiality: nothing is published.
+        notes.push(format!(
+            "{} has hidden text or a choice marked by formatting: treated as all",
+            unplain.join(", ")
+        ));
         Confidentiality::All
     } else {
         match choice {

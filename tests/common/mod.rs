@@ -303,3 +303,27 @@ pub fn fill_template(template: &[u8], answers: &[(&str, &str)]) -> Vec<u8> {
         xml.into_bytes()
     })
 }
+
+/// What regdoc seals the files it keeps in `out/` with (`fsutil::seal`):
+/// HMAC-SHA-256 under this machine's key, read where regdoc keeps it. For
+/// tests that forge an entry as only this machine's regdoc could.
+pub fn seal(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let dir = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute())
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/state"));
+    let key = std::fs::read(dir.join("regdoc/machine.key")).expect("regdoc made its key");
+    let mut k = [0u8; 64];
+    k[..32].copy_from_slice(&key);
+    let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(bytes)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -86,9 +86,17 @@ impl Templates {
         }
         let path = dir.join(name);
         Some(
-            crate::source::inside(dir, &path, "templates").and_then(|real| {
-                crate::source::read_bounded(&real, crate::source::assets::MAX_IMAGE_BYTES)
-            }),
+            crate::source::inside(dir, &path, "templates")
+                .and_then(|real| {
+                    crate::source::read_bounded(&real, crate::source::assets::MAX_IMAGE_BYTES)
+                })
+                // A logo is held to a document image's rules: an SVG that
+                // pulls in another file is refused.
+                .and_then(|bytes| {
+                    crate::source::assets::decode(name, bytes)
+                        .map(|p| p.bytes)
+                        .map_err(|e| crate::error::Error::in_file(&path, e.to_string()))
+                }),
         )
     }
 
