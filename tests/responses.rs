@@ -1071,7 +1071,7 @@ fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
     assert!(full.contains("Shown text."));
 }
 
-/// Issue 31, finding 11: a cell nested a million elements deep is refused
+/// Issue 31, finding 11: a cell nested 200,000 elements deep is refused
 /// for that file alone, quickly, not walked for minutes.
 #[test]
 fn deeply_nested_xml_in_a_response_is_refused_quickly() {

@@ -646,7 +646,7 @@ fn a_glyph_swapped_in_the_shown_text_fails_verification() {
 /// The bytes per glyph of a shown string: two for typst's CID fonts.
 fn enc_width(bytes: &[u8], text: &str) -> usize {
     let chars = text.chars().count().max(1);
-    if bytes.len() >= 2 * chars && bytes.len() % 2 == 0 {
+    if bytes.len() >= 2 * chars && bytes.len().is_multiple_of(2) {
         2
     } else {
         1
