@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::diff;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fsutil::{self, Transaction};
 use crate::model::{Document, SourceDoc, Status, VersionMeta, VersionNumber};
 use crate::render::pdf;
@@ -293,6 +293,8 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
             h.update(format!("consultation {index}").as_bytes());
             h.update(c.path.to_string_lossy().as_bytes());
             h.update(c.text.as_bytes());
+            let place = crate::source::git_place(&c.path.display().to_string());
+            h.update(format!("{place:?}").as_bytes());
             for src in crate::source::assets::image_sources(&c.blocks) {
                 h.update(src.as_bytes());
             }
@@ -315,6 +317,16 @@ pub fn input_hash(docs: &[Document], job: &Job, templates: &Templates) -> String
             &f.text[..f.body_offset]
         };
         h.update(text.as_bytes());
+        // Its own sources' place in git is printed into the PDF's
+        // manifest: a commit changes the PDF, so it is an input too (an
+        // incremental build after a commit writes what a clean one does).
+        if own.contains(&i) {
+            let place = crate::source::git_place(&f.path.display().to_string());
+            h.update(format!("{place:?}").as_bytes());
+            let yaml = doc.dir.join(crate::source::DOCUMENT_FILE);
+            let place = crate::source::git_place(&yaml.display().to_string());
+            h.update(format!("{place:?}").as_bytes());
+        }
         // The pictures it shows are inputs too: a redrawn diagram must
         // rebuild the PDF even though no Markdown changed.
         if own.contains(&i) {
@@ -452,6 +464,18 @@ pub fn build_all(
 ) -> Result<BuildReport> {
     #[cfg(feature = "pdf")]
     pdf::trace("build");
+    // Outputs, the manifest and the chunk cache never go among the
+    // governed sources (as no other command's outputs do).
+    if ws.holds_folder(out) {
+        return Err(Error::in_file(
+            out,
+            format!(
+                "is inside {}: a build never writes among governed sources",
+                ws.root().display()
+            ),
+        )
+        .help("build into a folder of its own, e.g. --out out"));
+    }
     let docs = ws.load_all()?;
     #[cfg(feature = "pdf")]
     pdf::trace("loaded");

@@ -79,6 +79,20 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_key: Option<String>,
     pub files: Vec<ManifestFile>,
+    /// What the pages show beyond the embedded files, when the built-in
+    /// templates laid them out: `verify` lays them out again from the
+    /// embedded sources and this, and compares every page's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<PagesFrom>,
+}
+
+/// What, besides its embedded sources, a PDF's pages were laid out from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagesFrom {
+    /// The document-control table as printed: the other versions' front
+    /// matter, which the PDF does not embed.
+    pub history: Vec<crate::render::data::HistoryRow>,
 }
 
 /// One embedded file, as the manifest describes it.
@@ -161,6 +175,7 @@ pub fn sha256(bytes: &[u8]) -> String {
 struct Collector {
     artefact: Artefact,
     table_key: Option<String>,
+    pages: Option<PagesFrom>,
     files: Vec<(ManifestFile, Embedded)>,
 }
 
@@ -169,6 +184,7 @@ impl Collector {
         Collector {
             artefact,
             table_key: None,
+            pages: None,
             files: Vec::new(),
         }
     }
@@ -230,12 +246,41 @@ impl Collector {
     /// A source document and the `document.yaml` it was read with.
     fn source(&mut self, doc: &SourceDoc, role: Role, what: &str) -> Result<()> {
         let bytes = crate::source::raw_bytes(&doc.origin)?;
+        // The bytes embedded must be the ones shown: a save between the
+        // read and now (during `watch`) is this render's error, not a PDF
+        // that proves other text than it prints.
+        if let Some(read) = doc.read_digest {
+            let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            let now = std::str::from_utf8(text)
+                .map(crate::model::text_digest)
+                .ok();
+            if now != Some(read) {
+                return Err(Error::in_file(
+                    std::path::Path::new(&doc.origin),
+                    "changed while it was being built: the PDF would embed other bytes than it shows",
+                )
+                .help("build again once it is saved"));
+            }
+        }
         let mut yaml_name = None;
-        if doc.info.is_some()
+        if let Some(info) = &doc.info
             && let Some(dir) = &doc.dir
         {
             let path = dir.join(crate::source::DOCUMENT_FILE);
-            if let Ok(yaml) = crate::source::raw_bytes(&path.display().to_string()) {
+            // Read with the text: refused, not left out, when it cannot be
+            // read or no longer says what the PDF shows.
+            let yaml = crate::source::raw_bytes(&path.display().to_string())?;
+            let same = crate::source::text_from_bytes(&path.display().to_string(), yaml.clone())
+                .and_then(|t| crate::source::parse_document_info(&path.display().to_string(), &t))
+                .is_ok_and(|now| &now == info);
+            if !same {
+                return Err(Error::in_file(
+                    &path,
+                    "changed while it was being built: the PDF would embed other bytes than it shows",
+                )
+                .help("build again once it is saved"));
+            }
+            {
                 let entry = ManifestFile {
                     name: crate::source::DOCUMENT_FILE.to_string(),
                     role: Role::Document,
@@ -276,6 +321,7 @@ impl Collector {
             artefact: self.artefact,
             table_key: self.table_key,
             files: self.files.iter().map(|(m, _)| m.clone()).collect(),
+            pages: self.pages,
         };
         let mut out: Vec<Embedded> = self.files.into_iter().map(|(_, e)| e).collect();
         let mut json = serde_json::to_vec_pretty(&manifest).expect("plain data");
@@ -348,9 +394,11 @@ fn governed_in(id: &str, dir: &std::path::Path, path: &std::path::Path) -> Optio
     })
 }
 
-/// What a version PDF embeds: its source and the manifest.
-pub fn for_version(doc: &SourceDoc) -> Result<Vec<Embedded>> {
+/// What a version PDF embeds: its source and the manifest (with what
+/// else its pages show, when `verify` can lay them out again).
+pub fn for_version(doc: &SourceDoc, pages: Option<PagesFrom>) -> Result<Vec<Embedded>> {
     let mut c = Collector::new(Artefact::Version);
+    c.pages = pages;
     c.source(doc, Role::Source, "the Markdown source of this version")?;
     Ok(c.finish())
 }
@@ -392,9 +440,11 @@ pub fn for_markup(
     new: &SourceDoc,
     redline: &Redline,
     table_key: Option<String>,
+    pages: Option<PagesFrom>,
 ) -> Result<Vec<Embedded>> {
     let mut c = Collector::new(Artefact::Markup);
     c.table_key = table_key;
+    c.pages = pages;
     c.source(old, Role::Old, "the old version's Markdown source")?;
     c.source(new, Role::New, "the new version's Markdown source")?;
     let json = crate::render::json::redline_json_with(old, new, redline, false);

@@ -29,9 +29,15 @@ pub struct Collation {
     pub warnings: Vec<String>,
 }
 
+/// Most returned files collated into one report. Each response is kept
+/// and laid out in the report: 3,000 took 3.9 s and 400 MB; 10,000 ran
+/// out of 2 GiB. Real consultations have tens, a large one hundreds.
+pub const MAX_RESPONSES: usize = 2_000;
+
 /// Reads every response in `dir`. One bad file does not stop the others;
 /// a file that is byte for byte another one is an error (it would count one
 /// response twice), and two responses from one organisation are noted.
+/// More than [`MAX_RESPONSES`] files is an error before any is read.
 pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
     use sha2::{Digest, Sha256};
     let mut responses: Vec<Response> = Vec::new();
@@ -45,7 +51,18 @@ pub fn collate(meta: &ConsultationMeta, dir: &Path) -> Result<Collation> {
             .to_lowercase()
     };
     let mut seen: Vec<(Vec<u8>, String)> = Vec::new();
-    for entry in crate::source::response::response_files(dir)? {
+    let entries = crate::source::response::response_files(dir)?;
+    if entries.len() > MAX_RESPONSES {
+        return Err(crate::error::Error::in_file(
+            dir,
+            format!(
+                "holds {} returned files; regdoc collates at most {MAX_RESPONSES} into one report",
+                entries.len()
+            ),
+        )
+        .help("a consultation's responses are one folder; remove what is not a response"));
+    }
+    for entry in entries {
         let file = match entry {
             Ok(f) => f,
             Err(e) => {

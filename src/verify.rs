@@ -7,16 +7,20 @@
 //! 2. **redline**: comparing the embedded sources again gives the embedded
 //!    redline, byte for byte (a mark-up);
 //! 3. **visible text**: every run of text the sources put on the page is in
-//!    the PDF's text, in the order shown (a version or mark-up);
-//! 4. with `--against DIR` or `--against REV`, **governed**: the embedded
+//!    the PDF's text, whole and in the order shown (a version or mark-up);
+//! 4. **pages**: where the built-in templates laid it out, every page laid
+//!    out again from the embedded sources (and the document-control table
+//!    the manifest records) shows the same text, glyph for glyph;
+//! 5. with `--against DIR` or `--against REV`, **governed**: the embedded
 //!    sources are the governed files they claim to be, in that documents
 //!    folder or at that git revision.
 //!
 //! Exit statuses: 0 all hold, 1 one does not (the report names it), 2 the
 //! file is no PDF or carries no regdoc manifest.
 //!
-//! What it cannot see: text added to a page (only text missing or altered
-//! is found), and a colour or strike-through changed without the text.
+//! What it cannot see: a colour or strike-through changed without the
+//! text; and, for a PDF of house templates or another regdoc version
+//! (check 4 not made), text added to a page.
 
 use std::path::{Path, PathBuf};
 
@@ -125,6 +129,16 @@ pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
             Some(_) => {}
         }
     }
+    // A file the PDF embeds that its manifest does not list was added
+    // after regdoc made it.
+    for a in &attached {
+        if a.name != provenance::MANIFEST_NAME && !manifest.files.iter().any(|f| f.name == a.name) {
+            hash_failures.push(format!(
+                "{} is embedded but its manifest does not list it: it was added",
+                crate::error::printable(&a.name)
+            ));
+        }
+    }
     checks.push(Check {
         name: "hashes",
         detail: format!(
@@ -172,11 +186,29 @@ pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
             });
             let blocks = crate::render::data::redline_blocks(&redline);
             checks.push(visible_text(&doc, &blocks));
+            if let Some(pages) = &manifest.pages {
+                let attachment = new
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.consultation.as_ref())
+                    .and_then(|c| c.attachment.as_deref());
+                let mut data =
+                    crate::render::data::markup_data(None, &old, &new, &redline, attachment);
+                data.history = pages.history.clone();
+                let again = crate::render::pdf::relayout(&new, Some(&old), data);
+                checks.push(same_pages(&doc, again, &manifest.generator));
+            }
         }
         Artefact::Version if intact => {
             let source = side(&manifest, &attached, Role::Source)?;
             let blocks = crate::render::data::body_blocks(&source.blocks);
             checks.push(visible_text(&doc, &blocks));
+            if let Some(pages) = &manifest.pages {
+                let mut data = crate::render::data::version_data(None, &source);
+                data.history = pages.history.clone();
+                let again = crate::render::pdf::relayout(&source, None, data);
+                checks.push(same_pages(&doc, again, &manifest.generator));
+            }
         }
         _ => {}
     }
@@ -226,7 +258,7 @@ struct NameWalk {
 /// The most name-tree nodes walked.
 const MAX_NAME_NODES: usize = 10_000;
 /// The most bytes all embedded files together inflate to.
-const MAX_EMBEDDED_BYTES: usize = 512 * 1024 * 1024;
+const MAX_EMBEDDED_BYTES: usize = 256 * 1024 * 1024;
 
 fn walk_names(
     doc: &lopdf::Document,
@@ -273,6 +305,13 @@ fn walk_names(
             .and_then(|f| f.as_stream().ok())
             .and_then(|s| stream_bytes(s, left.min(MAX_STREAM_BYTES)))
         else {
+            // Named but not read (damaged, or past the bounds): listed
+            // without its bytes, so that its check fails rather than
+            // passes unseen.
+            out.push(Attached {
+                name: String::from_utf8_lossy(&lopdf_text(name)).into_owned(),
+                bytes: Vec::new(),
+            });
             continue;
         };
         walk.bytes += bytes.len();
@@ -370,6 +409,82 @@ fn squeeze(s: &str) -> String {
         .collect()
 }
 
+/// Check 4: every page shows what the embedded sources (and the
+/// document-control table the manifest records) give when laid out
+/// again, glyph for glyph: the cover, running headers, contents and
+/// summary of changes as much as the body. A PDF of another regdoc may lay
+/// out otherwise: then this check is not made, and says so.
+fn same_pages(doc: &lopdf::Document, again: Result<Vec<u8>>, generator: &str) -> Check {
+    let fail = |why: String| Check {
+        name: "pages",
+        detail: String::new(),
+        failure: Some(why),
+    };
+    let me = format!("regdoc {}", env!("CARGO_PKG_VERSION"));
+    if generator != me {
+        return Check {
+            name: "pages",
+            detail: format!(
+                "not laid out again: the PDF was made by {generator}, this is {me} (the runs of text are checked above)"
+            ),
+            failure: None,
+        };
+    }
+    let again = match again.and_then(|b| {
+        lopdf::Document::load_mem(&b)
+            .map_err(|e| Error::input(format!("the pages laid out again do not read: {e}")))
+    }) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("its pages cannot be laid out again: {}", e.message)),
+    };
+    let (ours, theirs) = match (page_texts(doc), page_texts(&again)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(format!("the PDF's text cannot be read: {e}")),
+    };
+    if ours.len() != theirs.len() {
+        return fail(format!(
+            "it has {} pages; its sources give {}",
+            ours.len(),
+            theirs.len()
+        ));
+    }
+    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+        if a != b {
+            let at = a
+                .char_indices()
+                .zip(b.chars())
+                .find(|((_, x), y)| x != y)
+                .map_or(a.len().min(b.len()), |((i, _), _)| i);
+            let around = |s: &str| -> String {
+                let start = s.floor_char_boundary(at.saturating_sub(20));
+                s[start..].chars().take(40).collect()
+            };
+            return fail(format!(
+                "page {} does not show what its sources give: \"{}\" where they give \"{}\"",
+                i + 1,
+                crate::error::printable(&around(a)),
+                crate::error::printable(&around(b))
+            ));
+        }
+    }
+    Check {
+        name: "pages",
+        detail: format!(
+            "all {} pages show, glyph for glyph, what the embedded sources give laid out again",
+            ours.len()
+        ),
+        failure: None,
+    }
+}
+
+/// Each page's text without white space, bounded as [`page_text`].
+fn page_texts(doc: &lopdf::Document) -> std::result::Result<Vec<String>, String> {
+    let all = page_text(doc)?;
+    Ok((0..all.starts.len())
+        .map(|k| all.text[all.starts[k]..all.end_of(k)].to_string())
+        .collect())
+}
+
 /// The PDF's text page by page, each without white space, one after
 /// another, with where each page starts.
 struct PageText {
@@ -394,9 +509,20 @@ impl PageText {
 fn page_text(doc: &lopdf::Document) -> std::result::Result<PageText, String> {
     let mut text = String::new();
     let mut starts = Vec::new();
-    for p in doc.get_pages().keys() {
+    for (p, id) in doc.get_pages() {
         starts.push(text.len());
-        let t = doc.extract_text(&[*p]).map_err(|e| e.to_string())?;
+        // Read before its text is: a page whose content inflates to
+        // hundreds of megabytes is refused, not decoded into operations.
+        let content = doc.get_page_content(id);
+        if content.len() > MAX_PAGE_CONTENT {
+            return Err(format!(
+                "page {p}'s content is {} MiB; regdoc reads pages of up to {} MiB",
+                content.len() / (1024 * 1024),
+                MAX_PAGE_CONTENT / (1024 * 1024)
+            ));
+        }
+        drop(content);
+        let t = doc.extract_text(&[p]).map_err(|e| e.to_string())?;
         if t.len() > MAX_PAGE_TEXT {
             return Err(format!(
                 "page {p} holds more than {MAX_PAGE_TEXT} bytes of text"
@@ -409,6 +535,9 @@ fn page_text(doc: &lopdf::Document) -> std::result::Result<PageText, String> {
 
 /// The most text one page may hold.
 const MAX_PAGE_TEXT: usize = 16 * 1024 * 1024;
+/// The most bytes one page's content may inflate to: a page of a
+/// 1,000-page code is tens of kilobytes.
+const MAX_PAGE_CONTENT: usize = 32 * 1024 * 1024;
 
 /// Check 3: every run of text the blocks show is on the pages, whole and
 /// in the order the sources give it. A run may be broken only where a

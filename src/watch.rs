@@ -49,6 +49,9 @@ pub struct WatchOptions {
 /// One round: a build, and what it says. Returns whether it succeeded.
 fn round(ws: &Workspace, opts: &WatchOptions, why: &str) -> bool {
     let start = Instant::now();
+    // What git says of the sources is asked anew: an edit or a commit
+    // since the last round changes what the PDFs name.
+    crate::source::forget_git_places();
     let built = match &opts.templates {
         Some(dir) => Templates::from_dir(dir),
         None => Ok(Templates::builtin()),
@@ -115,13 +118,19 @@ pub fn watch(ws: &Workspace, opts: &WatchOptions) -> Result<i32> {
     .map_err(|e| Error::input(format!("cannot catch Ctrl-C: {e}")))?;
     let out = absolute(&opts.out);
     let events = tx.clone();
+    let mut folders = vec![ws.root().to_path_buf()];
+    folders.extend(opts.templates.clone());
+    let watched: Vec<PathBuf> = folders.iter().map(|f| absolute(f)).collect();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
             && !matches!(ev.kind, notify::EventKind::Access(_))
         {
             for p in ev.paths {
-                // Its own outputs are never a reason to build.
-                if !absolute(&p).starts_with(&out) {
+                let p_abs = absolute(&p);
+                // Its own outputs are never a reason to build; of the
+                // folders above the watched ones, only the watched
+                // folders themselves (moved, replaced) are.
+                if !p_abs.starts_with(&out) && watched.iter().any(|w| p_abs.starts_with(w)) {
                     let _ = events.send(Heard::Changed(p));
                 }
             }
@@ -129,13 +138,22 @@ pub fn watch(ws: &Workspace, opts: &WatchOptions) -> Result<i32> {
     })
     .map_err(|e| Error::input(format!("cannot watch files: {e}")))?;
     use notify::Watcher;
-    let mut folders = vec![ws.root().to_path_buf()];
-    folders.extend(opts.templates.clone());
     for f in &folders {
         watcher
             .watch(f, notify::RecursiveMode::Recursive)
             .map_err(|e| Error::in_file(f, format!("cannot watch it: {e}")))?;
+        // Its parent too, not into its other folders: a folder moved away
+        // and another put in its place (`mv documents old; cp -r old
+        // documents`) is heard, and watched anew.
+        if let Some(parent) = absolute(f).parent() {
+            let _ = watcher.watch(parent, notify::RecursiveMode::NonRecursive);
+        }
     }
+    // Each folder as it is watched: a folder replaced is another one.
+    let mut identity: Vec<Option<String>> = folders
+        .iter()
+        .map(|f| crate::fsutil::folder_id(f).ok())
+        .collect();
     round(ws, opts, "built");
     println!(
         "regdoc watch: watching {}; Ctrl-C to stop",
@@ -166,6 +184,22 @@ pub fn watch(ws: &Workspace, opts: &WatchOptions) -> Result<i32> {
         }
         if stopped {
             break;
+        }
+        // A watched folder replaced by another: watch the one there now.
+        for (f, id) in folders.iter().zip(identity.iter_mut()) {
+            let now = crate::fsutil::folder_id(f).ok();
+            if now != *id {
+                let _ = watcher.unwatch(f);
+                if now.is_some()
+                    && let Err(e) = watcher.watch(f, notify::RecursiveMode::Recursive)
+                {
+                    eprintln!(
+                        "{}",
+                        Error::in_file(f, format!("cannot watch it again: {e}"))
+                    );
+                }
+                *id = now;
+            }
         }
         let first = named;
         // Said as the user names it: relative to where regdoc runs.

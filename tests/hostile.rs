@@ -244,3 +244,75 @@ fn the_templates_and_the_house_logo_are_gated_while_a_version_is_approved() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("logo.svg") && !out.contains("README"), "{out}");
 }
+
+/// Issue 31, finding 17: `build --out documents` wrote PDFs and its
+/// manifest among the governed sources (every other command refuses).
+#[test]
+fn a_build_never_writes_into_the_documents_folder() {
+    let tmp = committed(&[("v1.0.md", &approved("1.0"))]);
+    let d = tmp.path();
+    for out in [
+        "documents",
+        "documents/x",
+        "documents/new/deeper",
+        "./documents/",
+    ] {
+        let o = regdoc_in(d, &["build", "--out", out]);
+        assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("never writes among governed sources"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(d.join("documents/x")).unwrap() {
+        files.push(e.unwrap().file_name().to_string_lossy().into_owned());
+    }
+    files.sort();
+    assert_eq!(files, ["document.yaml", "v1.0.md"]);
+    assert!(!d.join("documents/new").exists());
+}
+
+mod svg_references {
+    //! Finding 3 as a property: however an SVG spells a reference to
+    //! another file (attribute spacing, quotes, line breaks, entities,
+    //! namespace prefixes, CSS), it is refused; a fragment is not.
+    use proptest::prelude::*;
+
+    fn spelt() -> impl Strategy<Value = (String, bool)> {
+        let space = prop::sample::select(vec!["", " ", "\n", "\t", " \r\n "]);
+        let quote = prop::sample::select(vec!["\"", "'"]);
+        let name = prop::sample::select(vec!["href", "xlink:href", "x:href", "h:href"]);
+        let target = prop::sample::select(vec![
+            ("inner.png", true),
+            ("&#105;nner.png", true),
+            ("&#x69;nner.png", true),
+            (" ./inner.png ", true),
+            ("file:///etc/passwd", true),
+            ("#frag", false),
+            ("data:image/png;base64,AAAA", false),
+        ]);
+        let element = prop::sample::select(vec!["image", "use", "feImage", "a"]);
+        (space.clone(), space, quote, name, target, element).prop_map(
+            |(s1, s2, q, name, (t, outside), el)| {
+                (
+                    format!("<{el} {name}{s1}={s2}{q}{t}{q} width=\"1\" height=\"1\"/>"),
+                    outside,
+                )
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(31), ..ProptestConfig::default() })]
+        #[test]
+        fn any_spelling_of_a_reference_is_refused((element, outside) in spelt()) {
+            let svg = format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:x=\"http://www.w3.org/1999/xlink\" xmlns:h=\"http://www.w3.org/1999/xlink\" width=\"9\" height=\"9\">{element}</svg>"
+            );
+            let read = regdoc::source::assets::decode("pic.svg", svg.clone().into_bytes());
+            prop_assert_eq!(read.is_err(), outside, "{}", svg);
+        }
+    }
+}

@@ -1534,3 +1534,205 @@ fn new_keeps_the_byte_order_mark() {
             .starts_with(&[0xEF, 0xBB, 0xBF])
     );
 }
+
+/// Issue 31, finding 12: inputs under 16 MiB that `check` passed made
+/// `render` or Word output take gigabytes (a 10 MiB word, 500,000
+/// reference links, 200,000 list items). Each is now a limit `check`
+/// reports under its rule and every command refuses up front, located;
+/// just inside it, the outputs are made.
+#[test]
+fn words_links_and_blocks_are_limited_in_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let refs = |n: usize| {
+        let mut t = String::from("# A\n\n");
+        for i in 0..n {
+            t.push_str(&format!("[a][r{i}] "));
+        }
+        t.push_str("\n\n");
+        for i in 0..n {
+            t.push_str(&format!("[r{i}]: u\n"));
+        }
+        t
+    };
+    // A word split by emphasis is one word to line breaking.
+    let word = format!("# A\n\n{}*{}*\n", "a".repeat(6_000), "b".repeat(4_001));
+    let cases = [
+        ("word.md", word, "limits/word-length", "3:1"),
+        ("links.md", refs(20_001), "limits/links", "3:"),
+        (
+            "items.md",
+            format!("# A\n\n{}", "- a\n".repeat(50_001)),
+            "limits/blocks",
+            "50002:1",
+        ),
+    ];
+    for (name, text, rule, at) in &cases {
+        write(&d.join(name), text);
+        for args in [
+            vec!["render", name, "-o", "x.pdf"],
+            vec!["diff", name, name, "--format", "docx", "-o", "x.docx"],
+            vec!["diff", name, name, "--format", "md"],
+        ] {
+            let (o, took) = bounded(d, &args);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains(&format!("{name}:{at}")), "{args:?}: {e}");
+            assert!(took < Duration::from_secs(2), "{args:?} took {took:?}");
+        }
+        // In a governed version, `check` finds it under its rule.
+        let v = d.join(format!("gov-{name}"));
+        write(&v.join("documents/x/document.yaml"), DOC_YAML);
+        write(
+            &v.join("documents/x/v1.0.md"),
+            &format!(
+                "---\nversion: \"1.0\"\nstatus: draft\neffective: 2030-01-01\nsummary: S.\n---\n{}",
+                text.trim_start_matches("# A\n\n")
+            ),
+        );
+        let o = regdoc_in(&v, &["check", "--format", "github"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o) + &stderr(&o));
+        assert!(stdout(&o).contains(rule), "{}", stdout(&o));
+    }
+    // Just inside: made, within bounds.
+    write(
+        &d.join("in.md"),
+        &format!(
+            "# A\n\n{} {}\n\n{}",
+            "a".repeat(10_000),
+            refs(100),
+            "- a\n".repeat(1_000)
+        ),
+    );
+    assert_ok(&bounded(d, &["render", "in.md", "-o", "in.pdf"]).0);
+    assert_ok(
+        &bounded(
+            d,
+            &[
+                "diff", "in.md", "in.md", "--format", "docx", "-o", "in.docx",
+            ],
+        )
+        .0,
+    );
+}
+
+/// Issue 31, finding 16: errors without a place or with wrong numbers — a
+/// 40 MB house font was "33.6 MB … up to 16 MiB" (the font limit is
+/// 32 MiB); a BEL in a body failed the PDF in the built-in template and
+/// passed `check`; a title or heading too long for a PDF string failed it
+/// with no place at all.
+#[test]
+fn errors_say_where_and_the_true_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(&d.join("a.md"), "# A\n\nText.\n");
+    let font = d.join("house/fonts/Big.ttf");
+    write(&font, "");
+    std::fs::File::create(&font)
+        .unwrap()
+        .set_len(40 * 1024 * 1024)
+        .unwrap();
+    let (o, _) = bounded(
+        d,
+        &["render", "a.md", "-o", "a.pdf", "--templates", "house"],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("Big.ttf") && e.contains("40.0 MiB") && e.contains("up to 32 MiB"),
+        "{e}"
+    );
+    // A control character is shown by its code point, and `check` says where.
+    write(&d.join("bel.md"), "# A\n\nA bell \u{7} here.\n");
+    assert_ok(&bounded(d, &["render", "bel.md", "-o", "bel.pdf"]).0);
+    assert!(pdf_text(&d.join("bel.pdf"), None).contains("[U+0007]"));
+    let tmp2 = workspace(&[(
+        "v1.0.md",
+        &version_file("1.0", "draft", "# T\n\nA bell \u{7} here.\n"),
+    )]);
+    let o = regdoc_in(
+        tmp2.path(),
+        &["check", "--format", "github", "--deny-warnings"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("markdown/control-character"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("v1.0.md,line="), "{}", stdout(&o));
+    // Too long for a PDF string: said where.
+    write(
+        &d.join("h.md"),
+        &format!("# {}\n\nText.\n", "[ ".repeat(20_000)),
+    );
+    refused(
+        &bounded(d, &["render", "h.md", "-o", "h.pdf"]),
+        &["h.md:1:1", "heading"],
+    );
+    write(
+        &d.join("t.md"),
+        &format!("---\ntitle: \"{}\"\n---\n# A\n", "x ".repeat(20_000)),
+    );
+    refused(
+        &bounded(d, &["render", "t.md", "-o", "t.pdf"]),
+        &["t.md", "`title`", "1000"],
+    );
+    write(
+        &d.join("u.md"),
+        &format!("# A\n\n[a](https://e.org/{})\n", "x".repeat(9_000)),
+    );
+    refused(
+        &bounded(d, &["render", "u.md", "-o", "u.pdf"]),
+        &["u.md:3:1", "address"],
+    );
+}
+
+/// Issue 31, finding 13: an SVG of 20,000 blurred rectangles (1 MB) took
+/// 65 s to render as a logo. A picture's cost is bounded up front: its
+/// elements, and those drawn through a filter.
+#[test]
+fn an_svg_too_costly_to_draw_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let rects: String = (0..5_000)
+        .map(|i| {
+            format!(
+                "<rect x=\"{}\" y=\"1\" width=\"5\" height=\"5\" filter=\"url(#b)\"/>",
+                i % 90
+            )
+        })
+        .collect();
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"10\"><defs><filter id=\"b\"><feGaussianBlur stdDeviation=\"3\"/></filter></defs>{rects}</svg>"
+    );
+    write(&d.join("house/logo.svg"), &svg);
+    let tmp2 = workspace(&[("v1.0.md", &version_file("1.0", "draft", "# T\n\nText.\n"))]);
+    let yaml = tmp2.path().join("documents/x/document.yaml");
+    write(&yaml, &format!("{DOC_YAML}style:\n  logo: logo.svg\n"));
+    copy_dir(&d.join("house"), &tmp2.path().join("house"));
+    let (o, took) = bounded(
+        tmp2.path(),
+        &["render", "x@1.0", "-o", "x.pdf", "--templates", "house"],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("logo.svg") && e.contains("drawn through a filter"),
+        "{e}"
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // As a picture of the document: a `check` finding.
+    write(&tmp2.path().join("documents/x/fig.svg"), &svg);
+    write(
+        &tmp2.path().join("documents/x/v1.0.md"),
+        &version_file("1.0", "draft", "# T\n\n![Figure](fig.svg)\n"),
+    );
+    let o = regdoc_in(tmp2.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("drawn through a filter"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -572,6 +572,7 @@ fn plain_doc(blocks: Vec<Block>) -> regdoc::model::SourceDoc {
         meta: None,
         front_matter: None,
         blocks,
+        read_digest: None,
     }
 }
 

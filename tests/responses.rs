@@ -1117,3 +1117,25 @@ fn deeply_nested_xml_in_a_response_is_refused_quickly() {
         stdout(&o)
     );
 }
+
+/// Issue 31, finding 11: 10,000 returned files ran the collation out of
+/// 2 GiB. More than 2,000 is an error before any file is read.
+#[test]
+fn too_many_returned_files_are_refused_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..2_001 {
+        std::fs::write(dir.join(format!("r{i}.docx")), "not read").unwrap();
+    }
+    let start = std::time::Instant::now();
+    let o = collate(&dir, &tmp.path().join("report"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds 2001 returned files"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    assert!(!tmp.path().join("report").exists());
+}

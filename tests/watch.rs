@@ -159,3 +159,139 @@ fn watch_once_builds_and_exits_with_the_build_s_status() {
         stderr(&o)
     );
 }
+
+fn start_watch(d: &Path) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regdoc"))
+        .arg("watch")
+        .current_dir(d)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines(&mut child);
+    wait_for(&rx, "regdoc watch: watching");
+    (child, rx)
+}
+
+fn stop(mut child: std::process::Child, rx: &mpsc::Receiver<String>) {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_for(rx, "regdoc watch: stopped");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// Issue 31, finding 14: in a git repository, `watch` credited edited
+/// bytes to the commit it saw first, so its PDFs named a commit that does
+/// not hold them and differed from `build`'s. After edits and a commit,
+/// it writes what a fresh build writes.
+#[test]
+fn watch_names_the_commit_that_holds_the_bytes_it_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    copy_documents(d);
+    git(d, &["init", "-q"]);
+    git(d, &["add", "documents"]);
+    git(d, &["commit", "-qm", "base"]);
+    let (child, rx) = start_watch(d);
+    let v3 = d.join("documents/emrr/v3.0.md");
+    edit(
+        &v3,
+        "targeted for 30 July 2024",
+        "targeted for 31 July 2024",
+    );
+    wait_for(&rx, "changed:");
+    let fresh = |name: &str| {
+        let out = format!("fresh-{name}");
+        assert_ok(&regdoc_in(d, &["build", "--out", &out, "--force", "-q"]));
+        out
+    };
+    let f = fresh("edited");
+    for name in ["emrr-v3.0-draft.pdf", "emrr-v2.0-to-v3.0-markup.pdf"] {
+        assert!(
+            std::fs::read(d.join("out/emrr").join(name)).unwrap()
+                == std::fs::read(d.join(&f).join("emrr").join(name)).unwrap(),
+            "{name} after an edit differs from a fresh build's"
+        );
+    }
+    // Committed: a build names the new commit; so does the next round.
+    git(d, &["commit", "-qam", "edit"]);
+    edit(
+        &v3,
+        "targeted for 31 July 2024",
+        "targeted for 30 July 2024",
+    );
+    wait_for(&rx, "changed:");
+    git(d, &["commit", "-qam", "back"]);
+    edit(
+        &v3,
+        "targeted for 30 July 2024",
+        "targeted for 31 July 2024",
+    );
+    wait_for(&rx, "changed:");
+    let f = fresh("again");
+    for name in [
+        "emrr-v3.0-draft.pdf",
+        "emrr-v2.0-to-v3.0-markup.pdf",
+        "emrr-v2.0.pdf",
+    ] {
+        assert!(
+            std::fs::read(d.join("out/emrr").join(name)).unwrap()
+                == std::fs::read(d.join(&f).join("emrr").join(name)).unwrap(),
+            "{name} after commits differs from a fresh build's"
+        );
+    }
+    stop(child, &rx);
+    // And `build` after a commit is `build --force`, byte for byte.
+    git(d, &["commit", "-qam", "last"]);
+    assert_ok(&regdoc_in(d, &["build", "-q"]));
+    let f = fresh("last");
+    for name in ["emrr-v3.0-draft.pdf", "emrr-v2.0-to-v3.0-markup.pdf"] {
+        assert!(
+            std::fs::read(d.join("out/emrr").join(name)).unwrap()
+                == std::fs::read(d.join(&f).join("emrr").join(name)).unwrap(),
+            "{name}: build after a commit is not build --force"
+        );
+    }
+}
+
+/// Issue 31, finding 15: `watch` went silently stale once its folder was
+/// replaced (`mv documents x; cp -r x documents`): it watched the old one.
+#[test]
+fn watch_follows_its_folder_when_it_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    copy_documents(d);
+    let (child, rx) = start_watch(d);
+    std::fs::rename(d.join("documents"), d.join("x")).unwrap();
+    copy_dir(&d.join("x"), &d.join("documents"));
+    // The replacement is heard (a round, which may fail while half-copied).
+    std::thread::sleep(Duration::from_millis(500));
+    edit(
+        &d.join("documents/emrr/v3.0.md"),
+        "targeted for 30 July 2024",
+        "targeted for 31 July 2024",
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = wait_for(&rx, "regdoc watch:");
+        if seen
+            .iter()
+            .any(|l| l.contains("wrote out/emrr/emrr-v3.0-draft.pdf"))
+            && pdf_text(&d.join("out/emrr/emrr-v3.0-draft.pdf"), None).contains("31 July 2024")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit in the new folder was never built"
+        );
+    }
+    stop(child, &rx);
+}

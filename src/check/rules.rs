@@ -19,11 +19,82 @@ fn at_key(d: Diagnostic, f: &VersionFile, key: &str) -> Diagnostic {
 pub fn check_document(doc: &Document, report: &mut Report) {
     for f in &doc.versions {
         check_version(f, report);
+        check_controls(f, report);
         check_markdown(f, report);
         check_references(f, report);
     }
+    check_field_lengths(doc, report);
     check_lifecycle(doc, report);
     super::consultation::check_consultations(doc, report);
+}
+
+/// The texts every PDF keeps as strings of their own (titles, names) are
+/// held to what a PDF string can hold, where they are written.
+fn check_field_lengths(doc: &Document, report: &mut Report) {
+    let max = crate::model::MAX_PDF_STRING_CHARS;
+    let i = &doc.info;
+    let yaml = doc.dir.join(crate::source::DOCUMENT_FILE);
+    let mut found: Vec<(std::path::PathBuf, &str, usize, Option<usize>)> = Vec::new();
+    for (name, value) in [
+        ("title", Some(&i.title)),
+        ("short_title", i.short_title.as_ref()),
+        ("owner", Some(&i.owner)),
+        ("classification", Some(&i.classification)),
+        ("approver", Some(&i.approver)),
+        ("governed_by", i.governed_by.as_ref()),
+    ] {
+        if let Some(v) = value.filter(|v| v.chars().count() > max) {
+            let line = report.source(&yaml).and_then(|t| key_line(t, name));
+            found.push((yaml.clone(), name, v.chars().count(), line));
+        }
+    }
+    for f in &doc.versions {
+        if let Some(t) = f.meta.title.as_ref().filter(|t| t.chars().count() > max) {
+            found.push((
+                f.path.clone(),
+                "title",
+                t.chars().count(),
+                key_line(&f.text, "title"),
+            ));
+        }
+    }
+    for (path, name, n, line) in found {
+        report.diagnostics.push(
+            Diagnostic::error(
+                "limits/field-length",
+                &path,
+                format!(
+                    "`{name}` is {n} characters long; a PDF keeps it as a string of at most {max}"
+                ),
+            )
+            .at(line.unwrap_or(1), 1)
+            .help("shorten it: titles and names are printed on every page"),
+        );
+    }
+}
+
+/// A control character in a version's text (a BEL, an escape; not a tab
+/// or a line break) prints as its code point in every PDF: said where it
+/// is, once per file.
+fn check_controls(f: &VersionFile, report: &mut Report) {
+    let found = f.text[f.body_offset..]
+        .char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+    if let Some((i, c)) = found {
+        let (line, col) = line_col(&f.text, f.body_offset + i);
+        report.diagnostics.push(
+            Diagnostic::warning(
+                "markdown/control-character",
+                &f.path,
+                format!(
+                    "a control character (U+{:04X}) here cannot be printed: PDFs show it as [U+{:04X}]",
+                    c as u32, c as u32
+                ),
+            )
+            .at(line, col)
+            .help("remove it; a word processor's paste often leaves one"),
+        );
+    }
 }
 
 /// Rules on one version's front matter beyond its types.

@@ -15,6 +15,12 @@ pub use meta::{
     VersionNumber,
 };
 
+/// Most characters of a text every PDF keeps as a string of its own (the
+/// title, the owner, the classification in its metadata and headers):
+/// PDF/A holds such a string to 32,767 bytes, and a longer one made the
+/// whole PDF fail with typst's "a PDF string is longer" and no place.
+pub const MAX_PDF_STRING_CHARS: usize = 1_000;
+
 use std::path::PathBuf;
 
 /// Document ids are short lowercase names: `emrr`, `sec-appendix-as`.
@@ -40,6 +46,18 @@ pub struct SourceDoc {
     /// governed version has none: its front matter is `meta`.
     pub front_matter: Option<FrontMatter>,
     pub blocks: Vec<Block>,
+    /// The SHA-256 of the text it was parsed from (a byte-order mark
+    /// dropped), where it was read from a file: what embeds the file's
+    /// bytes later (`provenance`) checks that they are still the ones
+    /// shown, so a save during a build cannot put other bytes in a PDF
+    /// than those it shows.
+    pub read_digest: Option<[u8; 32]>,
+}
+
+/// The digest [`SourceDoc::read_digest`] holds of `text`.
+pub fn text_digest(text: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).into()
 }
 
 /// Front matter of another tool (a static-site generator, kramdown-rfc…):
@@ -234,6 +252,7 @@ impl Document {
             meta: Some(file.meta.clone()),
             front_matter: None,
             blocks: file.blocks.clone(),
+            read_digest: Some(text_digest(&file.text)),
         }
     }
 }

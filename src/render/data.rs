@@ -885,7 +885,7 @@ fn doc_data(doc: &SourceDoc) -> DocData {
 }
 
 /// One row of the document-control table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HistoryRow {
     pub version: String,
     pub status: String,

@@ -18,7 +18,7 @@ pub fn render_version(
         (Some(i), Some(m)) => format!("{}@{}", i.id, m.version),
         _ => doc.origin.clone(),
     };
-    let attached = crate::provenance::for_version(doc)?;
+    let attached = crate::provenance::for_version(doc, pages_from(doc, &data.history, templates))?;
     let pdf = Pdf {
         template: "version.typ",
         doc,
@@ -51,9 +51,11 @@ pub fn render_markup(
         .map(|v| vec![("ComparedWithVersion", v)])
         .unwrap_or_default();
     let table_key = crate::diff::DiffOptions::for_docs(old, new).table_key;
+    let pages = pages_from(new, &data.history, templates).filter(|_| !has_pictures(old));
     // The sources and the redline to embed are made while the data is cut.
     std::thread::scope(|scope| {
-        let attaching = scope.spawn(|| crate::provenance::for_markup(old, new, redline, table_key));
+        let attaching =
+            scope.spawn(|| crate::provenance::for_markup(old, new, redline, table_key, pages));
         let pdf = Pdf {
             template: "markup.typ",
             doc: new,
@@ -64,6 +66,50 @@ pub fn render_markup(
         };
         produce(pdf, data, templates)
     })
+}
+
+/// What `verify` needs, beside the embedded sources, to lay a PDF's pages
+/// out again: the document-control table, where the built-in templates
+/// lay it out with nothing from a folder (no house templates, fonts or
+/// logo) and the document shows no pictures of its folder (which the PDF
+/// does not embed). `None`: its pages cannot be laid out again, and
+/// `verify` checks them run by run.
+fn pages_from(
+    doc: &SourceDoc,
+    history: &[data::HistoryRow],
+    templates: &Templates,
+) -> Option<crate::provenance::PagesFrom> {
+    let house = templates.dir.is_some() || doc.info.as_ref().is_some_and(|i| i.style.is_some());
+    (!house && !has_pictures(doc)).then(|| crate::provenance::PagesFrom {
+        history: history.to_vec(),
+    })
+}
+
+fn has_pictures(doc: &SourceDoc) -> bool {
+    !crate::source::assets::image_sources(&doc.blocks).is_empty()
+}
+
+/// The pages of a version or mark-up PDF laid out again from `data`, with
+/// the built-in templates and nothing embedded: what `verify` compares a
+/// PDF's pages with. `old` is a mark-up's old side.
+pub fn relayout(
+    doc: &SourceDoc,
+    old: Option<&SourceDoc>,
+    data: impl serde::Serialize,
+) -> Result<Vec<u8>> {
+    let pdf = Pdf {
+        template: if old.is_some() {
+            "markup.typ"
+        } else {
+            "version.typ"
+        },
+        doc,
+        old_dir: old.and_then(|o| o.dir.clone()),
+        ident: format!("relayout:{}", doc.origin),
+        info: Vec::new(),
+        attached: Attached::Made(Vec::new()),
+    };
+    produce(pdf, data, &Templates::builtin())
 }
 
 /// The PDF of a consultation report (`report.typ`), from the data
@@ -181,6 +227,7 @@ fn produce(pdf: Pdf<'_>, data: impl serde::Serialize, templates: &Templates) -> 
     // not a typst error in a template.
     crate::source::assets::check_images(doc)?;
     check_logo(doc, templates)?;
+    check_pdf_strings(doc)?;
     let fonts = crate::render::typst::fonts(templates);
     let mut safe = crate::render::typst::GlyphSafe::new(&fonts);
     let bytes = serde_json::to_vec(&data).expect("JSON of plain data");
@@ -810,6 +857,49 @@ fn chunks(json: Vec<u8>) -> Parts {
 
 /// A house logo `document.yaml` names must be an image of the templates
 /// folder: said of `document.yaml`, not as a typst error in a template.
+/// The texts of `doc` that become PDF strings, each within
+/// [`crate::model::MAX_PDF_STRING_CHARS`]: an error naming the file and
+/// the field (`check` finds them in governed files, located).
+fn check_pdf_strings(doc: &SourceDoc) -> Result<()> {
+    let mut fields: Vec<(&str, String, std::path::PathBuf)> = Vec::new();
+    let origin = std::path::PathBuf::from(&doc.origin);
+    if let Some(i) = &doc.info {
+        let yaml = doc
+            .dir
+            .as_ref()
+            .map(|d| d.join(crate::source::DOCUMENT_FILE))
+            .unwrap_or_else(|| origin.clone());
+        for (name, value) in [
+            ("title", Some(&i.title)),
+            ("short_title", i.short_title.as_ref()),
+            ("owner", Some(&i.owner)),
+            ("classification", Some(&i.classification)),
+            ("approver", Some(&i.approver)),
+            ("governed_by", i.governed_by.as_ref()),
+        ] {
+            if let Some(v) = value {
+                fields.push((name, v.clone(), yaml.clone()));
+            }
+        }
+    }
+    fields.push(("title", doc.title(), origin));
+    for (name, value, path) in fields {
+        let n = value.chars().count();
+        if n > crate::model::MAX_PDF_STRING_CHARS {
+            return Err(crate::error::Error::in_file(
+                &path,
+                format!(
+                    "its `{name}` is {n} characters long; a PDF keeps it as a string of at most {}",
+                    crate::model::MAX_PDF_STRING_CHARS
+                ),
+            )
+            .rule("limits/field-length")
+            .help("shorten it: titles and names are printed on every page"));
+        }
+    }
+    Ok(())
+}
+
 fn check_logo(doc: &SourceDoc, templates: &Templates) -> Result<()> {
     let Some(logo) = doc
         .info

@@ -48,6 +48,33 @@ pub const MAX_TABLE_CELLS: usize = 20_000;
 /// the longest emoji sequences have about 10 characters.
 pub const MAX_CLUSTER_CHARS: usize = 32;
 
+/// Most characters in one word (a run without white space) of text, code
+/// or HTML. typst breaks lines between words; one 10 MiB word made
+/// `render` take 2.4 GB before it failed. The longest real words are
+/// addresses and hashes of a few hundred characters.
+pub const MAX_WORD_CHARS: usize = 10_000;
+
+/// Most links and pictures in one document. Each is a link annotation
+/// and a tagged element of the PDF and a relationship of the Word file:
+/// 500,000 reference links (a 12 MB file) took 1.8 GB to write as Word and
+/// ran for minutes as CriticMarkup. Real codes have hundreds.
+pub const MAX_LINKS: usize = 20_000;
+
+/// Most blocks (paragraphs, headings, list items, code blocks, tables,
+/// HTML blocks) in one document. Every output keeps and lays out each:
+/// 200,000 one-letter list items (800 KB) took 5 GB to render and 1.3 GB
+/// to write as Word. A 1,000-page code has about 7,000.
+pub const MAX_BLOCKS: usize = 50_000;
+
+/// Most characters in one heading. A heading is an entry of the PDF's
+/// outline, a PDF string, which PDF/A holds to 32,767 bytes: a longer one
+/// made the whole PDF fail without a place. Real headings have tens.
+pub const MAX_HEADING_CHARS: usize = 1_000;
+
+/// Most bytes in one link's or picture's address. typst refuses a PDF
+/// link longer than its own limit, reported in its template.
+pub const MAX_URL_BYTES: usize = 8_000;
+
 /// Where the text goes beyond one of regdoc's limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitError {
@@ -100,7 +127,28 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
     let mut limits = Vec::new();
     let mut skipping_table = false;
     let mut cells = 0usize;
+    let (mut links, mut blocks) = (0usize, 0usize);
+    let mut long_word_said = false;
+    // A word runs on across inline events (`a*b*c` is one word for line
+    // breaking) and ends at white space, a line break or a block's end.
+    let mut word_run = 0usize;
+    let mut word_start = 0usize;
+    // The heading being read: where it starts, its characters so far.
+    let mut heading: Option<(usize, usize)> = None;
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        if !matches!(
+            event,
+            Event::Text(_)
+                | Event::Code(_)
+                | Event::Html(_)
+                | Event::InlineHtml(_)
+                | Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+                | Event::End(
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link
+                )
+        ) {
+            word_run = 0;
+        }
         if skipping_table {
             skipping_table = !matches!(event, Event::End(TagEnd::Table));
             continue;
@@ -118,7 +166,67 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
                 skipping_table = true;
                 continue;
             }
-            Event::Start(Tag::Table(_)) => cells = 0,
+            Event::Start(Tag::Table(_)) => {
+                cells = 0;
+                blocks += 1;
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                if dest_url.len() > MAX_URL_BYTES {
+                    limits.push(LimitError {
+                        offset: range.start,
+                        rule: "limits/url-length",
+                        message: format!(
+                            "this address is {} bytes long; regdoc reads addresses up to {MAX_URL_BYTES} bytes",
+                            dest_url.len()
+                        ),
+                    });
+                }
+                links += 1;
+                if links == MAX_LINKS + 1 {
+                    limits.push(LimitError {
+                        offset: range.start,
+                        rule: "limits/links",
+                        message: format!(
+                            "this is link or picture number {links}; regdoc reads at most {MAX_LINKS} in one document"
+                        ),
+                    });
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((at, n)) = heading.take()
+                    && n > MAX_HEADING_CHARS
+                {
+                    limits.push(LimitError {
+                        offset: at,
+                        rule: "limits/heading-length",
+                        message: format!(
+                            "this heading has {n} characters; regdoc reads headings up to {MAX_HEADING_CHARS} (each is an entry of the PDF's outline)"
+                        ),
+                    });
+                }
+            }
+            Event::Start(
+                Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::Item
+                | Tag::CodeBlock(_)
+                | Tag::HtmlBlock
+                | Tag::FootnoteDefinition(_),
+            ) => {
+                if matches!(event, Event::Start(Tag::Heading { .. })) {
+                    heading = Some((range.start, 0));
+                }
+                blocks += 1;
+                if blocks == MAX_BLOCKS + 1 {
+                    limits.push(LimitError {
+                        offset: range.start,
+                        rule: "limits/blocks",
+                        message: format!(
+                            "this is block number {blocks} (paragraphs, headings, list items…); regdoc reads at most {MAX_BLOCKS} in one document"
+                        ),
+                    });
+                }
+            }
             Event::Start(Tag::TableCell) => {
                 cells += 1;
                 if cells > MAX_TABLE_CELLS {
@@ -138,6 +246,32 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
                 }
             }
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                if let Some((_, n)) = &mut heading {
+                    *n += t.chars().count();
+                }
+                let (base, here) = (text.as_ptr() as usize, t.as_ptr() as usize);
+                let t_at = if (base..base + text.len()).contains(&here) {
+                    Some(here - base)
+                } else {
+                    None
+                };
+                if !long_word_said
+                    && let Some(at) = long_word(
+                        t,
+                        t_at.unwrap_or(range.start),
+                        &mut word_run,
+                        &mut word_start,
+                    )
+                {
+                    long_word_said = true;
+                    limits.push(LimitError {
+                        offset: at,
+                        rule: "limits/word-length",
+                        message: format!(
+                            "a word here runs on for more than {MAX_WORD_CHARS} characters without a space; regdoc reads words up to that length"
+                        ),
+                    });
+                }
                 if let Some((i, n)) = long_cluster(t) {
                     // Text events borrow from the source except where the
                     // parser rewrote them (escapes): then the event's start.
@@ -171,6 +305,43 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
         _ => Vec::new(),
     };
     (blocks, limits)
+}
+
+/// Where (a byte offset of the file) the first word of more than
+/// [`MAX_WORD_CHARS`] characters starts, if `t` (found at `t_at`) ends
+/// one. `run` and `start` carry the word the text before `t` ended in, and
+/// are left as the one `t` ends in. Linear.
+fn long_word(t: &str, t_at: usize, run: &mut usize, start: &mut usize) -> Option<usize> {
+    if *run + t.len() <= MAX_WORD_CHARS {
+        match t.rfind(char::is_whitespace) {
+            Some(i) => {
+                let c = t[i..].chars().next().map_or(1, char::len_utf8);
+                *run = t[i + c..].chars().count();
+                *start = t_at + i + c;
+            }
+            None => {
+                if *run == 0 {
+                    *start = t_at;
+                }
+                *run += t.chars().count();
+            }
+        }
+        return None;
+    }
+    for (i, c) in t.char_indices() {
+        if c.is_whitespace() {
+            *run = 0;
+        } else {
+            if *run == 0 {
+                *start = t_at + i;
+            }
+            *run += 1;
+            if *run > MAX_WORD_CHARS {
+                return Some(*start);
+            }
+        }
+    }
+    None
 }
 
 /// Combining marks of the common scripts and invisible format characters

@@ -43,7 +43,7 @@ pub fn read_source(path: &Path) -> Result<String> {
         return Err(Error::in_file(path, "is a folder, not a file"));
     }
     if meta.len() > MAX_SOURCE_BYTES {
-        return Err(too_large(path, meta.len()));
+        return Err(too_large(path, Some(meta.len()), MAX_SOURCE_BYTES));
     }
     let bytes = read_bounded(path, MAX_SOURCE_BYTES)?;
     decode(path, bytes)
@@ -64,27 +64,33 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, &e))?;
     if bytes.len() as u64 > max {
-        return Err(too_large(path, bytes.len() as u64));
+        // A regular file says its size; a pipe or a device does not.
+        let size = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file() && m.len() > max)
+            .map(|m| m.len());
+        return Err(too_large(path, size, max));
     }
     Ok(bytes)
 }
 
-fn too_large(path: &Path, len: u64) -> Error {
+/// A file over the limit `max` of what it is: its size where it is known
+/// (a regular file; a pipe, a device or a git blob read past the limit
+/// has none), and the limit, both as they are.
+fn too_large(path: &Path, size: Option<u64>, max: u64) -> Error {
+    let limit = if max.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", max / (1024 * 1024))
+    } else {
+        format!("{max} bytes")
+    };
     Error::in_file(
         path,
-        if len > MAX_SOURCE_BYTES + 1 {
-            format!(
-                "the file is {:.1} MB; regdoc reads source files up to {} MiB",
-                len as f64 / 1e6,
-                MAX_SOURCE_BYTES / (1024 * 1024)
-            )
-        } else {
-            // Counted while reading: the true size is unknown, only that
-            // it is over the limit.
-            format!(
-                "the file is larger than {} MiB, the most regdoc reads of a source",
-                MAX_SOURCE_BYTES / (1024 * 1024)
-            )
+        match size {
+            Some(len) => format!(
+                "the file is {:.1} MiB; regdoc reads files of this kind up to {limit}",
+                len as f64 / (1024.0 * 1024.0)
+            ),
+            None => format!("the file is larger than {limit}, the most regdoc reads of it"),
         },
     )
 }
@@ -156,7 +162,11 @@ fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
 /// `origin`.
 pub fn text_from_bytes(origin: &str, bytes: Vec<u8>) -> Result<String> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(too_large(Path::new(origin), bytes.len() as u64));
+        return Err(too_large(
+            Path::new(origin),
+            Some(bytes.len() as u64),
+            MAX_SOURCE_BYTES,
+        ));
     }
     decode(Path::new(origin), bytes)
 }
@@ -200,7 +210,7 @@ pub fn read_git_bytes(rev: &str, path: &str, max: u64) -> Result<Vec<u8>> {
     if bytes.len() as u64 > max {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(too_large(Path::new(&label), bytes.len() as u64));
+        return Err(too_large(Path::new(&label), None, max));
     }
     let out = child
         .wait_with_output()
@@ -294,11 +304,26 @@ struct FolderGit {
     last_commit: std::collections::HashMap<String, String>,
 }
 
+type KnownFolders = std::sync::Mutex<std::collections::HashMap<PathBuf, Option<FolderGit>>>;
+
+/// What git said of each folder, for this round of work.
+fn known_folders() -> &'static KnownFolders {
+    static KNOWN: std::sync::OnceLock<KnownFolders> = std::sync::OnceLock::new();
+    KNOWN.get_or_init(Default::default)
+}
+
+/// Forgets what git said of every folder: a long-running process
+/// (`watch`) asks again each round, so that an edit or a commit since is
+/// seen, and no PDF credits edited bytes to the commit seen first.
+pub fn forget_git_places() {
+    if let Ok(mut k) = known_folders().lock() {
+        k.clear();
+    }
+}
+
 fn folder_git(dir: &Path) -> Option<FolderGit> {
     use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static KNOWN: OnceLock<Mutex<HashMap<PathBuf, Option<FolderGit>>>> = OnceLock::new();
-    let known = KNOWN.get_or_init(Default::default);
+    let known = known_folders();
     let key = dir.canonicalize().ok()?;
     if let Some(k) = known.lock().ok()?.get(&key) {
         return k.clone();
@@ -502,6 +527,7 @@ pub fn parse_markdown_file(origin: &str, text: &str) -> Result<SourceDoc> {
         meta,
         front_matter: None,
         blocks: parse_body(path, text, split.body_offset)?,
+        read_digest: Some(crate::model::text_digest(text)),
     })
 }
 
@@ -527,6 +553,7 @@ pub fn parse_plain_markdown(origin: &str, text: &str) -> Result<SourceDoc> {
         meta,
         front_matter,
         blocks: parse_body(Path::new(origin), text, text.len() - body.len())?,
+        read_digest: Some(crate::model::text_digest(text)),
     })
 }
 
@@ -825,6 +852,22 @@ impl Workspace {
             _ => Path::new("."),
         };
         matches!(resolve_inside(&self.root, parent), Ok(Some(_)))
+    }
+
+    /// Whether folder `dir` is, or would be once created, inside the
+    /// documents folder: its nearest existing ancestor (itself, if it
+    /// exists) resolves inside. Where a build may not write.
+    pub fn holds_folder(&self, dir: &Path) -> bool {
+        let mut probe = dir.to_path_buf();
+        loop {
+            if exists(&probe) {
+                return matches!(resolve_inside(&self.root, &probe), Ok(Some(_)));
+            }
+            match probe.parent() {
+                Some(p) if !p.as_os_str().is_empty() => probe = p.to_path_buf(),
+                _ => return false,
+            }
+        }
     }
 
     /// The governed document `doc` is a version of (for its version

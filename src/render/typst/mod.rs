@@ -23,9 +23,9 @@ pub use world::RegdocWorld;
 /// how many different ones and the first. PDF/A forbids a missing
 /// glyph, so without this one Malayalam letter or emoji in a document
 /// would make its whole PDF impossible; shown by code point, the reader
-/// sees that something is there and what. Whitespace, controls and
-/// characters that are never drawn (joiners, variation selectors) are
-/// left alone. Names built from text (heading labels and the links to
+/// sees that something is there and what; so is a control character
+/// (but tab and line breaks). White space and characters that are never
+/// drawn (joiners, variation selectors) are left alone. Names built from text (heading labels and the links to
 /// them) change alike, so they still match.
 ///
 /// One [`GlyphSafe`] goes over all the JSON of one render, and counts
@@ -50,15 +50,69 @@ impl<'f> GlyphSafe<'f> {
         let Ok(text) = String::from_utf8(json) else {
             unreachable!("serde_json writes UTF-8")
         };
+        let text = self.controls(text);
         match self.text(&text) {
             Some(safe) => safe.into_bytes(),
             None => text.into_bytes(),
         }
     }
 
+    /// JSON text with every control character a string holds (other than
+    /// tab, line feed and carriage return) shown by code point: typst can
+    /// draw none of them, and one (a BEL) made the whole PDF fail with an
+    /// error in the built-in template. serde_json writes them as escapes
+    /// (`\u0007`, `\b`, `\f`); DEL and the C1 controls come raw and are
+    /// left to [`GlyphSafe::text`].
+    fn controls(&mut self, json: String) -> String {
+        if !json.contains("\\u00") && !json.contains("\\b") && !json.contains("\\f") {
+            return json;
+        }
+        let mut out = String::with_capacity(json.len() + 16);
+        let mut chars = json.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let control = match chars.peek().map(|&(_, n)| n) {
+                Some('b') => Some('\u{8}'),
+                Some('f') => Some('\u{c}'),
+                Some('u') => json
+                    .get(i + 2..i + 6)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .and_then(char::from_u32)
+                    .filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+                _ => None,
+            };
+            match control {
+                Some(ctl) => {
+                    let width = if matches!(chars.peek(), Some((_, 'u'))) {
+                        5
+                    } else {
+                        1
+                    };
+                    for _ in 0..width {
+                        chars.next();
+                    }
+                    self.first.get_or_insert(ctl);
+                    self.known.insert(ctl, false);
+                    out.push_str(&code_point(ctl));
+                }
+                // Any other escape (`\\`, `\"`, `\n`, `\u00e9`) as it is.
+                None => {
+                    out.push(c);
+                    if let Some((_, n)) = chars.next() {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// `text` made safe, or `None` if it already is.
     fn text(&mut self, text: &str) -> Option<String> {
-        if text.is_ascii() {
+        if text.is_ascii() && !text.contains('\x7f') {
             return None;
         }
         let mut out: Option<String> = None;
@@ -93,10 +147,8 @@ fn drawable(
     fonts: &world::Fonts,
     known: &mut std::collections::HashMap<char, bool>,
 ) -> bool {
-    c.is_ascii()
-        || c.is_whitespace()
-        || c.is_control()
-        || never_drawn(c)
+    (c.is_control() && matches!(c, '\t' | '\n' | '\r'))
+        || (!c.is_control() && (c.is_ascii() || c.is_whitespace() || never_drawn(c)))
         || *known.entry(c).or_insert_with(|| fonts.covers(c))
 }
 
