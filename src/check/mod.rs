@@ -7,9 +7,11 @@
 
 pub mod appearance;
 pub mod base;
+pub mod clauses;
 pub mod consultation;
 pub mod report;
 pub mod rules;
+pub mod terms;
 
 use std::path::{Path, PathBuf};
 

@@ -24,6 +24,8 @@ pub fn check_document(doc: &Document, report: &mut Report) {
         check_references(f, report);
     }
     check_field_lengths(doc, report);
+    super::clauses::check_clauses(doc, report);
+    super::terms::check_terms(doc, report);
     check_lifecycle(doc, report);
     super::consultation::check_consultations(doc, report);
 }

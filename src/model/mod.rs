@@ -3,6 +3,7 @@
 //! Nothing here reads files or knows about output formats.
 
 mod block;
+pub mod clause;
 pub mod consultation;
 mod meta;
 
