@@ -162,6 +162,10 @@ pub enum Command {
         /// Where to write the reports (default: out/<doc>/).
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Collate before the consultation closes (a report of what has
+        /// come in so far, said as such).
+        #[arg(long)]
+        before_close: bool,
         #[command(flatten)]
         tpl: TemplatesArg,
     },
@@ -498,6 +502,15 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 .ok_or_else(|| Error::input(format!("`{spec}` is not doc@version")))?;
             let on = parse_date(on)?;
             let effective = effective.as_deref().map(parse_date).transpose()?;
+            // The record holds what happened: an approval on a day still
+            // to come is not one.
+            if on > today() {
+                return Err(regdoc::check::rule_error(format!(
+                    "--on {on} is after today ({}): an approval is recorded once it is given; nothing was written",
+                    today()
+                ))
+                .help("approve on the day it is given; --effective sets when it takes effect"));
+            }
             outcome(regdoc::lifecycle::approve(
                 &ws,
                 id,
@@ -571,6 +584,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             spec,
             folder,
             out,
+            before_close,
             tpl,
         } => {
             let templates = tpl.load()?;
@@ -581,6 +595,26 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 Error::input(format!("{id} has no consultation on version {version}"))
                     .help("a consultation lives in documents/<id>/consultations/")
             })?;
+            // A report collated while responses may still come is not the
+            // consultation's: refused unless asked for as such.
+            let closes = doc
+                .version(&version)
+                .and_then(|v| v.meta.consultation.as_ref())
+                .map(|c| c.closes);
+            if let Some(closes) = closes
+                && today() <= closes
+            {
+                if !before_close {
+                    return Err(regdoc::check::rule_error(format!(
+                        "the consultation on {id} v{version} closes on {closes} (today is {}): responses may still come",
+                        today()
+                    ))
+                    .help("collate after it closes, or pass --before-close for a report of what has come so far"));
+                }
+                eprintln!(
+                    "note: the consultation closes on {closes}: this report holds the responses received so far"
+                );
+            }
             let folder = match folder {
                 Some(f) => f.clone(),
                 None => {
@@ -898,7 +932,15 @@ fn list(ws: &Workspace, on: Option<EffectiveDate>) -> Result<i32> {
 }
 
 /// Today's date (UTC), from the system clock.
+/// Today, from the clock, or from `REGDOC_TODAY` (YYYY-MM-DD) where it
+/// is set: what a test or a replay of an old day runs as.
 fn today() -> EffectiveDate {
+    if let Some(d) = std::env::var("REGDOC_TODAY")
+        .ok()
+        .and_then(|d| d.parse::<EffectiveDate>().ok())
+    {
+        return d;
+    }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

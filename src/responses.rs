@@ -182,6 +182,8 @@ pub struct QuestionReport {
     /// back as confidential is counted only in `withheld`: with the names
     /// of the others, its view could otherwise be worked out.
     pub agree: usize,
+    /// Agreement with a qualification: a partial disagreement.
+    pub in_part: usize,
     pub disagree: usize,
     pub neutral: usize,
     pub no_answer: usize,
@@ -196,7 +198,7 @@ pub struct QuestionReport {
 pub struct AnswerRow {
     pub respondent: String,
     pub category: String,
-    /// `agree`, `disagree`, `neutral` or `no answer`.
+    /// `agree`, `agree in part`, `disagree`, `neutral` or `no answer`.
     pub view: String,
     /// Empty when none was given.
     pub rationale: String,
@@ -210,6 +212,8 @@ pub struct Disagreement {
     pub text: String,
     /// Respondents disagreeing, as this edition counts them.
     pub respondents: usize,
+    /// Respondents agreeing only in part.
+    pub in_part: usize,
     /// The disagreeing answers with a rationale this edition shows.
     pub quotes: Vec<AnswerRow>,
 }
@@ -217,6 +221,7 @@ pub struct Disagreement {
 fn view_name(v: Option<View>) -> &'static str {
     match v {
         Some(View::Agree) => "agree",
+        Some(View::InPart) => "agree in part",
         Some(View::Disagree) => "disagree",
         Some(View::Neutral) => "neutral",
         None => "no answer",
@@ -319,6 +324,7 @@ pub fn report(
             id: q.id.clone(),
             text: q.text.clone(),
             agree: 0,
+            in_part: 0,
             disagree: 0,
             neutral: 0,
             no_answer: 0,
@@ -334,6 +340,7 @@ pub fn report(
             let view = answer.and_then(|a| a.view);
             match view {
                 Some(View::Agree) => qr.agree += 1,
+                Some(View::InPart) => qr.in_part += 1,
                 Some(View::Disagree) => qr.disagree += 1,
                 Some(View::Neutral) => qr.neutral += 1,
                 None => qr.no_answer += 1,
@@ -346,15 +353,21 @@ pub fn report(
                 confidential: answer.is_some_and(|a| a.confidential),
             });
         }
-        if qr.disagree > 0 {
+        // A partial agreement is a partial disagreement: it is an area
+        // of disagreement too.
+        if qr.disagree > 0 || qr.in_part > 0 {
             disagreements.push(Disagreement {
                 id: q.id.clone(),
                 text: q.text.clone(),
                 respondents: qr.disagree,
+                in_part: qr.in_part,
                 quotes: qr
                     .answers
                     .iter()
-                    .filter(|a| a.view == "disagree" && !a.rationale.is_empty())
+                    .filter(|a| {
+                        (a.view == "disagree" || a.view == "agree in part")
+                            && !a.rationale.is_empty()
+                    })
                     .cloned()
                     .collect(),
             });

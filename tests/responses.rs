@@ -1139,3 +1139,62 @@ fn too_many_returned_files_are_refused_before_reading() {
     assert!(start.elapsed() < std::time::Duration::from_secs(2));
     assert!(!tmp.path().join("report").exists());
 }
+
+/// Issue 27, item 5: "agree in part" and "agree, subject to conditions"
+/// were counted as plain agreement, and a partial disagreement vanished
+/// from the areas of disagreement. They are their own category, and an
+/// area of disagreement.
+#[test]
+fn a_qualified_answer_is_its_own_category_and_an_area_of_disagreement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = std::fs::read(template(&tmp.path().join("built"))).unwrap();
+    let dir = tmp.path().join("returned");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, view, why) in [
+        (
+            "a",
+            "Agree, subject to conditions",
+            "Only if the date holds.",
+        ),
+        ("b", "Agree in part", "Not the date."),
+        ("c", "Agree", "Fine."),
+    ] {
+        std::fs::write(
+            dir.join(format!("{name}.docx")),
+            fill_template(
+                &t,
+                &[
+                    ("Organisation", &format!("Org {name}")),
+                    ("Q1: your view", view),
+                    ("Q1: rationale", why),
+                ],
+            ),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("report");
+    assert_ok(&collate(&dir, &out));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&out.join("emrr-v3.0-consultation-report.json"))).unwrap();
+    let q1 = &json["questions"][0];
+    assert_eq!(
+        (q1["agree"].as_u64(), q1["in_part"].as_u64()),
+        (Some(1), Some(2)),
+        "{q1}"
+    );
+    let d = &json["disagreements"][0];
+    assert_eq!(d["id"], "Q1");
+    assert_eq!(d["in_part"].as_u64(), Some(2));
+    let csv = read(&out.join("emrr-v3.0-consultation-report.csv"));
+    assert_eq!(csv.matches(",agree in part,").count(), 2, "{csv}");
+    let pdf = squash(&pdf_text(
+        &out.join("emrr-v3.0-consultation-report.pdf"),
+        None,
+    ));
+    assert!(pdf.contains("Q1: 2 agree in part"), "{pdf}");
+    assert!(
+        pdf.contains("Not the date.") && pdf.contains("Only if the date holds."),
+        "{pdf}"
+    );
+    assert!(!pdf.contains("respondent(s)"), "{pdf}");
+}

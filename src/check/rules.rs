@@ -676,6 +676,23 @@ pub fn check_lifecycle(doc: &Document, report: &mut Report) {
 pub fn check_dates(doc: &Document, today: crate::model::EffectiveDate, report: &mut Report) {
     for f in &doc.versions {
         let m = &f.meta;
+        // No record of the future: an approval is given on a day that came.
+        if let Some(a) = &m.approved
+            && a.on > today
+        {
+            let line = crate::source::yaml::nested_key_line(&f.text, "approved", "on")
+                .or_else(|| key_line(&f.text, "approved"))
+                .unwrap_or(1);
+            report.diagnostics.push(
+                Diagnostic::error(
+                    "lifecycle/approval-in-the-future",
+                    &f.path,
+                    format!("the approval is dated {} — after today ({today})", a.on),
+                )
+                .at(line, 1)
+                .help("record an approval on the day it is given"),
+            );
+        }
         if m.status == Status::Draft && m.consultation.is_none() && m.effective < today {
             report.diagnostics.push(at_key(
                 Diagnostic::warning(

@@ -393,20 +393,132 @@ impl Field {
 #[serde(rename_all = "kebab-case")]
 pub enum View {
     Agree,
+    /// Agreement with a qualification ("agree in part", "agree, subject to
+    /// …", "yes, but …", "disagree in part"): a partial disagreement,
+    /// never counted as plain agreement.
+    InPart,
     Disagree,
     Neutral,
 }
 
+/// Words that qualify a view, read in its first sentence.
+const QUALIFIERS: [&str; 17] = [
+    "in part",
+    "partly",
+    "partially",
+    "subject to",
+    "but",
+    "conditional",
+    "conditionally",
+    "with conditions",
+    "with reservations",
+    "in principle",
+    "broadly",
+    "mostly",
+    "largely",
+    "somewhat",
+    "except",
+    "provided that",
+    "to an extent",
+];
+
 impl View {
-    /// The view a typed answer gives: its first word, `agree`, `disagree`
-    /// or `neutral` in any case (`Disagree.` too). `None` when it is none
-    /// of them.
+    /// The view a typed answer gives, in any case: `agree`, `disagree` or
+    /// `neutral` by its first word (after `strongly`, `fully`…); any of
+    /// those (or `yes`, `partly`…) with a qualification in its first
+    /// sentence is [`View::InPart`]. `None` when it is none of them.
     pub fn read(answer: &str) -> Option<View> {
-        match first_word(answer)?.as_str() {
-            "agree" | "agreed" => Some(View::Agree),
-            "disagree" | "disagreed" => Some(View::Disagree),
+        let first_sentence: String = answer
+            .split(['.', ';', '\n'])
+            .next()
+            .unwrap_or("")
+            .chars()
+            .map(|c| {
+                if c.is_alphabetic() {
+                    c.to_ascii_lowercase()
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        let words: Vec<&str> = first_sentence.split_whitespace().collect();
+        let mut i = 0;
+        while words.get(i).is_some_and(|w| {
+            matches!(
+                *w,
+                "strongly" | "fully" | "completely" | "totally" | "i" | "we"
+            )
+        }) {
+            i += 1;
+        }
+        let head = words.get(i).copied()?;
+        let padded = format!(" {} ", words.join(" "));
+        let qualified = QUALIFIERS
+            .iter()
+            .any(|q| padded.contains(&format!(" {q} ")));
+        let view = match head {
+            "agree" | "agreed" | "agrees" | "yes" => Some(View::Agree),
+            "disagree" | "disagreed" | "disagrees" | "no" => Some(View::Disagree),
             "neutral" => Some(View::Neutral),
+            "partly" | "partially" | "conditionally" | "broadly" | "mostly" | "largely"
+            | "somewhat" | "qualified" => Some(View::InPart),
+            "in" if matches!(words.get(i + 1).copied(), Some("part" | "principle")) => {
+                Some(View::InPart)
+            }
             _ => None,
+        }?;
+        match view {
+            _ if qualified && view != View::Neutral => Some(View::InPart),
+            // A bare yes or no is not a view the template asks for.
+            View::Agree if head == "yes" => None,
+            View::Disagree if head == "no" => None,
+            v => Some(v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::View;
+
+    /// Twenty-odd ways respondents write a view, read as given.
+    #[test]
+    fn answers_are_read_as_given() {
+        let cases: &[(&str, Option<View>)] = &[
+            ("Agree", Some(View::Agree)),
+            ("agree.", Some(View::Agree)),
+            ("AGREE", Some(View::Agree)),
+            ("Agreed - no further comments", Some(View::Agree)),
+            ("Strongly agree", Some(View::Agree)),
+            ("We agree", Some(View::Agree)),
+            ("Agree in part", Some(View::InPart)),
+            ("Agree, subject to conditions", Some(View::InPart)),
+            ("Agree subject to the date moving", Some(View::InPart)),
+            ("Partly agree", Some(View::InPart)),
+            ("Partially agree", Some(View::InPart)),
+            (
+                "Agree in principle, but the date is too soon",
+                Some(View::InPart),
+            ),
+            ("Yes, but only if the reports continue", Some(View::InPart)),
+            ("Agree but with reservations", Some(View::InPart)),
+            ("Broadly agree", Some(View::InPart)),
+            ("Disagree in part", Some(View::InPart)),
+            ("In part", Some(View::InPart)),
+            ("Agree with conditions", Some(View::InPart)),
+            ("Mostly agree", Some(View::InPart)),
+            ("Agree, except for the wording of 1.3", Some(View::InPart)),
+            ("Conditionally agree", Some(View::InPart)),
+            ("Disagree", Some(View::Disagree)),
+            ("Strongly disagree.", Some(View::Disagree)),
+            ("Neutral", Some(View::Neutral)),
+            ("Agree. But see our letter", Some(View::Agree)),
+            ("In our view the date is wrong", None),
+            ("yes", None),
+            ("", None),
+        ];
+        for (answer, view) in cases {
+            assert_eq!(View::read(answer), *view, "{answer:?}");
         }
     }
 }
