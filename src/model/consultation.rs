@@ -341,7 +341,9 @@ impl Field {
     /// choices they do not make), so the reader compares it too.
     pub fn hint(&self, meta: &ConsultationMeta) -> Option<String> {
         match self {
-            Field::Reference => Some("Filled in by the DCC: please leave as it is".into()),
+            Field::Reference => {
+                Some("Filled in for this consultation: please leave as it is".into())
+            }
             Field::PartyCategory => Some(if meta.party_categories.is_empty() {
                 "Name your Party category".to_string()
             } else {
