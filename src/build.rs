@@ -476,6 +476,15 @@ pub fn build_all(
         )
         .help("build into a folder of its own, e.g. --out out"));
     }
+    // An output folder that is a link (to a scratch disk) is built where
+    // it leads: recovery and the transaction work in real folders only.
+    let resolved;
+    let out = if crate::source::is_link(out) {
+        resolved = crate::source::real_path(out)?;
+        resolved.as_path()
+    } else {
+        out
+    };
     let docs = ws.load_all()?;
     #[cfg(feature = "pdf")]
     pdf::trace("loaded");

@@ -18,6 +18,13 @@
 //! during 1 and are deleted. Writers hold an exclusive lock on the root
 //! folder from stage to apply, so a recovery never deletes another
 //! process's staged files.
+//!
+//! A journal is applied only where a killed regdoc could have left it: it
+//! names the folder it was written in by device and inode, is sealed with
+//! this machine's key ([`seal`]), and renames only regdoc's own temporary
+//! files of that folder. A journal committed to git, copied, or written by
+//! hand is refused before any step of it is taken: a repository's files
+//! must not be able to rename or delete anything.
 
 use std::fs::File;
 use std::io::Write;
@@ -45,6 +52,18 @@ struct Journal {
     /// `(temporary file, target)`.
     renames: Vec<(String, String)>,
     removals: Vec<String>,
+    /// This machine's seal ([`seal`]) over the rest: a journal committed
+    /// to git or written by hand cannot carry one, even where its folder's
+    /// device and inode could be guessed.
+    #[serde(default)]
+    seal: String,
+}
+
+impl Journal {
+    /// The bytes its seal is over.
+    fn sealed_part(&self) -> Vec<u8> {
+        serde_json::to_vec(&(&self.folder, &self.renames, &self.removals)).expect("plain data")
+    }
 }
 
 /// An exclusive lock on a folder, released when the file is closed.
@@ -179,6 +198,9 @@ impl Transaction {
         for r in &removals {
             journal.removals.push(relative_to(&root, r)?);
         }
+        // Without a key the journal is unsealed: a kill now leaves a
+        // change the next run refuses to finish, and says how by hand.
+        journal.seal = seal(&journal.sealed_part()).unwrap_or_default();
         let bytes = serde_json::to_vec_pretty(&journal).expect("journal");
         // If the journal cannot be written nothing has happened: the
         // temporary files are dropped (deleted) with `kept`.
@@ -317,6 +339,13 @@ fn settle(root: &Path) -> Result<()> {
                     "was not left in this folder by an interrupted regdoc (it names another folder): nothing of it was carried out",
                 )
                 .help("a journal is never committed or copied: delete it, and restore the folder from version control if a change was interrupted"));
+            }
+            if !sealed(&journal.sealed_part(), &journal.seal) {
+                return Err(Error::in_file(
+                    &journal_path,
+                    "is not sealed by this machine's regdoc (committed, copied or written by hand): nothing of it was carried out",
+                )
+                .help("if a change of yours was interrupted, restore the folder from version control (or rename each .regdoc-*.tmp it names yourself), then delete the journal"));
             }
             // Every step is judged before the first is taken.
             for (tmp, target) in &journal.renames {
@@ -712,7 +741,10 @@ mod tests {
                 (".regdoc-2.tmp".into(), "b.md".into()),
             ],
             removals: vec!["gone.pdf".into()],
+            seal: String::new(),
         };
+        let mut journal = journal;
+        journal.seal = seal(&journal.sealed_part()).unwrap();
         std::fs::write(root.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
         std::fs::write(root.join("gone.pdf"), "x").unwrap();
         // And a left-over of a process killed while staging.
@@ -734,6 +766,11 @@ mod tests {
             folder: folder_id(&root).unwrap(),
             renames: vec![],
             removals: vec!["../outside".into()],
+            seal: String::new(),
+        };
+        let journal = Journal {
+            seal: seal(&journal.sealed_part()).unwrap(),
+            ..journal
         };
         std::fs::write(dir.path().join("outside"), "keep").unwrap();
         std::fs::write(root.join(JOURNAL), serde_json::to_vec(&journal).unwrap()).unwrap();
@@ -753,6 +790,7 @@ mod tests {
             folder: "1:2".into(),
             renames: vec![],
             removals: vec!["keep.md".into()],
+            seal: String::new(),
         };
         std::fs::write(root.join(JOURNAL), serde_json::to_vec(&forged).unwrap()).unwrap();
         let e = recover(root).unwrap_err();
@@ -764,6 +802,11 @@ mod tests {
             folder: folder_id(root).unwrap(),
             renames: vec![("payload".into(), "hook".into())],
             removals: vec!["keep.md".into()],
+            seal: String::new(),
+        };
+        let forged = Journal {
+            seal: seal(&forged.sealed_part()).unwrap(),
+            ..forged
         };
         std::fs::write(root.join(JOURNAL), serde_json::to_vec(&forged).unwrap()).unwrap();
         assert!(recover(root).is_err());

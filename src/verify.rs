@@ -570,7 +570,11 @@ fn visible_text(doc: &lopdf::Document, blocks: &[crate::render::data::BlockData]
                     // At the foot of a page at or after the cursor's, or
                     // (a note referred to near a page's end) of the one
                     // before it.
-                    let from = shown.starts[shown.page_of(cursor).saturating_sub(1)];
+                    let from = shown
+                        .starts
+                        .get(shown.page_of(cursor).saturating_sub(1))
+                        .copied()
+                        .unwrap_or(0);
                     find_in_order(&shown, want, from).map(|_| cursor)
                 } else {
                     find_in_order(&shown, want, cursor)
@@ -649,7 +653,7 @@ fn continue_on(shown: &PageText, k: usize, rest: &str) -> Option<usize> {
     let mut rest = rest;
     while k < shown.starts.len() {
         let (ns, ne) = (shown.starts[k], shown.end_of(k));
-        let window_end = (ns + HEADER_ALLOWANCE + rest.len()).min(ne);
+        let window_end = text.floor_char_boundary((ns + HEADER_ALLOWANCE + rest.len()).min(ne));
         let window = text.get(ns..window_end).unwrap_or("");
         if let Some(j) = window.find(rest) {
             return Some(ns + j + rest.len());

@@ -189,3 +189,83 @@ fn defined_terms_unused_and_undefined_are_warnings() {
     }
     assert_eq!(out.matches("terms/").count(), 2, "{out}");
 }
+
+/// How real codes write, which must give no finding: a section cited
+/// whole, sub-clauses running on in their clause's text, a second list in
+/// one clause, numbering restarting in an annex, quoted legislation,
+/// headings and paragraphs that start with a year or a quantity, a
+/// lettered clause, another instrument's section, "Not used." clauses, an
+/// amendment history, a table of contents heading.
+#[test]
+fn the_ways_real_codes_write_give_no_false_findings() {
+    let body = "\
+# 1. Introduction
+
+1.1 This code applies as set out in clause 4 and clause 3.1(a).
+
+# 2. Not used
+
+2.1 Not used.
+
+# 3. Obligations
+
+3.1 The Party shall (a) keep records; and (b) publish them, as section 2 of the relevant Licence requires.
+
+3.2 Where the Party acts, it shall:
+
+(a) notify;
+
+(b) record.
+
+Where it does not, it shall:
+
+(a) say why.
+
+3.3 Not used.
+
+> 1.1 Quoted legislation numbered as the Act numbers it.
+> 7.3 And so on.
+
+# 4. Reports
+
+4.1 A report is due monthly; see clause 4.1A of the Grid Code and paragraph 9 of the direction.
+
+2.5 GW of capacity is reported each year.
+
+# 2024 Review
+
+4.2 Reviews follow clause 4.1.
+
+### Annex A
+
+1.1 The annex numbers its own clauses.
+
+1.2 And continues them.
+
+| Version | Change |
+|---|---|
+| 1.1 | Clause 4.8 deleted |
+";
+    let tmp = workspace(&[("v1.0.md", &version_file("1.0", "draft", body))]);
+    let (_, out) = check(tmp.path());
+    assert!(!out.contains("clauses/"), "{out}");
+}
+
+/// A finding in an approved version, whose text the gate keeps as it is,
+/// is a warning: it cannot be fixed there, only in the next version.
+#[test]
+fn findings_in_an_approved_version_are_warnings() {
+    let body = "# 1. A\n\n1.1 One, see clause 1.9.\n\n1.3 Three.\n";
+    let tmp = workspace(&[("v1.0.md", &version_file("1.0", "approved", body))]);
+    let o = regdoc_in(tmp.path(), &["check", "--format", "github"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("::warning") && out.contains("clauses/dangling-reference"),
+        "{out}"
+    );
+    assert!(out.contains("clauses/numbering"), "{out}");
+    assert!(
+        !out.contains("::error file=documents/x/v1.0.md") || !out.contains("title=clauses/"),
+        "{out}"
+    );
+}

@@ -160,6 +160,43 @@ fn an_svg_referring_to_another_file_is_refused_however_it_is_spelt() {
         assert_eq!(o.status.code(), Some(1), "case {i}: {e}");
         assert!(e.contains("refers to another file"), "case {i}: {e}");
     }
+    // What costs too much to draw, however it hides it: `<use>` copies
+    // fanned out, a filter set by a stylesheet, an SVG inside an SVG.
+    let mut fan = String::from("<rect id=\"l0\" width=\"1\" height=\"1\"/>");
+    for level in 1..=8 {
+        fan.push_str(&format!("<g id=\"l{level}\">"));
+        for _ in 0..10 {
+            fan.push_str(&format!("<use href=\"#l{}\"/>", level - 1));
+        }
+        fan.push_str("</g>");
+    }
+    let blurred: String = (0..100)
+        .map(|_| "<rect width=\"5\" height=\"5\"/>")
+        .collect();
+    for (i, (inner, says)) in [
+        (fan, "its `<use>` copies counted"),
+        (
+            format!("<defs><filter id=\"b\"><feGaussianBlur stdDeviation=\"3\"/></filter></defs><style>rect {{ filter: url(#b) }}</style>{blurred}"),
+            "drawn through a filter",
+        ),
+        (
+            "<image href=\"data:image/svg+xml;base64,PHN2Zy8+\" width=\"1\" height=\"1\"/>".to_string(),
+            "another SVG",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"20\">{inner}</svg>");
+        let tmp = workspace(&[
+            ("v1.0.md", &(approved("1.0") + "\n![Figure](pic.svg)\n")),
+            ("pic.svg", &svg),
+        ]);
+        let o = regdoc_in(tmp.path(), &["check"]);
+        let e = stdout(&o) + &stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "costly case {i}: {e}");
+        assert!(e.contains(says), "costly case {i}: {e}");
+    }
     // Fragments and data: URIs are self-contained.
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"20\"><defs><rect id=\"r\" width=\"5\" height=\"5\"/></defs><use href=\"#r\"/><rect style=\"fill: url(#g)\" width=\"1\" height=\"1\"/></svg>";
     let tmp = workspace(&[
@@ -315,4 +352,22 @@ mod svg_references {
             prop_assert_eq!(read.is_err(), outside, "{}", svg);
         }
     }
+}
+
+/// An output folder that is a link (to a scratch disk) is built into where
+/// it leads — but never when it leads into `documents/`.
+#[cfg(unix)]
+#[test]
+fn a_linked_output_folder_is_built_where_it_leads() {
+    let tmp = committed(&[("v1.0.md", &approved("1.0"))]);
+    let d = tmp.path();
+    let scratch = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(scratch.path(), d.join("out")).unwrap();
+    assert_ok(&regdoc_in(d, &["build", "-q"]));
+    assert!(scratch.path().join("x/x-v1.0.pdf").is_file());
+    let o = regdoc_in(d, &["build"]);
+    assert!(stdout(&o).contains("up to date"), "{}", stdout(&o));
+    std::os::unix::fs::symlink(d.join("documents/x"), d.join("sneaky")).unwrap();
+    let o = regdoc_in(d, &["build", "--out", "sneaky"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

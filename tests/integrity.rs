@@ -54,21 +54,6 @@ fn located(o: &(Output, Duration), file: &str, line: usize, what: &str) {
     assert!(*took < Duration::from_secs(2), "took {took:?}");
 }
 
-/// A folder as a journal regdoc writes names it (device and inode): what
-/// a killed regdoc on this machine would have left.
-fn folder_id(dir: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(dir).unwrap();
-        format!("{}:{}", m.dev(), m.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        dir.canonicalize().unwrap().display().to_string()
-    }
-}
-
 fn approved(v: &str) -> String {
     format!(
         "---\nversion: \"{v}\"\nstatus: approved\neffective: 2024-01-10\napproved: {{by: DESNZ, on: 2024-01-05}}\nsummary: Version {v}.\n---\n# 1. Text\n\nBody of {v}.\n\n| Report | Due |\n|---|---|\n| A | Monday |\n| B | Friday |\n"
@@ -375,9 +360,10 @@ fn a_journal_left_by_a_kill_is_finished_by_the_next_command() {
     .unwrap();
     std::fs::write(
         dir.join(".regdoc-journal.json"),
-        format!(
-            r#"{{"folder": "{}", "renames": [[".regdoc-b.tmp", "v3.0.md"], [".regdoc-a.tmp", "v2.0.md"]], "removals": []}}"#,
-            folder_id(&dir)
+        journal_left_by_a_kill(
+            &dir,
+            &[(".regdoc-b.tmp", "v3.0.md"), (".regdoc-a.tmp", "v2.0.md")],
+            &[],
         ),
     )
     .unwrap();
@@ -1050,10 +1036,7 @@ fn a_journal_cannot_reach_outside_through_a_symlinked_folder() {
     std::os::unix::fs::symlink(outside.path(), dir.join("link")).unwrap();
     std::fs::write(
         dir.join(".regdoc-journal.json"),
-        format!(
-            r#"{{"folder":"{}","renames":[[".regdoc-e.tmp","link/victim"]],"removals":["link/other"]}}"#,
-            folder_id(&dir)
-        ),
+        journal_left_by_a_kill(&dir, &[(".regdoc-e.tmp", "link/victim")], &["link/other"]),
     )
     .unwrap();
     let o = regdoc_in(tmp.path(), &["list"]);

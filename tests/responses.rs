@@ -1000,11 +1000,18 @@ fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
         },
     );
     write("third.docx", third);
-    // "all" chosen in the hint by formatting, the answer cell left empty.
+    // "all" chosen in the hint by formatting, the answer cell left empty
+    // (or "None" typed there: the choice made by formatting still makes
+    // the reading not plain).
     for (name, rpr) in [
         ("bold", "<w:b/>"),
         ("highlight", "<w:highlight w:val=\"yellow\"/>"),
         ("underline", "<w:u w:val=\"single\"/>"),
+        (
+            "border",
+            "<w:bdr w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>",
+        ),
+        ("size", "<w:sz w:val=\"32\"/>"),
     ] {
         let org = format!("LEAK-ORG-{name}");
         let leak = format!("LEAK-{name}");
@@ -1019,6 +1026,22 @@ fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
         });
         write(&format!("{name}.docx"), marked);
     }
+    // The hint split onto lines of its own, "all" in bold on its line, and
+    // "None" typed as the answer.
+    let split = edit_xml(
+        &base(
+            "LEAK-ORG-split",
+            &[("Confidentiality", "None"), ("Q1: rationale", "LEAK-split")],
+        ),
+        |xml| {
+            xml.replacen(
+                "<w:r><w:rPr /><w:t xml:space=\"preserve\">none, all or parts</w:t></w:r>",
+                "<w:r><w:rPr /><w:t xml:space=\"preserve\">none,</w:t></w:r></w:p><w:p><w:r><w:rPr><w:b/></w:rPr><w:t>all</w:t></w:r></w:p><w:p><w:r><w:rPr /><w:t xml:space=\"preserve\">or parts</w:t></w:r>",
+                1,
+            )
+        },
+    );
+    write("split.docx", split);
     // Text hidden by a character style and by a paragraph style of
     // styles.xml, not by the run itself.
     let styled = rewrite_docx(
@@ -1047,6 +1070,34 @@ fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
         },
     );
     write("styled.docx", styled);
+    // Hidden by the table's style (a conditional part of it), by
+    // `specVanish`, and through a paragraph style the styles lack (Word
+    // uses the default one, here hidden).
+    let tabled = rewrite_docx(
+        &base("tabled", &[("Q1: rationale", "Shown text.")]),
+        |name, b| {
+            match name {
+            "word/styles.xml" => String::from_utf8(b)
+                .unwrap()
+                .replacen(
+                    "</w:styles>",
+                    "<w:style w:type=\"table\" w:styleId=\"Secretive\"><w:name w:val=\"Secretive\"/><w:tblStylePr w:type=\"lastCol\"><w:rPr><w:vanish/></w:rPr></w:tblStylePr></w:style></w:styles>",
+                    1,
+                )
+                .into_bytes(),
+            "word/document.xml" => String::from_utf8(b)
+                .unwrap()
+                .replacen(
+                    ">Shown text.</w:t></w:r>",
+                    ">Shown text.</w:t></w:r></w:p><w:p><w:r><w:rPr><w:specVanish/></w:rPr><w:t>LEAK-SPEC-HIDDEN</w:t></w:r></w:p><w:tbl><w:tblPr><w:tblStyle w:val=\"Secretive\"/></w:tblPr><w:tr><w:tc><w:p><w:r><w:t>LEAK-TABLE-HIDDEN</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t></w:t></w:r>",
+                    1,
+                )
+                .into_bytes(),
+            _ => b,
+        }
+        },
+    );
+    write("tabled.docx", tabled);
     let full = assert_kept_back(
         &dir,
         &tmp.path().join("report"),
@@ -1063,9 +1114,20 @@ fn a_choice_is_read_as_word_shows_it_and_style_hidden_text_is_never_quoted() {
             "LEAK-highlight",
             "LEAK-ORG-underline",
             "LEAK-underline",
+            "LEAK-ORG-border",
+            "LEAK-border",
+            "LEAK-ORG-size",
+            "LEAK-size",
+            "LEAK-ORG-split",
+            "LEAK-split",
         ],
     );
-    for unseen in ["LEAK-STYLE-HIDDEN", "LEAK-PARA-HIDDEN"] {
+    for unseen in [
+        "LEAK-STYLE-HIDDEN",
+        "LEAK-PARA-HIDDEN",
+        "LEAK-SPEC-HIDDEN",
+        "LEAK-TABLE-HIDDEN",
+    ] {
         assert!(!full.contains(unseen), "{unseen} was read");
     }
     assert!(full.contains("Shown text."));

@@ -44,16 +44,42 @@ struct Read {
     /// up to six, folded, other references' numbers masked — how a
     /// reference is found again in another version whatever it cites.
     contexts: Vec<String>,
+    /// Whether each reference stands in a table (an amendment history
+    /// cites clauses of other versions).
+    in_table: Vec<bool>,
+    /// Every number the version has, and every prefix of one (`4` for
+    /// `4.1`), for looking references up.
+    numbers: std::collections::HashSet<ClauseNumber>,
+    /// The dotted clauses some sub-clause was read under.
+    with_subs: std::collections::HashSet<ClauseNumber>,
     /// Where an unnumbered heading of the top levels (`# Schedule 1`,
     /// `## Annex A`) starts numbering afresh.
     restarts: Vec<usize>,
 }
 
 impl Read {
+    fn index(&mut self) {
+        for c in &self.clauses {
+            let mut n = Some(c.number.clone());
+            while let Some(x) = n {
+                n = x.parent();
+                self.numbers.insert(x);
+            }
+            if !c.number.subs.is_empty() {
+                self.with_subs.insert(c.number.base());
+            }
+        }
+    }
+
+    /// Whether a reference to `n` names something this version has: a
+    /// clause, a section its clauses are numbered under (`clause 4` with
+    /// 4.1 to 4.7), or a sub-clause of a clause whose sub-clauses are not
+    /// blocks of their own (`3.3(a)` where (a) runs on in 3.3's text).
     fn has(&self, n: &ClauseNumber) -> bool {
-        self.clauses
-            .iter()
-            .any(|c| &c.number == n || c.number.base() == *n)
+        self.numbers.contains(n)
+            || (!n.subs.is_empty()
+                && self.numbers.contains(&n.base())
+                && !self.with_subs.contains(&n.base()))
     }
 
     fn find(&self, n: &ClauseNumber) -> Option<&Clause> {
@@ -150,71 +176,129 @@ fn read(body: &str) -> Read {
     let mut text = String::new();
     let mut pieces: Vec<(usize, usize)> = Vec::new();
     let mut in_code = 0usize;
+    // Quoted text (legislation quoted) and footnotes are not this
+    // document's clauses.
+    let mut aside = 0usize;
+    let mut in_table = false;
     // The dotted clause sub-clause markers belong to, and the markers open.
     let mut current: Option<ClauseNumber> = None;
     let mut markers: Vec<(String, Kind)> = Vec::new();
-    let mut top_heading = false;
-    let flush = |out: &mut Read, text: &str, pieces: &[(usize, usize)]| {
+    // The number of the section the last numbered top heading opened.
+    let mut section: Option<Part> = None;
+    let mut heading_level = 0usize;
+    let flush = |out: &mut Read, text: &str, pieces: &[(usize, usize)], in_table: bool| {
         let found = clause::references(text, &clause::REFERENCE_WORDS);
         if found.is_empty() {
             return;
         }
-        // The block's words so far, each reference's numbers masked.
-        let mut masked = String::new();
+        // The block's words so far, each reference's numbers masked; the
+        // last six words before each reference are its context.
+        let mut window: std::collections::VecDeque<String> = std::collections::VecDeque::new();
         let mut from = 0;
+        let mut piece_at = 0;
         for mut r in found {
-            masked.push_str(&text[from..r.offset]);
-            let words: Vec<&str> = masked.split_whitespace().collect();
-            let context = words[words.len().saturating_sub(6)..].join(" ");
-            masked.push_str(&r.word.to_lowercase());
-            masked.push_str(" # ");
+            for w in text[from..r.offset].split_whitespace() {
+                window.push_back(w.to_string());
+                if window.len() > 6 {
+                    window.pop_front();
+                }
+            }
+            let context: Vec<&str> = window.iter().map(String::as_str).collect();
+            let context = context.join(" ");
+            window.push_back(r.word.to_lowercase());
+            window.push_back("#".into());
+            while window.len() > 6 {
+                window.pop_front();
+            }
             from = r.offset + r.len;
-            let piece = pieces.iter().rev().find(|(at, _)| *at <= r.offset);
-            if let Some((at, source)) = piece {
+            while piece_at + 1 < pieces.len() && pieces[piece_at + 1].0 <= r.offset {
+                piece_at += 1;
+            }
+            if let Some((at, source)) = pieces.get(piece_at).filter(|(at, _)| *at <= r.offset) {
                 r.offset = source + (r.offset - at);
             }
             out.contexts.push(fold(&format!("{context} {}", r.word)));
+            out.in_table.push(in_table);
             out.references.push(r);
         }
+    };
+    let start_block = |text: &mut String, pieces: &mut Vec<(usize, usize)>| {
+        text.clear();
+        pieces.clear();
     };
     for (event, range) in crate::source::markdown::events(body) {
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code += 1,
             Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
-            Event::Start(Tag::Paragraph) => {
+            Event::Start(Tag::BlockQuote(_) | Tag::FootnoteDefinition(_)) => aside += 1,
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition) => {
+                aside = aside.saturating_sub(1)
+            }
+            Event::Start(Tag::Table(_)) => in_table = true,
+            Event::End(TagEnd::Table) => in_table = false,
+            Event::Start(Tag::Paragraph | Tag::Item) => {
                 block = Some((range.start, false));
-                text.clear();
-                pieces.clear();
+                start_block(&mut text, &mut pieces);
             }
             Event::Start(Tag::Heading { level, .. }) => {
                 block = Some((range.start, true));
-                top_heading = (level as usize) <= 2;
-                text.clear();
-                pieces.clear();
+                heading_level = level as usize;
+                start_block(&mut text, &mut pieces);
             }
-            Event::Start(Tag::TableCell) => {
-                text.clear();
-                pieces.clear();
-            }
-            Event::End(TagEnd::TableCell) => flush(&mut out, &text, &pieces),
+            Event::Start(Tag::TableCell) => start_block(&mut text, &mut pieces),
+            Event::End(TagEnd::TableCell) => flush(&mut out, &text, &pieces, true),
             Event::Text(t) | Event::Code(t) if in_code == 0 => {
                 pieces.push((text.len(), range.start));
                 text.push_str(&t);
             }
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_)) => {
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
                 let Some((start, heading)) = block.take() else {
                     continue;
                 };
-                flush(&mut out, &text, &pieces);
-                let Some((n, rest)) = clause::leading_number(&text, heading) else {
-                    if heading && top_heading {
+                let here = std::mem::take(&mut text);
+                // A heading names its clause; it cites none.
+                if !heading {
+                    flush(&mut out, &here, &pieces, in_table);
+                }
+                pieces.clear();
+                if aside > 0 || in_table {
+                    continue;
+                }
+                // `# Schedule 1`, `### Annex A`, `## Part 2`: numbering
+                // starts afresh.
+                let opens_part = heading
+                    && here.split_whitespace().next().is_some_and(|w| {
+                        matches!(w, "Schedule" | "Annex" | "Appendix" | "Part" | "Annexure")
+                    });
+                let read = clause::leading_number(&here, heading);
+                let Some((n, rest)) = read.filter(|_| !opens_part) else {
+                    if heading && (heading_level <= 2 || opens_part) {
                         out.restarts.push(start);
                         current = None;
+                        markers.clear();
+                        section = None;
+                    }
+                    // A paragraph between two lists of one clause: its
+                    // markers start again.
+                    if !heading && !here.trim().is_empty() {
                         markers.clear();
                     }
                     continue;
                 };
+                // A paragraph's dotted number belongs to the section the
+                // last numbered heading opened: `2.5 GW…` in section 4 is
+                // a quantity, not a clause.
+                if !heading
+                    && !n.parts.is_empty()
+                    && let Some(top) = section
+                    && n.parts.first() != Some(&top)
+                {
+                    continue;
+                }
+                if heading && n.parts.len() == 1 && n.subs.is_empty() {
+                    section = n.parts.first().copied();
+                }
                 let (number, kind) = if n.parts.is_empty() {
                     // `(a)`: a sub-clause of the dotted clause above, at
                     // the level of its kind (`(i)` under `(a)`).
@@ -249,6 +333,7 @@ fn read(body: &str) -> Read {
             _ => {}
         }
     }
+    out.index();
     out
 }
 
@@ -277,6 +362,37 @@ fn at(f: &VersionFile, offset: usize) -> (usize, usize) {
     line_col(&f.text, f.body_offset + offset)
 }
 
+/// The most findings of one rule reported in one file: past it, one more
+/// says how many were left out (a crafted file of a million references
+/// is not a million lines).
+const MAX_FINDINGS: usize = 50;
+
+/// A finding of `rule`: an error in a draft, which can still be fixed; a
+/// warning in an approved or superseded version, whose text the gate
+/// keeps as it is.
+fn finding(f: &VersionFile, rule: &'static str, message: String) -> Diagnostic {
+    use crate::model::Status;
+    match f.meta.status {
+        Status::Approved | Status::Superseded => Diagnostic::warning(rule, &f.path, message),
+        _ => Diagnostic::error(rule, &f.path, message),
+    }
+}
+
+/// Pushes `d` unless [`MAX_FINDINGS`] of its rule were pushed already.
+fn push_capped(report: &mut Report, count: &mut usize, f: &VersionFile, d: Diagnostic) {
+    *count += 1;
+    if *count <= MAX_FINDINGS {
+        report.diagnostics.push(d);
+    } else if *count == MAX_FINDINGS + 1 {
+        let rule = d.rule;
+        report.diagnostics.push(Diagnostic::warning(
+            rule,
+            &f.path,
+            format!("more findings of {rule} here are not listed"),
+        ));
+    }
+}
+
 /// `clauses/numbering`: within each level, one up from the last.
 fn numbering(f: &VersionFile, r: &Read, report: &mut Report) {
     if r.clauses.len() < 2 {
@@ -284,6 +400,7 @@ fn numbering(f: &VersionFile, r: &Read, report: &mut Report) {
     }
     // The last number seen under each parent, and where.
     let mut last: HashMap<Option<ClauseNumber>, (ClauseNumber, u32)> = HashMap::new();
+    let mut count = 0usize;
     let mut restarts = r.restarts.iter().peekable();
     for c in &r.clauses {
         while restarts.next_if(|&&at| at < c.offset).is_some() {
@@ -298,6 +415,8 @@ fn numbering(f: &VersionFile, r: &Read, report: &mut Report) {
         };
         let Some(value) = value else { continue };
         let problem = match last.get(&parent) {
+            // `(a)` or `(1)` opens a list afresh (a second list in a clause).
+            _ if value == 1 && !c.number.subs.is_empty() => None,
             Some((prev, v)) if *v == value => Some(format!(
                 "clause {} is numbered again: it follows {prev}",
                 c.number
@@ -314,11 +433,10 @@ fn numbering(f: &VersionFile, r: &Read, report: &mut Report) {
         };
         if let Some(message) = problem {
             let (line, col) = at(f, c.offset);
-            report.diagnostics.push(
-                Diagnostic::error("clauses/numbering", &f.path, message)
-                    .at(line, col)
-                    .help("number each clause one up from the clause before it at its level"),
-            );
+            let d = finding(f, "clauses/numbering", message)
+                .at(line, col)
+                .help("number each clause one up from the clause before it at its level");
+            push_capped(report, &mut count, f, d);
         }
         last.insert(parent, (c.number.clone(), value));
     }
@@ -356,31 +474,36 @@ fn dangling(f: &VersionFile, r: &Read, report: &mut Report) {
     if r.clauses.is_empty() {
         return;
     }
-    for reference in r.references.iter().filter(|x| !x.external) {
+    let mut count = 0usize;
+    // A table (an amendment history: "clause 4.8 deleted") may cite what
+    // this version no longer has.
+    for (reference, _) in r
+        .references
+        .iter()
+        .zip(&r.in_table)
+        .filter(|(x, in_table)| !x.external && !**in_table)
+    {
         let mut targets = vec![&reference.first];
         if let Some((n, _)) = &reference.second {
             targets.push(n);
         }
         for t in targets {
-            if r.has(t) || r.has(&t.base()) && t.subs.is_empty() {
+            if r.has(t) {
                 continue;
             }
             let (line, col) = at(f, reference.offset);
-            report.diagnostics.push(
-                Diagnostic::error(
-                    "clauses/dangling-reference",
-                    &f.path,
-                    format!(
-                        "{} {t} does not exist in version {}",
-                        reference.word.to_lowercase().trim_end_matches('s'),
-                        f.meta.version
-                    ),
-                )
-                .at(line, col)
-                .help(
-                    "refer to a clause this version has, or name the document whose clause it is",
+            let d = finding(
+                f,
+                "clauses/dangling-reference",
+                format!(
+                    "{} {t} does not exist in version {}",
+                    reference.word.to_lowercase().trim_end_matches('s'),
+                    f.meta.version
                 ),
-            );
+            )
+            .at(line, col)
+            .help("refer to a clause this version has, or name the document whose clause it is");
+            push_capped(report, &mut count, f, d);
         }
     }
 }
@@ -397,6 +520,7 @@ fn stale(f: &VersionFile, r: &Read, old: (&VersionFile, &Read), report: &mut Rep
     for (c, x) in old_read.contexts.iter().zip(&old_read.references) {
         earlier.entry(c.as_str()).or_default().push(x);
     }
+    let mut count = 0usize;
     for (context, reference) in r.contexts.iter().zip(&r.references) {
         if reference.external {
             continue;
@@ -412,10 +536,15 @@ fn stale(f: &VersionFile, r: &Read, old: (&VersionFile, &Read), report: &mut Rep
         let Some(was) = old_read.find(t) else {
             continue;
         };
-        if was.text.is_empty() || r.find(t).is_some_and(|now| now.text == was.text) {
+        if r.find(t).is_some_and(|now| now.text == was.text) {
             continue;
         }
-        // Where the clause it meant is now.
+        // What it meant, found by its text: a text of a few words said
+        // once in each version ("Not used." is said of many clauses).
+        let said = |read: &Read| read.clauses.iter().filter(|c| c.text == was.text).count();
+        if was.text.split_whitespace().count() < 3 || said(old_read) != 1 || said(r) != 1 {
+            continue;
+        }
         let Some(moved) = r
             .clauses
             .iter()
@@ -429,21 +558,20 @@ fn stale(f: &VersionFile, r: &Read, old: (&VersionFile, &Read), report: &mut Rep
             .unwrap_or_else(|| "this cites".to_string());
         let quoted: String = was.text.chars().take(40).collect();
         let (line, col) = at(f, reference.offset);
-        report.diagnostics.push(
-            Diagnostic::error(
-                "clauses/stale-reference",
-                &f.path,
-                format!(
-                    "{from} {t}, which was \"{quoted}…\" in v{} and is {} in v{}",
-                    old_file.meta.version, moved.number, f.meta.version
-                ),
-            )
-            .at(line, col)
-            .help(format!(
-                "cite it as {} (its number in this version)",
-                moved.number
-            )),
-        );
+        let d = finding(
+            f,
+            "clauses/stale-reference",
+            format!(
+                "{from} {t}, which was \"{quoted}…\" in v{} and is {} in v{}",
+                old_file.meta.version, moved.number, f.meta.version
+            ),
+        )
+        .at(line, col)
+        .help(format!(
+            "cite it as {} (its number in this version)",
+            moved.number
+        ));
+        push_capped(report, &mut count, f, d);
     }
 }
 

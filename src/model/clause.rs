@@ -173,6 +173,10 @@ pub fn leading_number(text: &str, heading: bool) -> Option<(ClauseNumber, &str)>
     if !heading && n.parts.len() < 2 && n.subs.is_empty() {
         return None;
     }
+    // `# 2024 Review`: a year or a count, not a clause.
+    if n.parts.len() == 1 && n.subs.is_empty() && matches!(n.parts[0], Part::Number(v) if v > 999) {
+        return None;
+    }
     Some((n, rest.trim_start()))
 }
 
@@ -247,6 +251,12 @@ pub fn references(text: &str, words: &[&str]) -> Vec<Reference> {
             continue;
         };
         i += len;
+        // `clause 4.1A`, `section 3A`: a number of its own, read no
+        // further than regdoc reads numbers.
+        if text[i..].starts_with(|c: char| c.is_alphanumeric()) {
+            at = i;
+            continue;
+        }
         let mut last = i;
         // A range or a pair: `to`, `and`, `or`, `-`, `–`.
         let mut second = None;
@@ -334,9 +344,13 @@ fn names_another_document(text: &str, start: usize, end: usize) -> bool {
             .unwrap_or(rest);
         let next = rest.split_whitespace().next().unwrap_or("");
         let next = next.trim_end_matches([',', '.', ';', ':', ')']);
+        // `of the Code`, `of their licence`, `of the relevant direction`:
+        // another's; `of this document`, `of these rules`: this one's.
         return !next.is_empty()
-            && next.chars().next().is_some_and(char::is_uppercase)
-            && !matches!(next, "This" | "These");
+            && !matches!(
+                next.to_lowercase().as_str(),
+                "this" | "these" | "above" | "below" | "it"
+            );
     }
     false
 }

@@ -855,8 +855,6 @@ fn chunks(json: Vec<u8>) -> Parts {
     }
 }
 
-/// A house logo `document.yaml` names must be an image of the templates
-/// folder: said of `document.yaml`, not as a typst error in a template.
 /// The texts of `doc` that become PDF strings, each within
 /// [`crate::model::MAX_PDF_STRING_CHARS`]: an error naming the file and
 /// the field (`check` finds them in governed files, located).
@@ -900,6 +898,8 @@ fn check_pdf_strings(doc: &SourceDoc) -> Result<()> {
     Ok(())
 }
 
+/// A house logo `document.yaml` names must be an image of the templates
+/// folder: said of `document.yaml`, not as a typst error in a template.
 fn check_logo(doc: &SourceDoc, templates: &Templates) -> Result<()> {
     let Some(logo) = doc
         .info

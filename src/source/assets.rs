@@ -216,13 +216,28 @@ fn svg_external_reference(svg: &str) -> std::result::Result<Option<String>, Stri
             "it has {elements} elements; regdoc draws SVGs of up to {MAX_SVG_ELEMENTS}"
         ));
     }
-    let filtered = doc
-        .descendants()
-        .filter(|n| {
-            n.attribute("filter").is_some_and(|f| f.trim() != "none")
-                || n.attribute("style").is_some_and(|s| s.contains("filter"))
-        })
-        .count();
+    // A filter a stylesheet sets may apply to every element.
+    let styled_filter = doc.descendants().any(|n| {
+        n.has_tag_name((SVG_NS, "style")) || n.tag_name().name() == "style"
+    } && n.text().is_some_and(|t| t.contains("filter")));
+    let filtered = if styled_filter {
+        elements
+    } else {
+        doc.descendants()
+            .filter(|n| {
+                n.attribute("filter").is_some_and(|f| f.trim() != "none")
+                    || n.attribute("style").is_some_and(|s| s.contains("filter"))
+            })
+            .count()
+    };
+    // `<use>` draws a copy of what it names: counted as drawn, each copy
+    // (ten levels of ten `<use>` are a kilobyte that draws 10^10).
+    let drawn = drawn_elements(&doc);
+    if drawn > MAX_SVG_ELEMENTS as u64 {
+        return Err(format!(
+            "it draws {drawn} elements (its `<use>` copies counted); regdoc draws SVGs of up to {MAX_SVG_ELEMENTS}"
+        ));
+    }
     if filtered > MAX_SVG_FILTERED {
         return Err(format!(
             "{filtered} of its elements are drawn through a filter; regdoc draws SVGs with up to {MAX_SVG_FILTERED}"
@@ -242,16 +257,26 @@ fn svg_external_reference(svg: &str) -> std::result::Result<Option<String>, Stri
             continue;
         }
         if node.is_text() {
-            // A `<style>`'s text (CSS) and any other text an SVG reader
-            // may take for CSS.
-            if let Some(t) = css_reference(node.text().unwrap_or(""), &outside) {
+            // A `<style>`'s text is CSS; a `<text>` saying "url(" is text.
+            let in_style = node
+                .parent()
+                .is_some_and(|p| p.tag_name().name().eq_ignore_ascii_case("style"));
+            if in_style && let Some(t) = css_reference(node.text().unwrap_or(""), &outside) {
                 return Ok(Some(t));
             }
             continue;
         }
         for a in node.attributes() {
-            if a.name().eq_ignore_ascii_case("href") && outside(a.value()) {
-                return Ok(Some(a.value().trim().to_string()));
+            if a.name().eq_ignore_ascii_case("href") {
+                if outside(a.value()) {
+                    return Ok(Some(a.value().trim().to_string()));
+                }
+                // An SVG inside an SVG (a data: URI) is not read here,
+                // and an SVG reader unpacks it without a bound.
+                let v = a.value().trim_start().to_ascii_lowercase();
+                if v.starts_with("data:image/svg") {
+                    return Err("it holds another SVG as a data: URI".to_string());
+                }
             }
             if let Some(t) = css_reference(a.value(), &outside) {
                 return Ok(Some(t));
@@ -259,6 +284,53 @@ fn svg_external_reference(svg: &str) -> std::result::Result<Option<String>, Stri
         }
     }
     Ok(None)
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// How many elements an SVG draws, each `<use>` counting the copy of what
+/// it names (memoised; a `<use>` inside what it names, or nesting 256
+/// deep, counts as more than any limit).
+fn drawn_elements(doc: &roxmltree::Document) -> u64 {
+    use std::collections::HashMap;
+    let by_id: HashMap<&str, roxmltree::Node> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("id").map(|id| (id, n)))
+        .collect();
+    fn cost<'a>(
+        n: roxmltree::Node<'a, 'a>,
+        by_id: &HashMap<&str, roxmltree::Node<'a, 'a>>,
+        memo: &mut HashMap<roxmltree::NodeId, u64>,
+        open: &mut Vec<roxmltree::NodeId>,
+    ) -> u64 {
+        if let Some(&c) = memo.get(&n.id()) {
+            return c;
+        }
+        // A `<use>` that names what holds it, or nesting past any real
+        // drawing's, is refused: counted as too much to draw.
+        if open.contains(&n.id()) || open.len() > 256 {
+            return u64::MAX;
+        }
+        open.push(n.id());
+        let mut c: u64 = 1;
+        for child in n.children().filter(|c| c.is_element()) {
+            c = c.saturating_add(cost(child, by_id, memo, open));
+        }
+        if n.tag_name().name() == "use"
+            && let Some(target) = n
+                .attributes()
+                .find(|a| a.name() == "href")
+                .and_then(|a| a.value().trim().strip_prefix('#'))
+                .and_then(|id| by_id.get(id))
+        {
+            c = c.saturating_add(cost(*target, by_id, memo, open));
+        }
+        open.pop();
+        memo.insert(n.id(), c);
+        c
+    }
+    let mut memo = HashMap::new();
+    cost(doc.root_element(), &by_id, &mut memo, &mut Vec::new())
 }
 
 /// The first `url(…)` or `@import` of CSS text that leads outside.

@@ -986,6 +986,16 @@ pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// Whether `path` is a symbolic link.
+pub fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Where `path` really is, every link resolved.
+pub fn real_path(path: &Path) -> Result<PathBuf> {
+    path.canonicalize().map_err(|e| Error::io(path, &e))
+}
+
 /// Whether `path` is a folder itself (not a symlink to one).
 pub fn is_real_dir(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())

@@ -217,8 +217,9 @@ struct Styles {
     default_paragraph: Option<String>,
 }
 
-/// The run properties styles are read for.
-const STYLE_PROPS: [&str; 3] = ["vanish", "strike", "dstrike"];
+/// The run properties styles are read for (`specVanish` hides as
+/// `vanish` does).
+const STYLE_PROPS: [&str; 4] = ["vanish", "strike", "dstrike", "specVanish"];
 
 /// A toggle property's element as Word reads it: on unless `w:val` says off.
 fn toggle_on(e: &roxmltree::Node) -> bool {
@@ -269,7 +270,20 @@ impl Styles {
                 .and_then(|b| b.attribute((W, "val")))
                 .map(str::to_string);
             let rpr = st.children().find(|c| c.has_tag_name((W, "rPr")));
-            styles.own.insert(id.to_string(), (props_of(rpr), based));
+            let mut own = props_of(rpr);
+            // A table style's conditional parts (first column, header
+            // row…) may hide or strike text of some cells: read as if they
+            // did it to all, so such a reading is never taken as plain.
+            for part in st.children().filter(|c| c.has_tag_name((W, "tblStylePr"))) {
+                let cond = props_of(part.children().find(|c| c.has_tag_name((W, "rPr"))));
+                for (k, v) in cond {
+                    if v {
+                        own.insert(k, true);
+                    }
+                }
+            }
+            // Word uses the first of two styles with one id.
+            styles.own.entry(id.to_string()).or_insert((own, based));
         }
         Ok(styles)
     }
@@ -293,6 +307,9 @@ impl Styles {
     /// style (or the default one), then the document's defaults.
     fn on(&self, r: roxmltree::Node, p: Option<roxmltree::Node>, prop: &str) -> bool {
         let rpr = r.children().find(|c| c.has_tag_name((W, "rPr")));
+        if prop == "vanish" && self.on(r, p, "specVanish") {
+            return true;
+        }
         if let Some(e) = rpr.and_then(|x| x.children().find(|c| c.has_tag_name((W, prop)))) {
             return toggle_on(&e);
         }
@@ -306,8 +323,20 @@ impl Styles {
         {
             return v;
         }
-        let pstyle = style_of(p, "pPr", "pStyle").or_else(|| self.default_paragraph.clone());
+        // A paragraph style the styles do not have is the default one, as
+        // Word reads it.
+        let pstyle = style_of(p, "pPr", "pStyle")
+            .filter(|s| self.own.contains_key(s))
+            .or_else(|| self.default_paragraph.clone());
         if let Some(v) = pstyle.and_then(|s| self.style_sets(&s, prop)) {
+            return v;
+        }
+        // The table's style, under the paragraph's.
+        let table_style = r
+            .ancestors()
+            .find(|a| a.has_tag_name((W, "tbl")))
+            .and_then(|t| style_of(Some(t), "tblPr", "tblStyle"));
+        if let Some(v) = table_style.and_then(|s| self.style_sets(&s, prop)) {
             return v;
         }
         self.defaults.get(prop).copied().unwrap_or(false)
@@ -356,7 +385,17 @@ fn table_fields(
         let row = Row {
             hint: hint.join("\n"),
             struck: paras.iter().any(|p| p.struck),
-            marked: paras[first + 1..].iter().any(|p| p.marked),
+            marked: {
+                // Across all the hint's paragraphs: a choice split onto a
+                // line of its own and set in bold is set apart too.
+                let mut all: Vec<&Vec<(String, String)>> = Vec::new();
+                for look in paras[first + 1..].iter().flat_map(|p| &p.looks) {
+                    if !all.contains(&look) {
+                        all.push(look);
+                    }
+                }
+                all.len() > 1
+            },
             hidden: paras.iter().chain(&value_paras).any(|p| p.hidden),
             value: value_paras
                 .into_iter()
@@ -383,39 +422,46 @@ struct Para {
     struck: bool,
     /// Some of its text is hidden (`vanish`, directly or by a style).
     hidden: bool,
-    /// Its words are not all formatted alike: one set apart by bold,
-    /// italics, underline, a highlight, shading or colour.
-    marked: bool,
+    /// How its words look, each look once: more than one (across a
+    /// cell's hint paragraphs) is a word set apart by formatting.
+    looks: Vec<Vec<(String, String)>>,
 }
 
-/// The run properties by which a word is set apart from its neighbours.
-const EMPHASIS: [&str; 9] = [
-    "b",
-    "i",
-    "u",
-    "highlight",
-    "shd",
-    "color",
-    "caps",
-    "em",
-    "rStyle",
-];
+/// Run properties no reader sees: revision ids, language and spelling
+/// marks, complex-script twins. Every other property of a run (bold, a
+/// highlight, a border, a size, a font, small capitals…) sets a word apart.
+fn invisible(name: &str) -> bool {
+    name.starts_with("rsid")
+        || matches!(
+            name,
+            "lang"
+                | "noProof"
+                | "bCs"
+                | "iCs"
+                | "szCs"
+                | "cs"
+                | "rtl"
+                | "specVanish"
+                | "webHidden"
+                | "eastAsianLayout"
+                | "snapToGrid"
+        )
+}
 
-/// How a run is set apart: its emphasis properties that are on, with
-/// their values.
+/// How a run looks: its visible properties with their attributes.
 fn emphasis_of(r: roxmltree::Node) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = r
         .children()
         .find(|c| c.has_tag_name((W, "rPr")))
         .into_iter()
         .flat_map(|p| p.children())
-        .filter(|c| EMPHASIS.iter().any(|e| c.has_tag_name((W, *e))))
-        .filter(|c| toggle_on(c))
+        .filter(|c| c.is_element() && !invisible(c.tag_name().name()))
         .map(|c| {
-            (
-                c.tag_name().name().to_string(),
-                c.attribute((W, "val")).unwrap_or("").to_string(),
-            )
+            let attrs: Vec<String> = c
+                .attributes()
+                .map(|a| format!("{}={}", a.name(), a.value()))
+                .collect();
+            (c.tag_name().name().to_string(), attrs.join(" "))
         })
         .collect();
     out.sort();
@@ -487,7 +533,7 @@ fn paragraphs(cell: roxmltree::Node, styles: &Styles) -> Vec<Para> {
                 text,
                 struck,
                 hidden,
-                marked: looks.len() > 1,
+                looks,
             }
         })
         .collect()
@@ -528,10 +574,7 @@ impl Reading<'_> {
         let rows = self.fields.get(&Field::normalise(&f.label()))?;
         let hint = f.hint(self.meta).unwrap_or_default();
         let mut values: Vec<String> = Vec::new();
-        if rows
-            .iter()
-            .any(|r| r.hidden || (r.marked && r.value.is_empty()))
-        {
+        if rows.iter().any(|r| r.hidden || r.marked) {
             self.unplain.push(f.clone());
         }
         for r in rows {

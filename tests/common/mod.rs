@@ -327,3 +327,24 @@ pub fn seal(bytes: &[u8]) -> String {
         .finalize();
     outer.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A journal as a regdoc killed on this machine leaves it in `dir`: its
+/// folder by device and inode, and sealed (`fsutil`'s format).
+pub fn journal_left_by_a_kill(dir: &Path, renames: &[(&str, &str)], removals: &[&str]) -> String {
+    #[cfg(unix)]
+    let folder = {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(dir).unwrap();
+        format!("{}:{}", m.dev(), m.ino())
+    };
+    #[cfg(not(unix))]
+    let folder = dir.canonicalize().unwrap().display().to_string();
+    let renames: Vec<(String, String)> = renames
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let removals: Vec<String> = removals.iter().map(|r| r.to_string()).collect();
+    let sealed = seal(&serde_json::to_vec(&(&folder, &renames, &removals)).unwrap());
+    serde_json::json!({"folder": folder, "renames": renames, "removals": removals, "seal": sealed})
+        .to_string()
+}

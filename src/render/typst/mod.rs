@@ -147,8 +147,14 @@ fn drawable(
     fonts: &world::Fonts,
     known: &mut std::collections::HashMap<char, bool>,
 ) -> bool {
-    (c.is_control() && matches!(c, '\t' | '\n' | '\r'))
-        || (!c.is_control() && (c.is_ascii() || c.is_whitespace() || never_drawn(c)))
+    if c.is_control() {
+        // No font draws a control character; tab and line breaks are laid
+        // out, not drawn.
+        return matches!(c, '\t' | '\n' | '\r');
+    }
+    c.is_ascii()
+        || c.is_whitespace()
+        || never_drawn(c)
         || *known.entry(c).or_insert_with(|| fonts.covers(c))
 }
 
