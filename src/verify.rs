@@ -210,6 +210,20 @@ pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
                 checks.push(same_pages(&doc, again, &manifest.generator));
             }
         }
+        // A consultation's own text, whole and in order: a PDF whose
+        // manifest was relabelled to skip the other checks is still held
+        // to the text it embeds.
+        Artefact::Consultation if intact => {
+            let file = file_of(&manifest, &attached, Role::Source)?;
+            let origin = entry_of(&manifest, Role::Source)?
+                .origin
+                .clone()
+                .unwrap_or_else(|| file.name.clone());
+            let text = crate::source::text_from_bytes(&origin, file.bytes.clone())?;
+            let source = crate::source::parse_plain_markdown(&origin, &text)?;
+            let blocks = crate::render::data::body_blocks(&source.blocks);
+            checks.push(visible_text(&doc, &blocks));
+        }
         _ => {}
     }
 

@@ -772,3 +772,41 @@ fn verify_is_bounded_on_streams_that_inflate_hugely() {
         }
     }
 }
+
+/// A manifest relabelled to skip checks (a version PDF said to be a
+/// consultation, whose only check was its hashes) is still held to the
+/// text it embeds: forged text with its hash fails.
+#[test]
+fn a_manifest_relabelled_to_skip_checks_still_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_docs, out) = build(tmp.path());
+    let forged = tmp.path().join("relabelled.pdf");
+    rewrite(&out.join("emrr-v2.0.pdf"), &forged, |doc| {
+        let before = embedded(doc, "emrr-v2.0.md");
+        let after = String::from_utf8(before.clone())
+            .unwrap()
+            .replace("Daily", "Hourly")
+            .into_bytes();
+        let manifest = String::from_utf8(embedded(doc, "regdoc-manifest.json"))
+            .unwrap()
+            .replace(
+                "\"artefact\": \"version\"",
+                "\"artefact\": \"consultation\"",
+            )
+            .replace(&sha256_hex(&before), &sha256_hex(&after))
+            .replace(
+                &format!("\"bytes\": {}", before.len()),
+                &format!("\"bytes\": {}", after.len()),
+            );
+        assert!(manifest.contains("\"consultation\""));
+        replace_embedded(doc, "emrr-v2.0.md", after);
+        replace_embedded(doc, "regdoc-manifest.json", manifest.into_bytes());
+    });
+    let o = regdoc_in(tmp.path(), &["verify", forged.to_str().unwrap()]);
+    let s = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{s}{}", stderr(&o));
+    assert!(
+        s.contains("ok      hashes") && s.contains("FAILED  visible text"),
+        "{s}"
+    );
+}
