@@ -37,15 +37,8 @@ fn check_field_lengths(doc: &Document, report: &mut Report) {
     let i = &doc.info;
     let yaml = doc.dir.join(crate::source::DOCUMENT_FILE);
     let mut found: Vec<(std::path::PathBuf, &str, usize, Option<usize>)> = Vec::new();
-    for (name, value) in [
-        ("title", Some(&i.title)),
-        ("short_title", i.short_title.as_ref()),
-        ("owner", Some(&i.owner)),
-        ("classification", Some(&i.classification)),
-        ("approver", Some(&i.approver)),
-        ("governed_by", i.governed_by.as_ref()),
-    ] {
-        if let Some(v) = value.filter(|v| v.chars().count() > max) {
+    for (name, v) in i.pdf_strings() {
+        if v.chars().count() > max {
             let line = report.source(&yaml).and_then(|t| key_line(t, name));
             found.push((yaml.clone(), name, v.chars().count(), line));
         }

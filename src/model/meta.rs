@@ -389,6 +389,25 @@ impl DocumentInfo {
     pub fn display_short(&self) -> &str {
         self.short_title.as_deref().unwrap_or(&self.title)
     }
+
+    /// The fields every PDF keeps as strings of their own (metadata,
+    /// running headers), by their key: held to
+    /// [`crate::model::MAX_PDF_STRING_CHARS`].
+    pub fn pdf_strings(&self) -> Vec<(&'static str, &str)> {
+        let mut v = vec![
+            ("title", self.title.as_str()),
+            ("owner", self.owner.as_str()),
+            ("classification", self.classification.as_str()),
+            ("approver", self.approver.as_str()),
+        ];
+        if let Some(s) = &self.short_title {
+            v.push(("short_title", s.as_str()));
+        }
+        if let Some(g) = &self.governed_by {
+            v.push(("governed_by", g.as_str()));
+        }
+        v
+    }
 }
 
 #[cfg(test)]

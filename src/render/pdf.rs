@@ -867,17 +867,8 @@ fn check_pdf_strings(doc: &SourceDoc) -> Result<()> {
             .as_ref()
             .map(|d| d.join(crate::source::DOCUMENT_FILE))
             .unwrap_or_else(|| origin.clone());
-        for (name, value) in [
-            ("title", Some(&i.title)),
-            ("short_title", i.short_title.as_ref()),
-            ("owner", Some(&i.owner)),
-            ("classification", Some(&i.classification)),
-            ("approver", Some(&i.approver)),
-            ("governed_by", i.governed_by.as_ref()),
-        ] {
-            if let Some(v) = value {
-                fields.push((name, v.clone(), yaml.clone()));
-            }
+        for (name, v) in i.pdf_strings() {
+            fields.push((name, v.to_string(), yaml.clone()));
         }
     }
     fields.push(("title", doc.title(), origin));
