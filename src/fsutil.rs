@@ -610,9 +610,10 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The secret this machine's regdoc seals what it keeps in `out/` with
-/// (the build manifest, the chunk cache): 32 random bytes in
-/// `$XDG_STATE_HOME/regdoc/` (else `~/.local/state/regdoc/`), made on
-/// first use, readable by this user only. It is never in a repository, so
+/// (the build manifest, the chunk cache, journals): 32 random bytes in
+/// `$XDG_STATE_HOME/regdoc/` (else `~/.local/state/regdoc/`, else a
+/// private folder of this user's in the temporary folder), made on first
+/// use, readable by this user only. It is never in a repository, so
 /// a manifest or cache entry committed to git, copied from another
 /// machine or edited by hand does not verify, and is not trusted: what
 /// it claims is built again. `None` (no home, a read-only one): nothing
@@ -627,8 +628,9 @@ fn local_key() -> Option<[u8; 32]> {
                 std::env::var_os("HOME")
                     .filter(|d| Path::new(d).is_absolute())
                     .map(|h| PathBuf::from(h).join(".local/state"))
-            })?
-            .join("regdoc");
+            })
+            .map(|d| d.join("regdoc"))
+            .or_else(private_temp_dir)?;
         let path = dir.join("machine.key");
         let read = |p: &Path| -> Option<[u8; 32]> {
             let m = std::fs::symlink_metadata(p).ok()?;
@@ -665,6 +667,26 @@ fn local_key() -> Option<[u8; 32]> {
             Err(_) => read(&path),
         }
     })
+}
+
+/// Without a home (a service's environment), a folder of this user's own
+/// in the temporary folder: made with no access for others, and used only
+/// if it is a real folder this user owns that others cannot write.
+fn private_temp_dir() -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let dir = std::env::temp_dir().join(format!("regdoc-state-{uid}"));
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        let m = std::fs::symlink_metadata(&dir).ok()?;
+        (m.is_dir() && m.uid() == uid && m.permissions().mode() & 0o077 == 0).then_some(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// HMAC-SHA-256 of `bytes` under this machine's key, in hex: a seal only

@@ -312,8 +312,19 @@ pub fn seal(bytes: &[u8]) -> String {
     let dir = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|d| d.is_absolute())
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/state"));
-    let key = std::fs::read(dir.join("regdoc/machine.key")).expect("regdoc made its key");
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|d| d.is_absolute())
+                .map(|h| h.join(".local/state"))
+        })
+        .map(|d| d.join("regdoc"))
+        .unwrap_or_else(|| {
+            // SAFETY: getuid has no preconditions.
+            let uid = unsafe { libc::getuid() };
+            std::env::temp_dir().join(format!("regdoc-state-{uid}"))
+        });
+    let key = std::fs::read(dir.join("machine.key")).expect("regdoc made its key");
     let mut k = [0u8; 64];
     k[..32].copy_from_slice(&key);
     let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
