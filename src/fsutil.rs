@@ -389,16 +389,14 @@ fn is_temporary_name(name: &str) -> bool {
 /// A folder's identity on this machine: device and inode on Unix, where a
 /// copy or a clone of it is another folder; elsewhere its absolute path.
 pub fn folder_id(root: &Path) -> std::io::Result<String> {
-    let m = std::fs::metadata(root)?;
     #[cfg(unix)]
     {
-        let _ = &m;
         use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(root)?;
         Ok(format!("{}:{}", m.dev(), m.ino()))
     }
     #[cfg(not(unix))]
     {
-        let _ = m;
         Ok(root.canonicalize()?.display().to_string())
     }
 }

@@ -187,15 +187,8 @@ pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
             let blocks = crate::render::data::redline_blocks(&redline);
             checks.push(visible_text(&doc, &blocks));
             if let Some(pages) = &manifest.pages {
-                let attachment = new
-                    .meta
-                    .as_ref()
-                    .and_then(|m| m.consultation.as_ref())
-                    .and_then(|c| c.attachment.as_deref());
-                let mut data =
-                    crate::render::data::markup_data(None, &old, &new, &redline, attachment);
-                data.history = pages.history.clone();
-                let again = crate::render::pdf::relayout(&new, Some(&old), data);
+                let again =
+                    crate::render::pdf::relayout_markup(&old, &new, &redline, &pages.history);
                 checks.push(same_pages(&doc, again, &manifest.generator));
             }
         }
@@ -204,9 +197,7 @@ pub fn verify(pdf: &Path, against: Option<&Against>) -> Result<Report> {
             let blocks = crate::render::data::body_blocks(&source.blocks);
             checks.push(visible_text(&doc, &blocks));
             if let Some(pages) = &manifest.pages {
-                let mut data = crate::render::data::version_data(None, &source);
-                data.history = pages.history.clone();
-                let again = crate::render::pdf::relayout(&source, None, data);
+                let again = crate::render::pdf::relayout_version(&source, &pages.history);
                 checks.push(same_pages(&doc, again, &manifest.generator));
             }
         }

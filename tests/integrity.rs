@@ -1719,3 +1719,23 @@ fn an_svg_too_costly_to_draw_is_refused_up_front() {
         stderr(&o)
     );
 }
+
+/// `check` finds a `document.yaml` field too long for a PDF string at its
+/// line, before any build fails on it.
+#[test]
+fn a_field_too_long_for_a_pdf_is_a_located_check_error() {
+    let tmp = workspace(&[("v1.0.md", &version_file("1.0", "draft", "# T\n\nText.\n"))]);
+    let yaml = tmp.path().join("documents/x/document.yaml");
+    write(
+        &yaml,
+        &DOC_YAML.replace("owner: DCC", &format!("owner: \"{}\"", "O".repeat(1_001))),
+    );
+    let o = regdoc_in(tmp.path(), &["check", "--format", "github"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("file=documents/x/document.yaml,line=3,col=1,title=limits/field-length"),
+        "{out}"
+    );
+    assert!(out.contains("`owner` is 1001 characters long"), "{out}");
+}

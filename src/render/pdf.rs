@@ -38,12 +38,7 @@ pub fn render_markup(
     redline: &Redline,
     templates: &Templates,
 ) -> Result<Vec<u8>> {
-    let attachment = new
-        .meta
-        .as_ref()
-        .and_then(|m| m.consultation.as_ref())
-        .and_then(|c| c.attachment.as_deref());
-    let data = data::markup_data(document, old, new, redline, attachment);
+    let data = markup_data_of(document, old, new, redline);
     let ident = format!("markup:{}:{}", data::side_label(old), data::side_label(new));
     let against = old.meta.as_ref().map(|m| m.version.to_string());
     crate::source::assets::check_images(old)?;
@@ -89,22 +84,53 @@ fn has_pictures(doc: &SourceDoc) -> bool {
     !crate::source::assets::image_sources(&doc.blocks).is_empty()
 }
 
-/// The pages of a version or mark-up PDF laid out again from `data`, with
-/// the built-in templates and nothing embedded: what `verify` compares a
-/// PDF's pages with. `old` is a mark-up's old side.
-pub fn relayout(
+/// The mark-up's data, named as its consultation names it
+/// ("Attachment 1"): what `render_markup` and its re-layout both lay out.
+fn markup_data_of<'a>(
+    document: Option<&Document>,
+    old: &SourceDoc,
+    new: &'a SourceDoc,
+    redline: &'a Redline,
+) -> data::MarkupData<'a> {
+    let attachment = new
+        .meta
+        .as_ref()
+        .and_then(|m| m.consultation.as_ref())
+        .and_then(|c| c.attachment.as_deref());
+    data::markup_data(document, old, new, redline, attachment)
+}
+
+/// A version PDF's pages laid out again from its source and the
+/// document-control table its manifest records, with the built-in
+/// templates and nothing embedded: what `verify` compares its pages with.
+pub fn relayout_version(source: &SourceDoc, history: &[data::HistoryRow]) -> Result<Vec<u8>> {
+    let mut data = data::version_data(None, source);
+    data.history = history.to_vec();
+    relayout("version.typ", source, None, data)
+}
+
+/// A mark-up's pages laid out again, as [`relayout_version`] does.
+pub fn relayout_markup(
+    old: &SourceDoc,
+    new: &SourceDoc,
+    redline: &Redline,
+    history: &[data::HistoryRow],
+) -> Result<Vec<u8>> {
+    let mut data = markup_data_of(None, old, new, redline);
+    data.history = history.to_vec();
+    relayout("markup.typ", new, old.dir.clone(), data)
+}
+
+fn relayout(
+    template: &'static str,
     doc: &SourceDoc,
-    old: Option<&SourceDoc>,
+    old_dir: Option<std::path::PathBuf>,
     data: impl serde::Serialize,
 ) -> Result<Vec<u8>> {
     let pdf = Pdf {
-        template: if old.is_some() {
-            "markup.typ"
-        } else {
-            "version.typ"
-        },
+        template,
         doc,
-        old_dir: old.and_then(|o| o.dir.clone()),
+        old_dir,
         ident: format!("relayout:{}", doc.origin),
         info: Vec::new(),
         attached: Attached::Made(Vec::new()),

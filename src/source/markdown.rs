@@ -249,12 +249,12 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
                 if let Some((_, n)) = &mut heading {
                     *n += t.chars().count();
                 }
+                // Text events borrow from the source except where the
+                // parser rewrote them (escapes): then the event's start.
                 let (base, here) = (text.as_ptr() as usize, t.as_ptr() as usize);
-                let t_at = if (base..base + text.len()).contains(&here) {
-                    Some(here - base)
-                } else {
-                    None
-                };
+                let t_at = (base..base + text.len())
+                    .contains(&here)
+                    .then(|| here - base);
                 if !long_word_said
                     && let Some(at) = long_word(
                         t,
@@ -273,14 +273,7 @@ pub fn parse_with_limits(text: &str) -> (Vec<Block>, Vec<LimitError>) {
                     });
                 }
                 if let Some((i, n)) = long_cluster(t) {
-                    // Text events borrow from the source except where the
-                    // parser rewrote them (escapes): then the event's start.
-                    let (base, here) = (text.as_ptr() as usize, t.as_ptr() as usize);
-                    let at = if (base..base + text.len()).contains(&here) {
-                        here - base + i
-                    } else {
-                        range.start
-                    };
+                    let at = t_at.map_or(range.start, |t| t + i);
                     limits.push(LimitError {
                         offset: at,
                         rule: "limits/grapheme-cluster",
